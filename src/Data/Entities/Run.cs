@@ -1,0 +1,42 @@
+namespace ProCo.Data.Entities;
+
+/// <summary>One training run: its configuration, where it stands, and a summary of its results.</summary>
+public class Run
+{
+    public long Id { get; set; }
+    public string Name { get; set; } = "";
+    /// <summary>proco, la or ce.</summary>
+    public string Method { get; set; } = "proco";
+    /// <summary>Dataset key: fashion-mnist, cifar10, cifar100.</summary>
+    public string Dataset { get; set; } = "";
+    /// <summary>Smallest class count over largest, e.g. 0.01 for "imbalance 100".</summary>
+    public double ImbalanceFactor { get; set; }
+    public int Epochs { get; set; }
+    /// <summary>The full resolved training configuration as JSON.</summary>
+    public string ConfigJson { get; set; } = "{}";
+    /// <summary>Comma-separated free tags.</summary>
+    public string Tags { get; set; } = "";
+    public RunStatus Status { get; set; } = RunStatus.Queued;
+    /// <summary>True for runs imported from TensorBoard logs: read-only.</summary>
+    public bool IsImported { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>Epochs completed so far.</summary>
+    public int CompletedEpochs { get; set; }
+    /// <summary>0..1 over the whole schedule.</summary>
+    public double Progress { get; set; }
+    public string? Worker { get; set; }
+    /// <summary>Until when the worker holding the run is trusted to be alive.</summary>
+    public DateTimeOffset? LeaseUntil { get; set; }
+    public string? JobId { get; set; }
+    public string? Error { get; set; }
+    public double? BestTop1 { get; set; }
+    public double? LastTop1 { get; set; }
+    public double? LastMany { get; set; }
+    public double? LastMedium { get; set; }
+    public double? LastFew { get; set; }
+
+    public List<Checkpoint> Checkpoints { get; set; } = [];
+    public List<RunEvent> Events { get; set; } = [];
+}

@@ -1,0 +1,30 @@
+using System.CommandLine;
+
+namespace ProCo.Web.Cli;
+
+/// <summary>The verbs of the <c>proco</c> executable.</summary>
+public static class CommandLine
+{
+    private static readonly HashSet<string> Verbs = ["serve", "doctor", "--help", "-h", "-?", "--version"];
+
+    /// <summary>True when the arguments ask for the web app (no verb, <c>serve</c>, or host options only).</summary>
+    public static bool IsServe(string[] args) =>
+        args.Length == 0 || args[0] == "serve" || (args[0].StartsWith('-') && !Verbs.Contains(args[0]));
+
+    /// <summary>The arguments handed to the ASP.NET host (the verb removed).</summary>
+    public static string[] ServeArguments(string[] args) =>
+        args.Length > 0 && args[0] == "serve" ? args[1..] : args;
+
+    /// <summary>Parses and runs a verb other than serve.</summary>
+    public static Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand(
+            "ProCo Studio: queue, watch and compare ProCo long-tailed training runs.\n" +
+            "Without a verb, or with 'serve', it starts the web app (default http://127.0.0.1:5000).");
+        var serve = new Command("serve", "Start the web app (the default). ASP.NET options such as --urls pass through.");
+        serve.TreatUnmatchedTokensAsErrors = false;
+        root.Subcommands.Add(serve);
+        root.Subcommands.Add(DoctorCommand.Create());
+        return root.Parse(args).InvokeAsync();
+    }
+}

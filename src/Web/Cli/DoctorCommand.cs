@@ -1,0 +1,99 @@
+using System.CommandLine;
+using Microsoft.EntityFrameworkCore;
+using ProCo.Data;
+using ProCo.Training;
+using ProCo.Training.Datasets;
+using ProCo.Web.Hosting;
+
+namespace ProCo.Web.Cli;
+
+/// <summary><c>proco doctor</c>: can this machine train, and where is everything?</summary>
+internal static class DoctorCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("doctor",
+            "Check TorchSharp, training devices, datasets, the data folder and the run database. " +
+            "Exits non-zero, with the reason, when something needed for training is missing.");
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((parse, cancellationToken) =>
+            RunAsync(CliConfiguration.Build(parse.UnmatchedTokens), Console.Out, cancellationToken));
+        return command;
+    }
+
+    /// <summary>Writes the report; returns 0 when training can start, 1 otherwise.</summary>
+    public static async Task<int> RunAsync(IConfiguration configuration, TextWriter output, CancellationToken cancellationToken)
+    {
+        var options = CoreServiceCollectionExtensions.ReadOptions(configuration);
+        var paths = new DataPaths(options);
+        var problems = new List<string>();
+
+        output.WriteLine("ProCo Studio doctor");
+        try
+        {
+            output.WriteLine($"  TorchSharp     {TorchInfo.TorchSharpVersion} (libtorch {TorchInfo.LibTorchVersion})");
+            output.WriteLine($"  CPU            {TorchInfo.CpuThreads} threads");
+            var cuda = TorchInfo.CudaDeviceCount;
+            output.WriteLine($"  CUDA           {(cuda > 0 ? $"{cuda} device(s)" : "not available (this build trains on CPU)")}");
+        }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException)
+        {
+            var reason = e.InnerException?.Message ?? e.Message;
+            output.WriteLine($"  TorchSharp     FAILED to load: {reason}");
+            problems.Add("TorchSharp's native library does not load: rebuild with 'dotnet build' (it adapts the " +
+                         "library to this host's libstdc++) and check the message above.");
+        }
+
+        output.WriteLine($"  Data folder    {paths.Root} ({DescribeWritable(paths.Root, problems)})");
+        output.WriteLine($"  Run database   {paths.RunDatabase}: {await DescribeDatabaseAsync(paths.RunDatabase, cancellationToken)}");
+        output.WriteLine($"  Datasets       {paths.DatasetsDir}");
+
+        var catalog = paths.CreateDatasetCatalog();
+        var statuses = catalog.Probe();
+        foreach (var status in statuses)
+        {
+            output.WriteLine(status.Present
+                ? $"    {status.Key,-14} present  {status.Location} ({status.Format})"
+                : $"    {status.Key,-14} missing  searched {string.Join(", ", status.Searched)}\n{"",21}{status.Advice}");
+        }
+        if (!statuses.Any(s => s.Present))
+            problems.Add("No dataset is present. " + statuses[0].Advice);
+
+        if (problems.Count == 0)
+        {
+            output.WriteLine("Ready to train.");
+            return 0;
+        }
+        foreach (var problem in problems) output.WriteLine($"NOT READY: {problem}");
+        return 1;
+    }
+
+    private static string DescribeWritable(string folder, List<string> problems)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var probe = Path.Combine(folder, $".doctor-{Environment.ProcessId}");
+            File.WriteAllText(probe, "ok");
+            File.Delete(probe);
+            return "writable";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problems.Add($"The data folder {folder} is not writable ({e.Message}). Set ProCo:DataDir to a writable folder.");
+            return "NOT writable";
+        }
+    }
+
+    private static async Task<string> DescribeDatabaseAsync(string databasePath, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(databasePath)) return "not created yet (the web app creates and migrates it at start)";
+        var contextOptions = new DbContextOptionsBuilder<ProCoDbContext>().UseRunDatabase(databasePath).Options;
+        await using var db = new ProCoDbContext(contextOptions);
+        var (applied, pending) = await DatabaseMigrator.StateAsync(db, cancellationToken);
+        var latest = applied.Count > 0 ? $", latest {applied[^1]}" : "";
+        return pending.Count == 0
+            ? $"up to date ({applied.Count} migration(s) applied{latest})"
+            : $"{pending.Count} migration(s) pending, applied at the next start ({applied.Count} applied{latest})";
+    }
+}

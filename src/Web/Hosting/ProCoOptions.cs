@@ -1,0 +1,53 @@
+using ProCo.Training.Datasets;
+
+namespace ProCo.Web.Hosting;
+
+/// <summary>The "ProCo" configuration section.</summary>
+public sealed class ProCoOptions
+{
+    public const string Section = "ProCo";
+
+    /// <summary>Everything the app writes lives here: run database, Hangfire storage, checkpoints.</summary>
+    public string DataDir { get; set; } = "data";
+
+    /// <summary>Root of datasets; defaults to <c>DataDir/datasets</c>.</summary>
+    public string? DatasetsDir { get; set; }
+
+    /// <summary>Explicit folder per dataset key (fashion-mnist, cifar10, cifar100).</summary>
+    public Dictionary<string, string> Datasets { get; set; } = [];
+
+    /// <summary>Also look for datasets where distribution packages install them (/usr/share/datasets).</summary>
+    public bool SearchSystemDatasets { get; set; } = true;
+
+    /// <summary>Training workers in this process; defaults to the number of training devices.</summary>
+    public int? Workers { get; set; }
+}
+
+/// <summary>The data folder layout, resolved to absolute paths once at startup.</summary>
+public sealed class DataPaths
+{
+    public DataPaths(ProCoOptions options)
+    {
+        Options = options;
+        Root = Path.GetFullPath(options.DataDir);
+        DatasetsDir = Path.GetFullPath(options.DatasetsDir ?? Path.Combine(Root, "datasets"));
+    }
+
+    public ProCoOptions Options { get; }
+    public string Root { get; }
+    public string DatasetsDir { get; }
+    public string RunDatabase => Path.Combine(Root, "proco.db");
+    public string HangfireDatabase => Path.Combine(Root, "hangfire.db");
+    public string RunsDir => Path.Combine(Root, "runs");
+
+    /// <summary>The dataset catalog these options describe.</summary>
+    public DatasetCatalog CreateDatasetCatalog() =>
+        new(DatasetsDir, Options.Datasets, Options.SearchSystemDatasets);
+
+    /// <summary>Creates the folders the app writes to.</summary>
+    public void EnsureCreated()
+    {
+        Directory.CreateDirectory(Root);
+        Directory.CreateDirectory(RunsDir);
+    }
+}

@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.EntityFrameworkCore;
+using MudBlazor.Services;
+using ProCo.Data;
+using ProCo.Web.Components;
+
+namespace ProCo.Web.Hosting;
+
+/// <summary>Builds the web app: the composition root of <c>proco serve</c>.</summary>
+public static class WebApp
+{
+    /// <summary>The address used when nothing else is configured.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5000";
+
+    /// <summary>Builds the application with its data folder ready and its database migrated.</summary>
+    public static async Task<WebApplication> BuildAsync(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // appsettings.json and our static files sit beside the binary, wherever it is started from.
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "static"),
+        });
+        if (!HasConfiguredUrls(builder.Configuration)) builder.WebHost.UseUrls(DefaultUrl);
+        // Framework and MudBlazor assets resolve through the build's manifest when not published.
+        builder.WebHost.UseStaticWebAssets();
+
+        builder.Services.AddProCoCore();
+        builder.Services.AddJobs();
+        builder.Services.AddDataProtection();
+        builder.Services.AddOptions<KeyManagementOptions>().Configure<DataPaths, ILoggerFactory>((keys, paths, logs) =>
+            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(paths.Root, "keys")), logs));
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+
+        var app = builder.Build();
+        await app.PrepareDataFolderAsync();
+
+        if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseStaticFiles();
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    /// <summary>Creates the data folder and applies pending migrations of the run database.</summary>
+    public static async Task PrepareDataFolderAsync(this IHost app)
+    {
+        app.Services.GetRequiredService<DataPaths>().EnsureCreated();
+        var factory = app.Services.GetRequiredService<IDbContextFactory<ProCoDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        await DatabaseMigrator.MigrateAsync(db);
+    }
+
+    // --urls, ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS or a Kestrel endpoint all take precedence.
+    private static bool HasConfiguredUrls(ConfigurationManager configuration) =>
+        !string.IsNullOrEmpty(configuration["urls"])
+        || !string.IsNullOrEmpty(configuration["http_ports"])
+        || !string.IsNullOrEmpty(configuration["https_ports"])
+        || configuration.GetSection("Kestrel:Endpoints").GetChildren().Any();
+}

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Configuration;
+using ProCo.Web.Cli;
+
+namespace ProCo.Web.Tests;
+
+public class CommandLineTests
+{
+    [Theory]
+    [InlineData(new string[0], true)]
+    [InlineData(new[] { "serve" }, true)]
+    [InlineData(new[] { "--urls", "http://127.0.0.1:6000" }, true)]
+    [InlineData(new[] { "doctor" }, false)]
+    [InlineData(new[] { "--help" }, false)]
+    public void IsServe_TreatsNoVerbAndHostOptionsAsServe(string[] args, bool expected) =>
+        Assert.Equal(expected, CommandLine.IsServe(args));
+
+    [Fact]
+    public void ServeArguments_DropTheVerbAndKeepHostOptions() =>
+        Assert.Equal(["--urls", "http://0.0.0.0:8080"], CommandLine.ServeArguments(["serve", "--urls", "http://0.0.0.0:8080"]));
+
+    private static IConfiguration Config(string dataDir, string datasetsDir, bool system) =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ProCo:DataDir"] = dataDir,
+            ["ProCo:DatasetsDir"] = datasetsDir,
+            ["ProCo:SearchSystemDatasets"] = system ? "true" : "false",
+        }).Build();
+
+    [Fact]
+    public async Task Doctor_WithNoDatasetAnywhere_ExitsNonZeroAndSaysWhy()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "proco-doctor-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var output = new StringWriter();
+            var code = await DoctorCommand.RunAsync(Config(root, Path.Combine(root, "datasets"), system: false), output, default);
+            var text = output.ToString();
+            Assert.Equal(1, code);
+            Assert.Contains("fashion-mnist  missing", text, StringComparison.Ordinal);
+            Assert.Contains("NOT READY: No dataset is present.", text, StringComparison.Ordinal);
+            Assert.Contains("libtorch 2.", text, StringComparison.Ordinal);
+            Assert.Contains("not created yet", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Doctor_WithFashionMnistFilesInTheDatasetsFolder_IsReadyAndNamesTheFolder()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "proco-doctor-" + Guid.NewGuid().ToString("N"));
+        var fashion = Path.Combine(root, "datasets", "fashion-mnist");
+        Directory.CreateDirectory(fashion);
+        try
+        {
+            foreach (var name in new[] { "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" })
+                await File.WriteAllBytesAsync(Path.Combine(fashion, name), [0]);
+            using var output = new StringWriter();
+            var code = await DoctorCommand.RunAsync(Config(root, Path.Combine(root, "datasets"), system: false), output, default);
+            Assert.Equal(0, code);
+            Assert.Contains($"fashion-mnist  present  {fashion} (idx)", output.ToString(), StringComparison.Ordinal);
+            Assert.Contains("cifar100       missing", output.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
