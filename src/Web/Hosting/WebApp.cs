@@ -1,3 +1,4 @@
+using Hangfire;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.EntityFrameworkCore;
@@ -19,6 +20,9 @@ public static class WebApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
+            // Named explicitly so the static-asset manifests (proco.staticwebassets.*.json) are found
+            // whichever process hosts the app (the proco executable, or a test runner).
+            ApplicationName = typeof(WebApp).Assembly.GetName().Name,
             // appsettings.json and our static files sit beside the binary, wherever it is started from.
             ContentRootPath = AppContext.BaseDirectory,
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "static"),
@@ -43,6 +47,8 @@ public static class WebApp
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // Hangfire's own dashboard; by default it answers local requests only.
+        app.MapHangfireDashboard("/hangfire");
         return app;
     }
 
