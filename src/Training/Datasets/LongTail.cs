@@ -1,0 +1,63 @@
+namespace ProCo.Training.Datasets;
+
+/// <summary>How class counts fall from head to tail.</summary>
+public enum ImbalanceProfile
+{
+    /// <summary>count_i = ⌊n_max · f^(i/(C−1))⌋ (the CIFAR-LT benchmark).</summary>
+    Exponential,
+    /// <summary>The first ⌊C/2⌋ classes keep n_max, the rest get ⌊n_max · f⌋.</summary>
+    Step,
+}
+
+/// <summary>Long-tailed training subsets with the published class counts.</summary>
+public static class LongTail
+{
+    /// <summary>Parses "exp"/"exponential" or "step".</summary>
+    public static ImbalanceProfile ParseProfile(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "exp" or "exponential" => ImbalanceProfile.Exponential,
+        "step" => ImbalanceProfile.Step,
+        _ => throw new ArgumentException($"Unknown imbalance profile '{text}': use exp or step."),
+    };
+
+    /// <summary>
+    /// Per-class image counts. <paramref name="imbalanceFactor"/> is smallest over largest (0.01 means
+    /// "imbalance 100"); 1 keeps every class at <paramref name="perClass"/>.
+    /// </summary>
+    public static int[] Counts(int perClass, int classes, double imbalanceFactor, ImbalanceProfile profile)
+    {
+        if (classes < 2) throw new ArgumentOutOfRangeException(nameof(classes), "A long-tailed subset needs at least two classes.");
+        if (!(imbalanceFactor > 0 && imbalanceFactor <= 1))
+            throw new ArgumentOutOfRangeException(nameof(imbalanceFactor), imbalanceFactor,
+                "The imbalance factor is smallest over largest class, in (0, 1]: 0.01 for imbalance 100.");
+        var counts = new int[classes];
+        for (var i = 0; i < classes; i++)
+        {
+            counts[i] = profile == ImbalanceProfile.Exponential
+                ? (int)(perClass * System.Math.Pow(imbalanceFactor, i / (classes - 1.0)))
+                : i < classes / 2 ? perClass : (int)(perClass * imbalanceFactor);
+        }
+        return counts;
+    }
+
+    /// <summary>
+    /// Draws the long-tailed subset: for class i, the first counts[i] of its images after a seeded
+    /// shuffle. Class c keeps the source's c-th most frequent position (class 0 is the head).
+    /// </summary>
+    public static ImageDataset Subset(ImageDataset source, double imbalanceFactor, ImbalanceProfile profile, int seed)
+    {
+        var available = source.ClassCounts();
+        var perClass = (int)available.Min();
+        var counts = Counts(perClass, source.NumClasses, imbalanceFactor, profile);
+        var random = new Random(seed);
+        var chosen = new List<int>();
+        for (var c = 0; c < source.NumClasses; c++)
+        {
+            var indices = Enumerable.Range(0, source.Count).Where(i => source.Labels[i] == c).ToArray();
+            random.Shuffle(indices);
+            chosen.AddRange(indices.Take(counts[c]).Order());
+        }
+        chosen.Sort();
+        return source.Subset(chosen, $"{source.Name} LT({1 / imbalanceFactor:0.##}, {profile.ToString().ToLowerInvariant()}, seed {seed})");
+    }
+}
