@@ -1,0 +1,226 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace ProCo.Training.Augment;
+
+/// <summary>
+/// The three views of the published ProCo CIFAR recipe, as batched tensor operations on the
+/// training device, every image drawing its own parameters:
+/// view 0: pad-4 random crop, horizontal flip, AutoAugment (CIFAR-10 policy), Cutout 16, normalise;
+/// views 1-2: random resized crop (scale 0.08-1, ratio 3/4-4/3), flip, colour jitter
+/// 0.4/0.4/0.4/0.1 with p 0.8, grayscale with p 0.2, normalise.
+/// </summary>
+public sealed class Augmenter
+{
+    private readonly Tensor _mean;
+    private readonly Tensor _std;
+
+    /// <param name="mean">Per-channel mean of the dataset (0..1 scale).</param>
+    /// <param name="std">Per-channel standard deviation (0..1 scale).</param>
+    /// <param name="device">Device the batches live on.</param>
+    public Augmenter(double[] mean, double[] std, Device device)
+    {
+        _mean = tensor(mean.Select(v => (float)(v * 255)).ToArray(), device: device).view(1, -1, 1, 1);
+        _std = tensor(std.Select(v => (float)(v * 255)).ToArray(), device: device).view(1, -1, 1, 1);
+    }
+
+    /// <summary>Normalisation constants of a dataset key.</summary>
+    public static (double[] Mean, double[] Std) Normalization(string dataset) => dataset switch
+    {
+        "fashion-mnist" => ([0.2860], [0.3530]),
+        _ => ([0.4914, 0.4822, 0.4465], [0.2023, 0.1994, 0.2010]),
+    };
+
+    /// <summary>Test-time transform: normalise only.</summary>
+    public Tensor Normalize(Tensor pixels) => (pixels.to_type(ScalarType.Float32) - _mean) / _std;
+
+    /// <summary>View 0 of the recipe for a uint8 batch (B × C × H × W).</summary>
+    public Tensor RegularView(Tensor pixels, Random random, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        var x = pixels.to_type(ScalarType.Float32);
+        x = RandomCrop(x, 4, random);
+        x = RandomFlip(x, generator);
+        x = AutoAugment.Apply(x, random);
+        x = Cutout(x, 16, random);
+        return Normalize(x).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Views 1 and 2 of the recipe (SimCLR-style) for a uint8 batch.</summary>
+    public Tensor ContrastiveView(Tensor pixels, Random random, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        var x = pixels.to_type(ScalarType.Float32);
+        x = RandomResizedCrop(x, random);
+        x = RandomFlip(x, generator);
+        x = ColorJitter(x, 0.4, 0.4, 0.4, 0.1, 0.8, random);
+        x = RandomGrayscale(x, 0.2, generator);
+        return Normalize(x).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Zero-pads by <paramref name="padding"/> and crops back at a random offset per image.</summary>
+    public static Tensor RandomCrop(Tensor x, int padding, Random random)
+    {
+        var (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
+        var rows = new long[b * h];
+        var cols = new long[b * w];
+        for (var i = 0; i < b; i++)
+        {
+            var dy = random.Next(2 * padding + 1);
+            var dx = random.Next(2 * padding + 1);
+            for (var r = 0; r < h; r++) rows[i * h + r] = dy + r;
+            for (var q = 0; q < w; q++) cols[i * w + q] = dx + q;
+        }
+        var padded = F.pad(x, [padding, padding, padding, padding]);
+        var rowIndex = tensor(rows, device: x.device).view(b, 1, h, 1).expand(b, c, h, w + 2 * padding);
+        var colIndex = tensor(cols, device: x.device).view(b, 1, 1, w).expand(b, c, h, w);
+        return padded.gather(2, rowIndex).gather(3, colIndex);
+    }
+
+    /// <summary>Mirrors each image left-right with probability ½.</summary>
+    public static Tensor RandomFlip(Tensor x, Generator generator)
+    {
+        var flip = rand(x.shape[0], generator: generator).lt(0.5).to(x.device).view(-1, 1, 1, 1);
+        return where(flip, x.flip(3), x);
+    }
+
+    /// <summary>Zeroes one square of side <paramref name="length"/> centred at a random pixel (clipped at borders).</summary>
+    public static Tensor Cutout(Tensor x, int length, Random random)
+    {
+        var (b, h, w) = (x.shape[0], x.shape[2], x.shape[3]);
+        var cy = new long[b];
+        var cx = new long[b];
+        for (var i = 0; i < b; i++)
+        {
+            cy[i] = random.Next((int)h);
+            cx[i] = random.Next((int)w);
+        }
+        var ys = arange(h, device: x.device).view(1, h, 1);
+        var xs = arange(w, device: x.device).view(1, 1, w);
+        var y = tensor(cy, device: x.device).view(b, 1, 1);
+        var xc = tensor(cx, device: x.device).view(b, 1, 1);
+        var half = length / 2;
+        var inside = ys.ge(y - half).logical_and(ys.lt(y + half)).logical_and(xs.ge(xc - half)).logical_and(xs.lt(xc + half));
+        return x.masked_fill(inside.unsqueeze(1), 0);
+    }
+
+    /// <summary>
+    /// torchvision's RandomResizedCrop: up to 10 draws of area (8%-100%) and log-uniform aspect ratio
+    /// (3/4-4/3) for a box that fits, else the whole image; the box is resized back bilinearly.
+    /// </summary>
+    public static Tensor RandomResizedCrop(Tensor x, Random random)
+    {
+        var (b, h, w) = (x.shape[0], (int)x.shape[2], (int)x.shape[3]);
+        var boxes = new double[b * 6];
+        for (var i = 0; i < b; i++)
+        {
+            int bw = w, bh = h, top = 0, left = 0;
+            for (var attempt = 0; attempt < 10; attempt++)
+            {
+                var area = h * w * (0.08 + random.NextDouble() * 0.92);
+                var ratio = System.Math.Exp(System.Math.Log(3.0 / 4) + random.NextDouble() * (System.Math.Log(4.0 / 3) - System.Math.Log(3.0 / 4)));
+                var cw = (int)System.Math.Round(System.Math.Sqrt(area * ratio));
+                var ch = (int)System.Math.Round(System.Math.Sqrt(area / ratio));
+                if (cw > 0 && cw <= w && ch > 0 && ch <= h)
+                {
+                    (bw, bh) = (cw, ch);
+                    top = random.Next(h - ch + 1);
+                    left = random.Next(w - cw + 1);
+                    break;
+                }
+            }
+            // Output pixel (u, v) samples the box at (left + (u + ½)·bw/W − ½, top + (v + ½)·bh/H − ½).
+            var sx = (double)bw / w;
+            var sy = (double)bh / h;
+            boxes[i * 6 + 0] = sx;
+            boxes[i * 6 + 2] = left + 0.5 * sx - 0.5;
+            boxes[i * 6 + 4] = sy;
+            boxes[i * 6 + 5] = top + 0.5 * sy - 0.5;
+        }
+        var affine = tensor(boxes, device: x.device).view(b, 6);
+        return ImageOps.Affine(x, affine, nearest: false);
+    }
+
+    /// <summary>
+    /// torchvision's ColorJitter applied with probability <paramref name="p"/>: brightness, contrast,
+    /// saturation factors from [1−s, 1+s] and a hue shift from [−hue, hue], in a random order per image.
+    /// </summary>
+    public static Tensor ColorJitter(Tensor x, double brightness, double contrast, double saturation, double hue, double p, Random random)
+    {
+        var b = (int)x.shape[0];
+        var factors = new float[4, b];
+        var order = new int[b, 4];
+        var apply = new bool[b];
+        for (var i = 0; i < b; i++)
+        {
+            apply[i] = random.NextDouble() < p;
+            int[] perm = [0, 1, 2, 3];
+            random.Shuffle(perm);
+            for (var s = 0; s < 4; s++) order[i, s] = perm[s];
+            factors[0, i] = (float)(1 - brightness + 2 * brightness * random.NextDouble());
+            factors[1, i] = (float)(1 - contrast + 2 * contrast * random.NextDouble());
+            factors[2, i] = (float)(1 - saturation + 2 * saturation * random.NextDouble());
+            factors[3, i] = (float)(-hue + 2 * hue * random.NextDouble());
+        }
+        var device = x.device;
+        Tensor Factor(int op) => tensor(Enumerable.Range(0, b).Select(i => factors[op, i]).ToArray(), device: device);
+        var result = x;
+        for (var slot = 0; slot < 4; slot++)
+        {
+            for (var op = 0; op < 4; op++)
+            {
+                var members = Enumerable.Range(0, b).Where(i => apply[i] && order[i, slot] == op).Select(i => (long)i).ToArray();
+                if (members.Length == 0) continue;
+                var index = tensor(members, device: device);
+                var subset = result.index_select(0, index);
+                var f = Factor(op).index_select(0, index);
+                var changed = op switch
+                {
+                    0 => ImageOps.Brightness(subset, f),
+                    1 => ImageOps.Contrast(subset, f),
+                    2 => ImageOps.Color(subset, f),
+                    _ => HueShift(subset, f),
+                };
+                result = result.index_copy(0, index, changed);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Shifts hue by a fraction of the colour circle (per image, B) through HSV.</summary>
+    public static Tensor HueShift(Tensor x, Tensor shift)
+    {
+        if (x.shape[1] == 1) return x;
+        var rgb = x / 255;
+        var (r, g, bl) = (rgb[.., 0], rgb[.., 1], rgb[.., 2]);
+        var max = rgb.amax([1L]);
+        var min = rgb.amin([1L]);
+        var delta = max - min;
+        var safe = delta.clamp_min(1e-12);
+        // Hue in [0, 1): sector by which channel is the maximum.
+        var hr = ((g - bl) / safe).remainder(6);
+        var hg = (bl - r) / safe + 2;
+        var hb = (r - g) / safe + 4;
+        var h = where(max.eq(r), hr, where(max.eq(g), hg, hb)) / 6;
+        h = where(delta.gt(0), h, zeros_like(h));
+        var s = where(max.gt(0), delta / max.clamp_min(1e-12), zeros_like(max));
+        var v = max;
+        h = (h + shift.view(-1, 1, 1)).remainder(1.0);
+        // HSV → RGB: channel n takes v − v·s·clamp(min(k, 4 − k), 0, 1) with k = (n + 6h) mod 6, n = 5, 3, 1.
+        Tensor Channel(double n)
+        {
+            var k = (h * 6 + n).remainder(6);
+            return v - v * s * minimum(k, 4 - k).clamp(0, 1);
+        }
+        return ImageOps.Quantize(stack([Channel(5), Channel(3), Channel(1)], 1) * 255);
+    }
+
+    /// <summary>Replaces each image by its grayscale version (on every channel) with probability p.</summary>
+    public static Tensor RandomGrayscale(Tensor x, double p, Generator generator)
+    {
+        if (x.shape[1] == 1) return x;
+        var mask = rand(x.shape[0], generator: generator).lt(p).to(x.device).view(-1, 1, 1, 1);
+        return where(mask, ImageOps.Quantize(ImageOps.Gray(x)).expand_as(x), x);
+    }
+}

@@ -1,0 +1,111 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace ProCo.Training.Models;
+
+/// <summary>Architecture of a ProCo model; part of every checkpoint.</summary>
+/// <param name="Depth">CIFAR ResNet depth (6n+2).</param>
+/// <param name="Width">Width multiplier (1 = 16/32/64 channels).</param>
+/// <param name="InChannels">1 (Fashion-MNIST) or 3 (CIFAR).</param>
+/// <param name="NumClasses">Classifier outputs.</param>
+/// <param name="FeatDim">Contrastive feature dimension (128 as published).</param>
+/// <param name="UseNorm">Cosine classifier (normalised weights, scale 30) instead of linear.</param>
+/// <param name="HiddenDim">Width of the projection MLP's hidden layer (512 as published).</param>
+public sealed record ModelSpec(int Depth, int Width, int InChannels, int NumClasses, int FeatDim = 128,
+    bool UseNorm = false, int HiddenDim = 512)
+{
+    /// <summary>A short name, e.g. "resnet32 (w1) + proco heads, 100 classes, feat 128, linear".</summary>
+    public string Describe() =>
+        $"resnet{Depth} (width x{Width}, {InChannels} input channel{(InChannels == 1 ? "" : "s")}) + ProCo heads, " +
+        $"{NumClasses} classes, feat_dim {FeatDim}, {(UseNorm ? "cosine" : "linear")} classifier";
+}
+
+/// <summary>Cosine classifier: logits = s · normalize(x) · normalize(W) (s = 30).</summary>
+public sealed class NormedLinear : Module<Tensor, Tensor>
+{
+    private readonly Parameter weight;
+    private readonly double _scale;
+
+    public NormedLinear(int inFeatures, int outFeatures, double scale = 30) : base(nameof(NormedLinear))
+    {
+        // As published: uniform(-1, 1) with every column rescaled to unit norm.
+        weight = Parameter(empty(inFeatures, outFeatures));
+        using (no_grad())
+        {
+            init.uniform_(weight, -1, 1);
+            weight.copy_(functional.normalize(weight, dim: 0));
+        }
+        _scale = scale;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input) =>
+        functional.normalize(input, dim: 1).matmul(functional.normalize(weight, dim: 0)) * _scale;
+}
+
+/// <summary>What one forward pass gives.</summary>
+/// <param name="Features">L2-normalised contrastive features (B × feat_dim).</param>
+/// <param name="Logits">Classifier logits (B × classes).</param>
+public readonly record struct ProCoOutput(Tensor Features, Tensor Logits);
+
+/// <summary>
+/// ProCo network: CIFAR ResNet encoder; projection head Linear(in, 512)–BN–ReLU–Linear(512, feat_dim)
+/// whose output is L2-normalised; linear or cosine classifier on the encoder feature.
+/// </summary>
+public sealed class ProCoModel : Module<Tensor, ProCoOutput>
+{
+    private readonly CifarResNet encoder;
+    private readonly Sequential head;
+    private readonly Module<Tensor, Tensor> fc;
+
+    public ProCoModel(ModelSpec spec) : base(nameof(ProCoModel))
+    {
+        Spec = spec;
+        encoder = new CifarResNet(spec.Depth, spec.Width, spec.InChannels);
+        var dim = encoder.FeatureDim;
+        head = Sequential(
+            ("0", Linear(dim, spec.HiddenDim)),
+            ("1", BatchNorm1d(spec.HiddenDim)),
+            ("2", ReLU()),
+            ("3", Linear(spec.HiddenDim, spec.FeatDim)));
+        fc = spec.UseNorm ? new NormedLinear(dim, spec.NumClasses) : Linear(dim, spec.NumClasses);
+        RegisterComponents();
+        InitWeights();
+    }
+
+    /// <summary>The architecture.</summary>
+    public ModelSpec Spec { get; }
+
+    /// <summary>The encoder alone (for parameter counts).</summary>
+    public CifarResNet Encoder => encoder;
+
+    public override ProCoOutput forward(Tensor input)
+    {
+        var feature = encoder.forward(input);
+        var projected = functional.normalize(head.forward(feature), dim: 1);
+        return new ProCoOutput(projected, fc.forward(feature));
+    }
+
+    /// <summary>Number of trainable parameters.</summary>
+    public static long CountParameters(Module module) => module.parameters().Sum(p => p.numel());
+
+    // Kaiming-normal for every convolution and linear layer, as in the CIFAR ResNet code ProCo builds on.
+    private void InitWeights()
+    {
+        using var noGrad = no_grad();
+        foreach (var (_, module) in named_modules())
+        {
+            switch (module)
+            {
+                case Conv2d conv:
+                    init.kaiming_normal_(conv.weight);
+                    break;
+                case Linear linear:
+                    init.kaiming_normal_(linear.weight);
+                    break;
+            }
+        }
+    }
+}
