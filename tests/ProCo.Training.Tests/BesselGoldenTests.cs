@@ -1,4 +1,4 @@
-using ProCo.Training.Math;
+using ProCo.Training.Numerics;
 using static TorchSharp.torch;
 
 namespace ProCo.Training.Tests;

@@ -44,10 +44,16 @@ public static class LongTail
     /// Draws the long-tailed subset: for class i, the first counts[i] of its images after a seeded
     /// shuffle. Class c keeps the source's c-th most frequent position (class 0 is the head).
     /// </summary>
-    public static ImageDataset Subset(ImageDataset source, double imbalanceFactor, ImbalanceProfile profile, int seed)
+    /// <param name="source">The balanced training set.</param>
+    /// <param name="imbalanceFactor">Smallest over largest class count.</param>
+    /// <param name="profile">Exponential or step.</param>
+    /// <param name="seed">Seed of the draw.</param>
+    /// <param name="maxPerClass">Caps the head class (CPU demos); null keeps the dataset's own size.</param>
+    public static ImageDataset Subset(ImageDataset source, double imbalanceFactor, ImbalanceProfile profile, int seed,
+        int? maxPerClass = null)
     {
         var available = source.ClassCounts();
-        var perClass = (int)available.Min();
+        var perClass = (int)System.Math.Min(available.Min(), maxPerClass ?? int.MaxValue);
         var counts = Counts(perClass, source.NumClasses, imbalanceFactor, profile);
         var random = new Random(seed);
         var chosen = new List<int>();
@@ -59,5 +65,17 @@ public static class LongTail
         }
         chosen.Sort();
         return source.Subset(chosen, $"{source.Name} LT({1 / imbalanceFactor:0.##}, {profile.ToString().ToLowerInvariant()}, seed {seed})");
+    }
+
+    /// <summary>The first <paramref name="perClass"/> images of every class, in file order (a balanced subset).</summary>
+    public static ImageDataset Balanced(ImageDataset source, int perClass)
+    {
+        var taken = new int[source.NumClasses];
+        var chosen = new List<int>();
+        for (var i = 0; i < source.Count; i++)
+        {
+            if (taken[source.Labels[i]]++ < perClass) chosen.Add(i);
+        }
+        return source.Subset(chosen, $"{source.Name} ({perClass} per class)");
     }
 }

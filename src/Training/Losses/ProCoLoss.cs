@@ -1,4 +1,4 @@
-using ProCo.Training.Math;
+using ProCo.Training.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,4 @@
-using ProCo.Training.Math;
+using ProCo.Training.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,7 +52,8 @@ public sealed class VmfEstimator : IDisposable
     public void Reset(Generator? generator = null)
     {
         using var scope = NewDisposeScope();
-        var directions = randn(_numClasses, _featureDim, ScalarType.Float64, _device, generator: generator);
+        // Drawn on the CPU (where seeded generators live), then moved to the training device.
+        var directions = randn(_numClasses, _featureDim, ScalarType.Float64, generator: generator).to(_device);
         directions = nn.functional.normalize(directions, dim: 1) * 0.9;
         Replace(directions, zeros(_numClasses, ScalarType.Float64, _device));
         SetKappa(full(_numClasses, _featureDim * 90.0 / 19.0, ScalarType.Float64, _device));

@@ -1,4 +1,4 @@
-namespace ProCo.Training.Math;
+namespace ProCo.Training.Numerics;
 
 /// <summary>Scalar special functions in float64 that .NET does not provide.</summary>
 public static class SpecialFunctions

@@ -2,7 +2,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.autograd;
 
-namespace ProCo.Training.Math;
+namespace ProCo.Training.Numerics;
 
 /// <summary>
 /// Differentiable <c>log_c(ν, κ)</c> in float64: forward is <see cref="VmfNormalizer.LogC(Tensor, double)"/>,

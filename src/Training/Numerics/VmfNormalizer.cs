@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ProCo.Training.Math;
+namespace ProCo.Training.Numerics;
 
 /// <summary>
 /// The log-normaliser of the von Mises-Fisher distribution on the unit sphere of R^p,

@@ -1,0 +1,64 @@
+namespace ProCo.Training.Engine;
+
+/// <summary>Published TensorBoard tags, so our runs overlay the authors' logs.</summary>
+public static class Series
+{
+    public const string TrainCeLoss = "CE_loss/train";
+    public const string TrainSclLoss = "SCL_loss/train";
+    public const string LearningRate = "lr";
+    public const string TrainTop1 = "acc/train_top1";
+    public const string ValCeLoss = "CE_loss/val";
+    public const string ValTop1 = "acc/val_top1";
+    public const string ValMany = "acc/val_many";
+    public const string ValMedium = "acc/val_medium";
+    public const string ValFew = "acc/val_few";
+
+    /// <summary>Series reported once per optimisation step (step = global step, 1-based).</summary>
+    public static readonly IReadOnlyList<string> PerStep = [TrainCeLoss, TrainSclLoss, LearningRate];
+
+    /// <summary>Series reported once per epoch (step = epoch, 1-based).</summary>
+    public static readonly IReadOnlyList<string> PerEpoch = [TrainTop1, ValCeLoss, ValTop1, ValMany, ValMedium, ValFew];
+}
+
+/// <summary>Names of per-class vectors reported at epoch ends.</summary>
+public static class VectorKinds
+{
+    public const string Kappa = "kappa";
+    public const string Accuracy = "accuracy";
+    public const string ClassCounts = "counts";
+}
+
+/// <summary>Plain numbers of one optimisation step.</summary>
+/// <param name="Epoch">1-based epoch the step belongs to.</param>
+/// <param name="GlobalStep">1-based step over the whole run.</param>
+/// <param name="StepInEpoch">1-based step within the epoch.</param>
+/// <param name="StepsPerEpoch">Steps of every epoch.</param>
+/// <param name="Values">Series name to value (<see cref="Series.PerStep"/>).</param>
+public sealed record StepReport(int Epoch, long GlobalStep, int StepInEpoch, int StepsPerEpoch, IReadOnlyDictionary<string, double> Values);
+
+/// <summary>Plain numbers of one finished epoch.</summary>
+/// <param name="Epoch">1-based epoch.</param>
+/// <param name="Epochs">Epochs of the run.</param>
+/// <param name="GlobalStep">Global step at the end of the epoch.</param>
+/// <param name="Values">Series name to value (<see cref="Series.PerEpoch"/>); accuracies in percent.</param>
+/// <param name="Vectors">Per-class vectors by kind (kappa, accuracy in percent, counts).</param>
+/// <param name="Elapsed">Wall time of the epoch including evaluation.</param>
+public sealed record EpochReport(int Epoch, int Epochs, long GlobalStep, IReadOnlyDictionary<string, double> Values,
+    IReadOnlyDictionary<string, double[]> Vectors, TimeSpan Elapsed);
+
+/// <summary>A checkpoint file the trainer wrote.</summary>
+/// <param name="Path">Where it is.</param>
+/// <param name="Kind">last or best.</param>
+/// <param name="Epoch">Completed epochs it holds.</param>
+/// <param name="SizeBytes">File size.</param>
+/// <param name="Sha256">Lower-case hex SHA-256 of the file.</param>
+public sealed record CheckpointReport(string Path, string Kind, int Epoch, long SizeBytes, string Sha256);
+
+/// <summary>Where the trainer hands its numbers. Called on the training thread; must not block for long.</summary>
+public interface IMetricSink
+{
+    void Step(StepReport report);
+    void Epoch(EpochReport report);
+    void Checkpoint(CheckpointReport report);
+    void Log(string level, string message);
+}

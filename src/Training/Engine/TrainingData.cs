@@ -1,0 +1,28 @@
+using ProCo.Training.Datasets;
+
+namespace ProCo.Training.Engine;
+
+/// <summary>The long-tailed training subset and the balanced test set a configuration asks for.</summary>
+/// <param name="Train">Long-tailed training images.</param>
+/// <param name="Test">Balanced test images.</param>
+public sealed record TrainingData(ImageDataset Train, ImageDataset Test)
+{
+    /// <summary>Training images per class (what the logit adjustment and the shot split use).</summary>
+    public long[] ClassCounts { get; } = Train.ClassCounts();
+
+    /// <summary>Draws the subsets from the full splits: cap per class, long-tail profile, seeded.</summary>
+    public static TrainingData Prepare(TrainingConfig config, DatasetSplits splits)
+    {
+        var train = LongTail.Subset(splits.Train, config.ImbalanceFactor, LongTail.ParseProfile(config.ImbalanceProfile),
+            config.Seed, config.MaxPerClass);
+        var test = config.MaxTestPerClass is { } perClass ? LongTail.Balanced(splits.Test, perClass) : splits.Test;
+        if (train.Count < config.BatchSize)
+            throw new ArgumentException(
+                $"The training subset has {train.Count} images, fewer than one batch of {config.BatchSize}: lower the batch size or raise the images per class.");
+        return new TrainingData(train, test);
+    }
+
+    /// <summary>Loads the dataset from the catalog and prepares the subsets.</summary>
+    public static TrainingData Load(TrainingConfig config, DatasetCatalog catalog) =>
+        Prepare(config, DatasetLoader.Load(catalog, config.Dataset));
+}
