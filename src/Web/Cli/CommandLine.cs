@@ -5,7 +5,7 @@ namespace ProCo.Web.Cli;
 /// <summary>The verbs of the <c>proco</c> executable.</summary>
 public static class CommandLine
 {
-    private static readonly HashSet<string> Verbs = ["serve", "doctor", "--help", "-h", "-?", "--version"];
+    private static readonly HashSet<string> Verbs = ["serve", "doctor", "train", "eval", "model", "bench", "--help", "-h", "-?", "--version"];
 
     /// <summary>True when the arguments ask for the web app (no verb, <c>serve</c>, or host options only).</summary>
     public static bool IsServe(string[] args) =>
@@ -25,6 +25,10 @@ public static class CommandLine
         serve.TreatUnmatchedTokensAsErrors = false;
         root.Subcommands.Add(serve);
         root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(ModelCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Globalization;
+using ProCo.Training.Datasets;
+using ProCo.Training.Engine;
+using ProCo.Web.Hosting;
+
+namespace ProCo.Web.Cli;
+
+/// <summary><c>proco eval CHECKPOINT</c>: top-1 and many/medium/few of a checkpoint on its test set.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Argument<string>("checkpoint") { Description = "A .ckpt file written by proco train or the web app" };
+        var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N (default: the checkpoint's)" };
+        var command = new Command("eval", "Evaluate a checkpoint on the balanced test set of its dataset.");
+        command.Arguments.Add(checkpoint);
+        command.Options.Add(device);
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(parse =>
+        {
+            var catalog = new DataPaths(CoreServiceCollectionExtensions.ReadOptions(CliConfiguration.Build(parse.UnmatchedTokens))).CreateDatasetCatalog();
+            return Run(parse.GetValue(checkpoint)!, parse.GetValue(device), catalog, Console.Out);
+        });
+        return command;
+    }
+
+    public static int Run(string path, string? device, DatasetCatalog catalog, TextWriter output)
+    {
+        try
+        {
+            var meta = CheckpointFile.ReadMeta(path);
+            var config = device is null ? meta.Config : meta.Config with { Device = device };
+            using var trainer = new Trainer(config, TrainingData.Load(config, catalog));
+            trainer.LoadWeights(path);
+            var result = trainer.Evaluate();
+            output.WriteLine($"{path}: {meta.Spec.Describe()}, {config.Method} on {config.Dataset}, epoch {meta.CompletedEpochs}/{config.Epochs}");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"top-1 {result.Top1:F2}  many {result.Shots.Many:F2} ({result.Shots.ManyClasses} classes)  " +
+                $"medium {result.Shots.Medium:F2} ({result.Shots.MediumClasses})  few {result.Shots.Few:F2} ({result.Shots.FewClasses})  loss {result.Loss:F4}"));
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DatasetMissingException or ArgumentException)
+        {
+            output.WriteLine(e.Message);
+            return 1;
+        }
+    }
+}
