@@ -5,7 +5,7 @@ namespace ProCo.Web.Cli;
 /// <summary>The verbs of the <c>proco</c> executable.</summary>
 public static class CommandLine
 {
-    private static readonly HashSet<string> Verbs = ["serve", "doctor", "train", "eval", "model", "bench", "--help", "-h", "-?", "--version"];
+    private static readonly HashSet<string> Verbs = ["serve", "doctor", "train", "eval", "model", "bench", "download", "--help", "-h", "-?", "--version"];
 
     /// <summary>True when the arguments ask for the web app (no verb, <c>serve</c>, or host options only).</summary>
     public static bool IsServe(string[] args) =>
@@ -29,6 +29,7 @@ public static class CommandLine
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(DownloadCommand.Create());
         return root.Parse(args).InvokeAsync();
     }
 }
