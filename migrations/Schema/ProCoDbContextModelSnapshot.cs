@@ -98,8 +98,14 @@ namespace ProCo.Migrations.Schema
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
                     b.Property<double?>("BestTop1")
                         .HasColumnType("REAL");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("CompletedEpochs")
                         .HasColumnType("INTEGER");
@@ -159,6 +165,10 @@ namespace ProCo.Migrations.Schema
                     b.Property<double>("Progress")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("Queue")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("StartedAt")
                         .HasColumnType("INTEGER");
 
@@ -166,6 +176,9 @@ namespace ProCo.Migrations.Schema
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("StepsPerEpoch")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Tags")
                         .IsRequired()

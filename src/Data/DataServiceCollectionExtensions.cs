@@ -20,6 +20,14 @@ public static class DataServiceCollectionExtensions
 
     /// <summary>Configures options for the run database at <paramref name="databasePath"/>.</summary>
     public static DbContextOptionsBuilder<ProCoDbContext> UseRunDatabase(
-        this DbContextOptionsBuilder<ProCoDbContext> options, string databasePath) =>
-        options.UseSqlite(ConnectionString(databasePath), sqlite => sqlite.MigrationsAssembly(MigrationsAssembly));
+        this DbContextOptionsBuilder<ProCoDbContext> options, string databasePath)
+    {
+        ((DbContextOptionsBuilder)options).UseRunDatabase(databasePath);
+        return options;
+    }
+
+    /// <summary>SQLite at <paramref name="databasePath"/> with our migrations assembly and connection pragmas.</summary>
+    public static DbContextOptionsBuilder UseRunDatabase(this DbContextOptionsBuilder options, string databasePath) =>
+        options.UseSqlite(ConnectionString(databasePath), sqlite => sqlite.MigrationsAssembly(MigrationsAssembly))
+            .AddInterceptors(new SqlitePragmas());
 }

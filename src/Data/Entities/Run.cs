@@ -30,6 +30,14 @@ public class Run
     /// <summary>Until when the worker holding the run is trusted to be alive.</summary>
     public DateTimeOffset? LeaseUntil { get; set; }
     public string? JobId { get; set; }
+    /// <summary>Hangfire queue the run's jobs go to (cpu or gpu).</summary>
+    public string Queue { get; set; } = "cpu";
+    /// <summary>Set by a cancel; the worker holding the run stops at its next step.</summary>
+    public bool CancelRequested { get; set; }
+    /// <summary>How many times a worker has claimed the run (1 for a run trained in one go).</summary>
+    public int Attempts { get; set; }
+    /// <summary>Optimisation steps per epoch, known once training starts (maps steps to epochs).</summary>
+    public int StepsPerEpoch { get; set; }
     public string? Error { get; set; }
     public double? BestTop1 { get; set; }
     public double? LastTop1 { get; set; }

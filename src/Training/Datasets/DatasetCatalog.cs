@@ -46,8 +46,7 @@ public sealed class DatasetCatalog
             "fashion-mnist" or "fashionmnist" or "fmnist" => "fashion-mnist",
             "cifar10" or "cifar-10" => "cifar10",
             "cifar100" or "cifar-100" => "cifar100",
-            _ => throw new ArgumentException(
-                $"Unknown dataset '{name}'. Known datasets: {string.Join(", ", Keys)}.", nameof(name)),
+            _ => throw new ArgumentException($"Unknown dataset '{name}'. Known datasets: {string.Join(", ", Keys)}."),
         };
     }
 

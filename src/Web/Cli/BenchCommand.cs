@@ -25,7 +25,7 @@ internal static class BenchCommand
         command.SetAction(parse =>
         {
             var config = options.Build(parse, parse.GetValue(dataset), null, null);
-            var catalog = new DataPaths(CoreServiceCollectionExtensions.ReadOptions(CliConfiguration.Build(parse.UnmatchedTokens))).CreateDatasetCatalog();
+            var catalog = new DataPaths(CoreServiceCollectionExtensions.ReadOptions(CliConfiguration.Build(parse))).CreateDatasetCatalog();
             return Run(config, parse.GetValue(steps), catalog, Console.Out);
         });
         return command;

@@ -1,14 +1,30 @@
+using System.CommandLine;
+
 namespace ProCo.Web.Cli;
 
 /// <summary>Configuration for command-line verbs, read the way the web host reads it.</summary>
 internal static class CliConfiguration
 {
-    /// <summary>appsettings.json beside the binary, environment variables, then <c>--ProCo:Key=value</c> switches.</summary>
-    public static IConfiguration Build(IEnumerable<string> switches) =>
-        new ConfigurationBuilder()
+    /// <summary>
+    /// appsettings.json beside the binary, environment variables, then configuration switches
+    /// (<c>--ProCo:DataDir=/srv/proco</c> or <c>--ProCo:DataDir /srv/proco</c>). Any other token the
+    /// verb did not recognise is an error, so a mistyped option is never silently ignored.
+    /// </summary>
+    public static IConfiguration Build(ParseResult parse)
+    {
+        var tokens = parse.UnmatchedTokens;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (!token.StartsWith("--", StringComparison.Ordinal) || !token.Contains(':', StringComparison.Ordinal))
+                throw new ArgumentException($"Unrecognised argument '{token}'. See '{parse.CommandResult.Command.Name} --help'.");
+            if (!token.Contains('=', StringComparison.Ordinal)) i++; // the value follows
+        }
+        return new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()
-            .AddCommandLine(switches.ToArray())
+            .AddCommandLine(tokens.ToArray())
             .Build();
+    }
 }

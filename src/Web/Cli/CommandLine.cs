@@ -5,7 +5,7 @@ namespace ProCo.Web.Cli;
 /// <summary>The verbs of the <c>proco</c> executable.</summary>
 public static class CommandLine
 {
-    private static readonly HashSet<string> Verbs = ["serve", "doctor", "train", "eval", "model", "bench", "download", "--help", "-h", "-?", "--version"];
+    private static readonly HashSet<string> Verbs = ["serve", "doctor", "train", "eval", "model", "bench", "download", "worker", "--help", "-h", "-?", "--version"];
 
     /// <summary>True when the arguments ask for the web app (no verb, <c>serve</c>, or host options only).</summary>
     public static bool IsServe(string[] args) =>
@@ -16,7 +16,7 @@ public static class CommandLine
         args.Length > 0 && args[0] == "serve" ? args[1..] : args;
 
     /// <summary>Parses and runs a verb other than serve.</summary>
-    public static Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand(
             "ProCo Studio: queue, watch and compare ProCo long-tailed training runs.\n" +
@@ -30,6 +30,17 @@ public static class CommandLine
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(DownloadCommand.Create());
-        return root.Parse(args).InvokeAsync();
+        root.Subcommands.Add(WorkerCommand.Create());
+        var parse = root.Parse(args);
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (ArgumentException e)
+        {
+            // Bad input (an unknown option, an invalid value) gets its message, not a stack trace.
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
     }
 }

@@ -17,7 +17,7 @@ internal static class DoctorCommand
             "Exits non-zero, with the reason, when something needed for training is missing.");
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction((parse, cancellationToken) =>
-            RunAsync(CliConfiguration.Build(parse.UnmatchedTokens), Console.Out, cancellationToken));
+            RunAsync(CliConfiguration.Build(parse), Console.Out, cancellationToken));
         return command;
     }
 

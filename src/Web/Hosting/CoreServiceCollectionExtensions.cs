@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using ProCo.Data;
 using ProCo.Training.Datasets;
 
@@ -17,9 +16,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton(sp => new DataPaths(sp.GetRequiredService<ProCoOptions>()));
         services.AddSingleton(sp => sp.GetRequiredService<DataPaths>().CreateDatasetCatalog());
         services.AddDbContextFactory<ProCoDbContext>((sp, options) =>
-            options.UseSqlite(
-                DataServiceCollectionExtensions.ConnectionString(sp.GetRequiredService<DataPaths>().RunDatabase),
-                sqlite => sqlite.MigrationsAssembly(DataServiceCollectionExtensions.MigrationsAssembly)));
+            options.UseRunDatabase(sp.GetRequiredService<DataPaths>().RunDatabase));
         return services;
     }
 

@@ -1,36 +1,83 @@
 using Hangfire;
 using Hangfire.Storage.SQLite;
+using Microsoft.Extensions.Options;
+using ProCo.Training;
+using ProCo.Web.Live;
+using ProCo.Web.Runs;
 
 namespace ProCo.Web.Hosting;
 
-/// <summary>Hangfire with its own SQLite file in the data folder (never the run database).</summary>
+/// <summary>
+/// Hangfire with its own SQLite file in the data folder (never the run database), the training
+/// job and what it needs: leases, the batched metric writer, the live broadcaster, the lease monitor.
+/// </summary>
 public static class JobsServiceCollectionExtensions
 {
-    /// <summary>Queue that CPU training jobs go to.</summary>
+    /// <summary>Queue of CPU training jobs.</summary>
     public const string CpuQueue = "cpu";
 
-    /// <summary>Registers Hangfire storage and, when <paramref name="runServer"/>, a job server.</summary>
+    /// <summary>Queue of CUDA training jobs.</summary>
+    public const string GpuQueue = "gpu";
+
+    /// <summary>Registers storage, run services and, when <paramref name="runServer"/>, a job server with training workers.</summary>
     public static IServiceCollection AddJobs(this IServiceCollection services, bool runServer = true)
     {
-        services.AddHangfire((sp, config) => config
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseSQLiteStorage(sp.GetRequiredService<DataPaths>().HangfireDatabase, new SQLiteStorageOptions
-            {
-                // The default 15 s poll delays the start of a queued run for no benefit here.
-                QueuePollInterval = TimeSpan.FromSeconds(1),
-            }));
+        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section);
+        var identity = new WorkerIdentity();
+        WorkerIdentity.Current = identity;
+        services.AddSingleton(identity);
+        services.AddSingleton<ActiveRuns>();
+        services.AddSingleton<RunLeases>();
+        services.AddSingleton<RunFolders>();
+        services.AddSingleton<RunService>();
+        services.AddSingleton<MetricWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<MetricWriter>());
+        services.AddSingleton<RunBroadcaster>();
+        services.AddHostedService(sp => sp.GetRequiredService<RunBroadcaster>());
+        services.AddTransient<TrainingJob>();
+
+        services.AddHangfire((sp, config) =>
+        {
+            var jobs = sp.GetRequiredService<IOptions<JobsOptions>>().Value;
+            config
+                .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                .UseSQLiteStorage(sp.GetRequiredService<DataPaths>().HangfireDatabase, new SQLiteStorageOptions
+                {
+                    // The default 15 s poll delays the start of a queued run for no benefit here.
+                    QueuePollInterval = TimeSpan.FromSeconds(jobs.QueuePollSeconds),
+                    // Our lease detects dead workers; Hangfire must not redeliver a long run meanwhile.
+                    InvisibilityTimeout = TimeSpan.FromHours(jobs.InvisibilityTimeoutHours),
+                });
+        });
 
         if (runServer)
         {
+            services.AddHostedService<LeaseMonitor>();
             services.AddHangfireServer((sp, server) =>
             {
-                server.Queues = [CpuQueue];
-                server.WorkerCount = Math.Max(1, sp.GetRequiredService<ProCoOptions>().Workers ?? 1);
-                server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+                var cuda = SafeCudaCount();
+                server.Queues = cuda > 0 ? [GpuQueue, CpuQueue] : [CpuQueue];
+                // One training job per device unless configured otherwise.
+                server.WorkerCount = Math.Max(1, sp.GetRequiredService<ProCoOptions>().Workers ?? Math.Max(1, cuda));
+                server.ServerName = identity.Name;
+                // Deleting a job (a cancel) reaches its token within half a second.
+                server.CancellationCheckInterval = TimeSpan.FromMilliseconds(500);
             });
         }
         return services;
+    }
+
+    private static int SafeCudaCount()
+    {
+        try
+        {
+            return TorchInfo.CudaDeviceCount;
+        }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException)
+        {
+            return 0;
+        }
     }
 }

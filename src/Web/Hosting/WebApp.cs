@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor.Services;
 using ProCo.Data;
+using ProCo.Web.Api;
 using ProCo.Web.Components;
+using ProCo.Web.Live;
 
 namespace ProCo.Web.Hosting;
 
@@ -36,6 +38,9 @@ public static class WebApp
         builder.Services.AddDataProtection();
         builder.Services.AddOptions<KeyManagementOptions>().Configure<DataPaths, ILoggerFactory>((keys, paths, logs) =>
             keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(paths.Root, "keys")), logs));
+        builder.Services.AddSignalR();
+        builder.Services.AddOpenApi();
+        builder.Services.AddProblemDetails();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
 
@@ -46,6 +51,9 @@ public static class WebApp
         app.UseStaticFiles();
         app.UseAntiforgery();
         app.MapStaticAssets();
+        app.MapOpenApi();
+        app.MapRunsApi();
+        app.MapHub<RunHub>(RunHub.Path);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         // Hangfire's own dashboard; by default it answers local requests only.
         app.MapHangfireDashboard("/hangfire");

@@ -1,0 +1,111 @@
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ProCo.Data;
+using ProCo.Data.Entities;
+
+namespace ProCo.Web.Runs;
+
+/// <summary>
+/// Finds runs whose worker died (lease expired, or a process on this host that no longer exists)
+/// and runs left interrupted or queued without a live job, and queues a fresh job that resumes
+/// them from their last checkpoint, without waiting for Hangfire's invisibility timeout.
+/// </summary>
+public sealed class LeaseMonitor(
+    IDbContextFactory<ProCoDbContext> factory,
+    RunService runs,
+    JobStorage storage,
+    MetricWriter writer,
+    IOptions<JobsOptions> options,
+    ILogger<LeaseMonitor> logger) : BackgroundService
+{
+    private static readonly HashSet<string> LiveJobStates = ["Enqueued", "Processing", "Scheduled", "Awaiting"];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.MonitorSeconds));
+        do
+        {
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "The lease monitor's sweep failed; it runs again shortly.");
+            }
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken token)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(token);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>One pass: interrupt runs of dead workers, requeue runs without a live job.</summary>
+    public async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var now = DateTimeOffset.UtcNow;
+        var running = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running)
+            .Select(r => new { r.Id, r.Worker, r.LeaseUntil }).ToListAsync(cancellationToken);
+        foreach (var run in running)
+        {
+            var expired = run.LeaseUntil is null || run.LeaseUntil < now;
+            if (!expired && !WorkerIdentity.IsDeadLocalProcess(run.Worker)) continue;
+            var rows = await db.Runs.Where(r => r.Id == run.Id && r.Status == RunStatus.Running && r.Worker == run.Worker)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.Status, RunStatus.Interrupted)
+                    .SetProperty(r => r.Worker, (string?)null)
+                    .SetProperty(r => r.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+            if (rows == 1)
+            {
+                writer.Add(new RunEvent
+                {
+                    RunId = run.Id, At = now, Level = "warning",
+                    Message = $"Worker {run.Worker} stopped renewing its lease; the run resumes from its last checkpoint.",
+                });
+                await RequeueAsync(db, run.Id, matchJob: false, null, cancellationToken);
+            }
+        }
+
+        var waiting = await db.Runs.AsNoTracking()
+            .Where(r => (r.Status == RunStatus.Interrupted || r.Status == RunStatus.Queued) && !r.IsImported)
+            .Select(r => new { r.Id, r.JobId }).ToListAsync(cancellationToken);
+        foreach (var run in waiting)
+        {
+            if (run.JobId is not null && HasLiveJob(run.JobId)) continue;
+            await RequeueAsync(db, run.Id, matchJob: true, run.JobId, cancellationToken);
+        }
+    }
+
+    private bool HasLiveJob(string jobId)
+    {
+        if (jobId.StartsWith("requeue:", StringComparison.Ordinal)) return true; // another monitor is enqueuing it
+        using var connection = storage.GetConnection();
+        var state = connection.GetStateData(jobId);
+        return state is not null && LiveJobStates.Contains(state.Name);
+    }
+
+    // Only one monitor (of possibly several processes) wins the conditional update and enqueues.
+    private async Task RequeueAsync(ProCoDbContext db, long runId, bool matchJob, string? previousJobId, CancellationToken cancellationToken)
+    {
+        var marker = $"requeue:{Guid.NewGuid():N}";
+        var query = db.Runs.Where(r => r.Id == runId && (r.Status == RunStatus.Interrupted || r.Status == RunStatus.Queued));
+        if (matchJob) query = query.Where(r => r.JobId == previousJobId);
+        var rows = await query.ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, marker), cancellationToken);
+        if (rows == 0) return;
+        var queue = await db.Runs.Where(r => r.Id == runId).Select(r => r.Queue).FirstAsync(cancellationToken);
+        var jobId = runs.Enqueue(runId, queue);
+        await db.Runs.Where(r => r.Id == runId && r.JobId == marker).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId), cancellationToken);
+        logger.LogInformation("Run {RunId} requeued as job {JobId}.", runId, jobId);
+    }
+}
