@@ -11,6 +11,8 @@ public sealed class StudioFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ProCo:DataDir", DataDir);
+        builder.UseSetting("ProCo:Jobs:QueuePollSeconds", "0.5");
+        builder.UseSetting("ProCo:Jobs:RenewSeconds", "0.5");
         builder.UseEnvironment("Production");
     }
 

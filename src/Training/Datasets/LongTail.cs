@@ -49,8 +49,9 @@ public static class LongTail
     /// <param name="profile">Exponential or step.</param>
     /// <param name="seed">Seed of the draw.</param>
     /// <param name="maxPerClass">Caps the head class (CPU demos); null keeps the dataset's own size.</param>
+    /// <param name="reversed">Make the last class the head instead of the first (to separate class size from class identity).</param>
     public static ImageDataset Subset(ImageDataset source, double imbalanceFactor, ImbalanceProfile profile, int seed,
-        int? maxPerClass = null)
+        int? maxPerClass = null, bool reversed = false)
     {
         var available = source.ClassCounts();
         var perClass = (int)System.Math.Min(available.Min(), maxPerClass ?? int.MaxValue);
@@ -61,7 +62,7 @@ public static class LongTail
         {
             var indices = Enumerable.Range(0, source.Count).Where(i => source.Labels[i] == c).ToArray();
             random.Shuffle(indices);
-            chosen.AddRange(indices.Take(counts[c]).Order());
+            chosen.AddRange(indices.Take(counts[reversed ? source.NumClasses - 1 - c : c]).Order());
         }
         chosen.Sort();
         return source.Subset(chosen, $"{source.Name} LT({1 / imbalanceFactor:0.##}, {profile.ToString().ToLowerInvariant()}, seed {seed})");

@@ -19,6 +19,8 @@ public sealed record TrainingConfig
     public double ImbalanceFactor { get; init; } = 0.01;
     /// <summary>exp (the CIFAR-LT benchmark) or step.</summary>
     public string ImbalanceProfile { get; init; } = "exp";
+    /// <summary>natural (class 0 is the head, as in the CIFAR-LT benchmark) or reversed (the last class is the head).</summary>
+    public string ClassOrder { get; init; } = "natural";
     /// <summary>Caps the images per class taken from the training set before the long-tail draw (CPU demos).</summary>
     public int? MaxPerClass { get; init; }
     /// <summary>Caps the test images per class (CPU demos); the test set stays balanced.</summary>
@@ -89,6 +91,7 @@ public sealed record TrainingConfig
         Check(ImbalanceFactor > 0 && ImbalanceFactor <= 1, nameof(ImbalanceFactor),
             "The imbalance factor is smallest over largest class count, in (0, 1]: 0.01 for imbalance 100.");
         Check(ImbalanceProfile is "exp" or "step", nameof(ImbalanceProfile), "Use exp or step.");
+        Check(ClassOrder is "natural" or "reversed", nameof(ClassOrder), "Use natural or reversed.");
         Check(MaxPerClass is null or >= 2, nameof(MaxPerClass), "At least 2 images per class.");
         Check(MaxTestPerClass is null or >= 1, nameof(MaxTestPerClass), "At least 1 test image per class.");
         Check(Methods.Contains(Method), nameof(Method), "Use proco, la or ce.");

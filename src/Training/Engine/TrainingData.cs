@@ -14,7 +14,7 @@ public sealed record TrainingData(ImageDataset Train, ImageDataset Test)
     public static TrainingData Prepare(TrainingConfig config, DatasetSplits splits)
     {
         var train = LongTail.Subset(splits.Train, config.ImbalanceFactor, LongTail.ParseProfile(config.ImbalanceProfile),
-            config.Seed, config.MaxPerClass);
+            config.Seed, config.MaxPerClass, config.ClassOrder == "reversed");
         var test = config.MaxTestPerClass is { } perClass ? LongTail.Balanced(splits.Test, perClass) : splits.Test;
         if (train.Count < config.BatchSize)
             throw new ArgumentException(

@@ -9,6 +9,7 @@ internal sealed class ConfigOptions
     public Option<string?> Preset { get; } = new("--preset") { Description = "Start from a preset: " + string.Join(", ", Presets.All.Select(p => p.Id)) };
     public Option<string?> Method { get; } = new("--method") { Description = "proco (default), la (logit-adjusted CE) or ce (plain CE)" };
     public Option<string?> Profile { get; } = new("--profile") { Description = "Long-tail profile: exp (default) or step" };
+    public Option<string?> ClassOrder { get; } = new("--class-order") { Description = "natural (class 0 is the head) or reversed" };
     public Option<int?> MaxPerClass { get; } = new("--max-per-class") { Description = "Cap images per class before the long-tail draw (CPU demos)" };
     public Option<int?> MaxTestPerClass { get; } = new("--max-test-per-class") { Description = "Cap test images per class" };
     public Option<int?> BatchSize { get; } = new("--batch-size") { Description = "Batch size (256)" };
@@ -32,7 +33,7 @@ internal sealed class ConfigOptions
     {
         foreach (var option in new Option[]
                  {
-                     Preset, Method, Profile, MaxPerClass, MaxTestPerClass, BatchSize, LearningRate, Momentum, WeightDecay, Warmup,
+                     Preset, Method, Profile, ClassOrder, MaxPerClass, MaxTestPerClass, BatchSize, LearningRate, Momentum, WeightDecay, Warmup,
                      Schedule, Alpha, Temperature, Tau, FeatDim, UseNorm, Depth, Width, Seed, Device, EvalBatchSize,
                  })
             command.Options.Add(option);
@@ -53,6 +54,7 @@ internal sealed class ConfigOptions
         {
             Method = parse.GetValue(Method) ?? config.Method,
             ImbalanceProfile = parse.GetValue(Profile) ?? config.ImbalanceProfile,
+            ClassOrder = parse.GetValue(ClassOrder) ?? config.ClassOrder,
             MaxPerClass = parse.GetValue(MaxPerClass) ?? config.MaxPerClass,
             MaxTestPerClass = parse.GetValue(MaxTestPerClass) ?? config.MaxTestPerClass,
             BatchSize = parse.GetValue(BatchSize) ?? config.BatchSize,

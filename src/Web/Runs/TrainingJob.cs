@@ -25,9 +25,15 @@ public sealed class TrainingJob(
     ActiveRuns active,
     WorkerIdentity identity,
     IOptions<JobsOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<TrainingJob> logger)
 {
-    /// <summary>Trains run <paramref name="runId"/>; Hangfire fills in the context and the token.</summary>
+    /// <summary>
+    /// Trains run <paramref name="runId"/>; Hangfire fills in the context and its token. Training stops
+    /// only for our own reasons (a cancel request, a lost lease, the host shutting down), not when
+    /// Hangfire's token fires because its storage handed the job to another worker after the
+    /// invisibility timeout: that copy finds the run taken and returns.
+    /// </summary>
     [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
     [JobDisplayName("Train run {0}")]
     public void Run(long runId, PerformContext? context, CancellationToken cancellationToken)
@@ -40,7 +46,7 @@ public sealed class TrainingJob(
             return;
         }
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
         var lostLease = false;
         active.Register(runId, stop);
         using var renewing = new CancellationTokenSource();

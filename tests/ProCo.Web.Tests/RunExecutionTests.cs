@@ -1,0 +1,120 @@
+using Microsoft.Data.Sqlite;
+
+namespace ProCo.Web.Tests;
+
+/// <summary>Runs survive kills, duplicate deliveries and a second worker: real processes, real SQLite files.</summary>
+[Collection("processes")]
+public sealed class RunExecutionTests : IDisposable
+{
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "proco-exec-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
+    }
+
+    private static long Scalar(string database, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={database}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static string Text(string database, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={database}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (string)command.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public async Task KillMinus9MidEpoch_RestartResumesFromCheckpoint_AndNoPointIsDuplicated()
+    {
+        long id;
+        var first = await StudioProcess.StartServeAsync(_dataDir);
+        await using (first)
+        {
+            using var http = new HttpClient { BaseAddress = first.Address };
+            id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 4, maxPerClass: 150));
+            // After the first epoch's checkpoint, wait for a few steps of epoch 2, then SIGKILL.
+            var run = await Api.WaitForAsync(http, id, r => r.GetProperty("completedEpochs").GetInt32() >= 1, TimeSpan.FromSeconds(90), () => first.Output);
+            Assert.Equal("Running", run.GetProperty("status").GetString());
+            first.Kill();
+        }
+        var database = Path.Combine(_dataDir, "proco.db");
+        Assert.Equal("ok", Text(database, "PRAGMA integrity_check"));
+        Assert.Equal("Running", Text(database, $"SELECT Status FROM Runs WHERE Id = {id}"));
+
+        await using var second = await StudioProcess.StartServeAsync(_dataDir);
+        using var http2 = new HttpClient { BaseAddress = second.Address };
+        var done = await Api.WaitForAsync(http2, id, r => r.GetProperty("status").GetString() is "Succeeded" or "Failed", TimeSpan.FromSeconds(120), () => second.Output);
+        Assert.Equal("Succeeded", done.GetProperty("status").GetString());
+
+        var events = await Api.EventsAsync(http2, id);
+        Assert.Contains(events, e => e.GetProperty("message").GetString()!.Contains("resuming from runs/", StringComparison.Ordinal));
+        Assert.Equal(2, Scalar(database, $"SELECT Attempts FROM Runs WHERE Id = {id}"));
+        var stepsPerEpoch = Scalar(database, $"SELECT StepsPerEpoch FROM Runs WHERE Id = {id}");
+        // Every step and epoch exactly once: no gap, no second row for a (run, series, step).
+        Assert.Equal(4 * stepsPerEpoch, Scalar(database, $"SELECT COUNT(*) FROM MetricPoints WHERE RunId = {id} AND Series = 'CE_loss/train'"));
+        Assert.Equal(4 * stepsPerEpoch, Scalar(database, $"SELECT COUNT(DISTINCT Step) FROM MetricPoints WHERE RunId = {id} AND Series = 'CE_loss/train'"));
+        Assert.Equal(4, Scalar(database, $"SELECT COUNT(*) FROM MetricPoints WHERE RunId = {id} AND Series = 'acc/val_top1'"));
+        Assert.Equal(0, Scalar(database, "SELECT COUNT(*) FROM (SELECT RunId, Series, Step FROM MetricPoints GROUP BY RunId, Series, Step HAVING COUNT(*) > 1)"));
+        Assert.Equal(4, Scalar(database, $"SELECT COUNT(*) FROM EpochVectors WHERE RunId = {id} AND Kind = 'kappa'"));
+    }
+
+    [Fact]
+    public async Task TwoWorkerProcesses_ManyTinyRuns_EachRunIsTrainedExactlyOnce()
+    {
+        await using var serve = await StudioProcess.StartServeAsync(_dataDir);
+        await using var worker = await StudioProcess.StartWorkerAsync(_dataDir);
+        using var http = new HttpClient { BaseAddress = serve.Address };
+        var ids = new List<long>();
+        for (var i = 0; i < 6; i++) ids.Add(await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 1, maxPerClass: 40, seed: i)));
+        foreach (var id in ids)
+        {
+            var run = await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() is "Succeeded" or "Failed", TimeSpan.FromSeconds(120),
+                () => serve.Output + worker.Output);
+            Assert.Equal("Succeeded", run.GetProperty("status").GetString());
+        }
+        var database = Path.Combine(_dataDir, "proco.db");
+        var workers = new HashSet<string>();
+        foreach (var id in ids)
+        {
+            Assert.Equal(1, Scalar(database, $"SELECT Attempts FROM Runs WHERE Id = {id}"));
+            var starts = (await Api.EventsAsync(http, id)).Select(e => e.GetProperty("message").GetString()!).Where(m => m.StartsWith("Started by ", StringComparison.Ordinal)).ToArray();
+            Assert.Single(starts);
+            workers.Add(starts[0].Split(' ')[2]);
+        }
+        Assert.Equal(0, Scalar(database, "SELECT COUNT(*) FROM (SELECT RunId, Series, Step FROM MetricPoints GROUP BY RunId, Series, Step HAVING COUNT(*) > 1)"));
+    }
+
+    [Fact]
+    public async Task JobDeliveredAgainWhileTraining_DoesNotTrainTheRunTwice()
+    {
+        // Hangfire hands a job still running to another worker after its invisibility timeout: 3 s here.
+        const string shortTimeout = "--ProCo:Jobs:InvisibilityTimeoutHours=0.000833";
+        await using var serve = await StudioProcess.StartServeAsync(_dataDir, shortTimeout);
+        await using var worker = await StudioProcess.StartWorkerAsync(_dataDir, shortTimeout);
+        using var http = new HttpClient { BaseAddress = serve.Address };
+        var id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 6, maxPerClass: 200));
+        var run = await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() is "Succeeded" or "Failed", TimeSpan.FromSeconds(180),
+            () => serve.Output + worker.Output);
+        Assert.Equal("Succeeded", run.GetProperty("status").GetString());
+
+        var messages = (await Api.EventsAsync(http, id)).Select(e => e.GetProperty("message").GetString()!).ToArray();
+        Assert.Single(messages, m => m.StartsWith("Started by ", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("the run is already taken or finished", StringComparison.Ordinal));
+        var database = Path.Combine(_dataDir, "proco.db");
+        Assert.Equal(1, Scalar(database, $"SELECT Attempts FROM Runs WHERE Id = {id}"));
+        var stepsPerEpoch = Scalar(database, $"SELECT StepsPerEpoch FROM Runs WHERE Id = {id}");
+        Assert.Equal(6 * stepsPerEpoch, Scalar(database, $"SELECT COUNT(*) FROM MetricPoints WHERE RunId = {id} AND Series = 'CE_loss/train'"));
+    }
+}
+
+[CollectionDefinition("processes", DisableParallelization = true)]
+public sealed class ProcessTests;

@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using ProCo.Data;
+
+namespace ProCo.Web.Tests;
+
+/// <summary>The REST API on the real app (test server, real SQLite files, Hangfire training in-process).</summary>
+public sealed class RunsApiTests : IClassFixture<StudioFactory>
+{
+    private readonly StudioFactory _factory;
+
+    public RunsApiTests(StudioFactory factory) => _factory = factory;
+
+    private static async Task<long> FinishedRunAsync(HttpClient http)
+    {
+        var id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 1, maxPerClass: 40), "finished");
+        var run = await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() is "Succeeded" or "Failed", TimeSpan.FromSeconds(90));
+        Assert.Equal("Succeeded", run.GetProperty("status").GetString());
+        return id;
+    }
+
+    [Fact]
+    public async Task Create_WithInvalidFields_Returns400NamingEachField()
+    {
+        using var http = _factory.CreateClient();
+        var response = await http.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative),
+            new { name = "bad", config = new { dataset = "imagenet", imbalanceFactor = 100, batchSize = 1, method = "focal", depth = 21 } });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+        var fields = errors.EnumerateObject().Select(p => p.Name).Order().ToArray();
+        Assert.Equal(["config.batchSize", "config.dataset", "config.depth", "config.imbalanceFactor", "config.method"], fields);
+        Assert.Contains("Unknown dataset 'imagenet'", errors.GetProperty("config.dataset")[0].GetString(), StringComparison.Ordinal);
+
+        var missing = await http.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative), new { name = "no config" });
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains("\"config\"", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancel_OfARunningRun_ReachesCancelledWithACheckpointWithin5SecondsPlusAStep()
+    {
+        using var http = _factory.CreateClient();
+        var id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 30, maxPerClass: 300), "to cancel");
+        await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() == "Running", TimeSpan.FromSeconds(60));
+        // Let it take some steps first.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            var metrics = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/metrics?series=CE_loss/train", UriKind.Relative))).RootElement;
+            if (metrics[0].GetProperty("total").GetInt64() >= 3) break;
+            await Task.Delay(100);
+        }
+        var watch = Stopwatch.StartNew();
+        var response = await http.PostAsync(new Uri($"/api/runs/{id}/cancel", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var run = await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() == "Cancelled", TimeSpan.FromSeconds(10));
+        watch.Stop();
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(6), $"took {watch.Elapsed}");
+        var checkpoints = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/checkpoints", UriKind.Relative))).RootElement;
+        Assert.Contains(checkpoints.EnumerateArray(), c => c.GetProperty("kind").GetString() == "last");
+        var events = (await Api.EventsAsync(http, id)).Select(e => e.GetProperty("message").GetString()!).ToArray();
+        Assert.Contains(events, m => m.StartsWith("Cancelled", StringComparison.Ordinal));
+        Assert.True(run.GetProperty("finishedAt").ValueKind == JsonValueKind.String);
+
+        // A cancelled run resumes from its checkpoint.
+        var resume = await http.PostAsync(new Uri($"/api/runs/{id}/resume", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, resume.StatusCode);
+        await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() == "Running", TimeSpan.FromSeconds(30));
+        await http.PostAsync(new Uri($"/api/runs/{id}/cancel", UriKind.Relative), null);
+        await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() == "Cancelled", TimeSpan.FromSeconds(15));
+        Assert.Contains(await Api.EventsAsync(http, id), e => e.GetProperty("message").GetString()!.Contains("resuming from", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Download_IsServedWithLengthAndShaETag_AndAResumedRangeGivesTheSameBytes()
+    {
+        using var http = _factory.CreateClient();
+        var id = await FinishedRunAsync(http);
+        var checkpoint = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/checkpoints", UriKind.Relative))).RootElement
+            .EnumerateArray().First(c => c.GetProperty("kind").GetString() == "last");
+        var url = new Uri(checkpoint.GetProperty("downloadUrl").GetString()!, UriKind.Relative);
+        var sha = checkpoint.GetProperty("sha256").GetString()!;
+
+        using var whole = await http.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+        var bytes = await whole.Content.ReadAsByteArrayAsync();
+        Assert.Equal(checkpoint.GetProperty("sizeBytes").GetInt64(), whole.Content.Headers.ContentLength);
+        Assert.Equal($"\"{sha}\"", whole.Headers.ETag!.Tag);
+        Assert.Equal(sha, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+
+        // A download broken halfway resumes with a range request conditioned on the ETag.
+        var half = bytes.Length / 2;
+        using var firstHalf = new HttpRequestMessage(HttpMethod.Get, url);
+        firstHalf.Headers.Range = new RangeHeaderValue(0, half - 1);
+        var part1 = await (await http.SendAsync(firstHalf)).Content.ReadAsByteArrayAsync();
+        using var rest = new HttpRequestMessage(HttpMethod.Get, url);
+        rest.Headers.Range = new RangeHeaderValue(half, null);
+        rest.Headers.IfRange = new RangeConditionHeaderValue(new EntityTagHeaderValue($"\"{sha}\""));
+        using var restResponse = await http.SendAsync(rest);
+        Assert.Equal(HttpStatusCode.PartialContent, restResponse.StatusCode);
+        var part2 = await restResponse.Content.ReadAsByteArrayAsync();
+        Assert.Equal(half, part1.Length);
+        Assert.Equal(sha, Convert.ToHexStringLower(SHA256.HashData([.. part1, .. part2])));
+    }
+
+    [Theory]
+    [InlineData("../../etc/passwd")]
+    [InlineData("%2e%2e%2f%2e%2e%2fetc%2fpasswd")]
+    [InlineData("%252e%252e%252fetc%252fpasswd")]
+    [InlineData("..%5c..%5cetc%5cpasswd")]
+    [InlineData("..\\..\\etc\\passwd")]
+    [InlineData("/etc/passwd")]
+    [InlineData("%2fetc%2fpasswd")]
+    public async Task Download_WithAPathInsteadOfAnId_NeverServesAFile(string name)
+    {
+        using var http = _factory.CreateClient();
+        var response = await http.GetAsync(new Uri($"/api/checkpoints/{name}/download", UriKind.Relative));
+        Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{name}: {response.StatusCode}");
+        Assert.DoesNotContain("root:", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("../../../../../../etc/passwd")]
+    [InlineData("/etc/passwd")]
+    [InlineData("runs/../../outside.ckpt")]
+    [InlineData("runs/link-out/passwd")]
+    [InlineData("runs/passwd-link")]
+    public async Task Download_OfAStoredPathLeadingOutsideTheDataFolder_Is404(string storedPath)
+    {
+        using var http = _factory.CreateClient();
+        var id = await FinishedRunAsync(http);
+        var runs = Path.Combine(_factory.DataDir, "runs");
+        File.WriteAllText(Path.Combine(_factory.DataDir, "..", "outside.ckpt"), "secret");
+        if (!Directory.Exists(Path.Combine(runs, "link-out"))) Directory.CreateSymbolicLink(Path.Combine(runs, "link-out"), "/etc");
+        if (!File.Exists(Path.Combine(runs, "passwd-link"))) File.CreateSymbolicLink(Path.Combine(runs, "passwd-link"), "/etc/passwd");
+
+        var factory = _factory.Services.GetRequiredService<IDbContextFactory<ProCoDbContext>>();
+        long checkpointId;
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            var row = await db.Checkpoints.FirstAsync(c => c.RunId == id && c.Kind == "best");
+            row.RelativePath = storedPath;
+            await db.SaveChangesAsync();
+            checkpointId = row.Id;
+        }
+        var response = await http.GetAsync(new Uri($"/api/checkpoints/{checkpointId}/download", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task List_FiltersSortsAndPages_AndDetailSummarisesEverySeries()
+    {
+        using var http = _factory.CreateClient();
+        var id = await FinishedRunAsync(http);
+        var page = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/runs?status=Succeeded&dataset=fashion-mnist&method=proco&sort=-created&page=1&pageSize=1", UriKind.Relative))).RootElement;
+        Assert.True(page.GetProperty("total").GetInt32() >= 1);
+        Assert.Equal(1, page.GetProperty("items").GetArrayLength());
+        Assert.All(page.GetProperty("items").EnumerateArray(), r => Assert.Equal("Succeeded", r.GetProperty("status").GetString()));
+        var none = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/runs?dataset=cifar100", UriKind.Relative))).RootElement;
+        Assert.Equal(0, none.GetProperty("total").GetInt32());
+        var bad = await http.GetAsync(new Uri("/api/runs?status=Sleeping&sort=fastest", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+
+        var detail = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}", UriKind.Relative))).RootElement;
+        var series = detail.GetProperty("series").EnumerateArray().ToDictionary(s => s.GetProperty("series").GetString()!);
+        foreach (var name in new[] { "CE_loss/train", "SCL_loss/train", "lr", "acc/train_top1", "CE_loss/val", "acc/val_top1", "acc/val_many", "acc/val_medium", "acc/val_few" })
+            Assert.True(series.ContainsKey(name), name);
+        Assert.Equal(1, series["acc/val_top1"].GetProperty("points").GetInt64());
+        Assert.Equal(detail.GetProperty("run").GetProperty("bestTop1").GetDouble(), series["acc/val_top1"].GetProperty("best").GetDouble(), 9);
+        var losses = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/metrics?series=CE_loss/train", UriKind.Relative))).RootElement[0];
+        Assert.Equal(series["CE_loss/train"].GetProperty("best").GetDouble(), losses.GetProperty("values").EnumerateArray().Min(v => v.GetDouble()), 9);
+
+        var kappa = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/vectors?kind=kappa", UriKind.Relative))).RootElement;
+        Assert.Equal(10, kappa[0].GetProperty("values").GetArrayLength());
+        var csv = await http.GetStringAsync(new Uri("/api/runs/export.csv", UriKind.Relative));
+        Assert.StartsWith("id,name,status,method,dataset", csv, StringComparison.Ordinal);
+        Assert.Contains($"\n{id},finished,Succeeded,proco,fashion-mnist,0.1,1,1,", csv, StringComparison.Ordinal);
+        var openapi = await http.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative));
+        Assert.Contains("/api/runs/{id}/metrics", openapi, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Delete_RemovesTheRunItsRowsAndItsFiles_AndQueuedRunsCancelBeforeStarting()
+    {
+        using var http = _factory.CreateClient();
+        var id = await FinishedRunAsync(http);
+        var folder = Path.Combine(_factory.DataDir, "runs", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(File.Exists(Path.Combine(folder, "last.ckpt")));
+        var response = await http.DeleteAsync(new Uri($"/api/runs/{id}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(Directory.Exists(folder));
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri($"/api/runs/{id}", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.DeleteAsync(new Uri($"/api/runs/{id}", UriKind.Relative))).StatusCode);
+
+        var resumeDone = await http.PostAsync(new Uri($"/api/runs/{await FinishedRunAsync(http)}/resume", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Conflict, resumeDone.StatusCode);
+        Assert.Contains("clone it", await resumeDone.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}

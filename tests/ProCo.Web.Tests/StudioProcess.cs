@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace ProCo.Web.Tests;
+
+/// <summary>A real `proco serve` or `proco worker` process on a data folder (killable with SIGKILL).</summary>
+public sealed class StudioProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
+
+    private StudioProcess(Process process, Uri? address)
+    {
+        _process = process;
+        Address = address;
+        _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public Uri? Address { get; }
+    public int Pid => _process.Id;
+
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    /// <summary>Fast lease settings so tests see dead workers within seconds.</summary>
+    public static readonly string[] FastJobs =
+    [
+        "--ProCo:Jobs:LeaseSeconds=3", "--ProCo:Jobs:RenewSeconds=0.5", "--ProCo:Jobs:MonitorSeconds=1", "--ProCo:Jobs:QueuePollSeconds=0.5",
+    ];
+
+    public static async Task<StudioProcess> StartServeAsync(string dataDir, params string[] extra)
+    {
+        var port = FreePort();
+        var address = new Uri($"http://127.0.0.1:{port}/");
+        var process = Start(["serve", "--urls", address.ToString().TrimEnd('/'), $"--ProCo:DataDir={dataDir}", .. FastJobs, .. extra]);
+        var studio = new StudioProcess(process, address);
+        using var http = new HttpClient { BaseAddress = address };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) throw new InvalidOperationException("proco serve exited:\n" + studio.Output);
+            try
+            {
+                if ((await http.GetAsync(new Uri("/api/runs", UriKind.Relative))).StatusCode == HttpStatusCode.OK) return studio;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException("proco serve did not answer within 60 s:\n" + studio.Output);
+    }
+
+    public static async Task<StudioProcess> StartWorkerAsync(string dataDir, params string[] extra)
+    {
+        var process = Start(["worker", $"--ProCo:DataDir={dataDir}", .. FastJobs, .. extra]);
+        var studio = new StudioProcess(process, null);
+        await Task.Delay(1500);
+        if (process.HasExited) throw new InvalidOperationException("proco worker exited:\n" + studio.Output);
+        return studio;
+    }
+
+    private static Process Start(string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "proco.dll"));
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        return Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
+
+/// <summary>Small helpers over the REST API.</summary>
+public static class Api
+{
+    /// <summary>A run that trains in a second or two on Fashion-MNIST-LT.</summary>
+    public static object TinyConfig(int epochs = 2, int maxPerClass = 60, int seed = 0) => new
+    {
+        dataset = "fashion-mnist", imbalanceFactor = 0.1, maxPerClass, maxTestPerClass = 10, epochs, warmupEpochs = 1,
+        batchSize = 32, learningRate = 0.05, depth = 8, featDim = 16, seed,
+    };
+
+    public static async Task<long> CreateRunAsync(HttpClient http, object config, string? name = null)
+    {
+        var response = await http.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative), new { name, config });
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"POST /api/runs: {response.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt64();
+    }
+
+    public static async Task<JsonElement> RunAsync(HttpClient http, long id)
+    {
+        var json = await http.GetStringAsync(new Uri($"/api/runs/{id}", UriKind.Relative));
+        return JsonDocument.Parse(json).RootElement.GetProperty("run").Clone();
+    }
+
+    public static async Task<JsonElement> WaitForAsync(HttpClient http, long id, Func<JsonElement, bool> condition, TimeSpan timeout, Func<string>? diagnostics = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonElement run = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            run = await RunAsync(http, id);
+            if (condition(run)) return run;
+            await Task.Delay(150);
+        }
+        throw new TimeoutException($"run {id} did not reach the expected state within {timeout}: {run}\n{diagnostics?.Invoke()}");
+    }
+
+    public static async Task<JsonElement[]> EventsAsync(HttpClient http, long id) =>
+        JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/events", UriKind.Relative))).RootElement.EnumerateArray().Select(e => e.Clone()).ToArray();
+}
