@@ -133,6 +133,9 @@ namespace ProCo.Migrations.Schema
                     b.Property<double>("ImbalanceFactor")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("ImportKey")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("IsImported")
                         .HasColumnType("INTEGER");
 
@@ -190,6 +193,9 @@ namespace ProCo.Migrations.Schema
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
+
+                    b.HasIndex("ImportKey")
+                        .IsUnique();
 
                     b.HasIndex("Status");
 

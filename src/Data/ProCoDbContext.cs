@@ -19,6 +19,7 @@ public class ProCoDbContext(DbContextOptions<ProCoDbContext> options) : DbContex
             run.Property(r => r.Status).HasConversion<string>().HasMaxLength(16);
             run.HasIndex(r => r.Status);
             run.HasIndex(r => r.CreatedAt);
+            run.HasIndex(r => r.ImportKey).IsUnique();
             run.HasMany(r => r.Checkpoints).WithOne().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
             run.HasMany(r => r.Events).WithOne().HasForeignKey(e => e.RunId).OnDelete(DeleteBehavior.Cascade);
         });

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace ProCo.Web.Tests;
 
 /// <summary>The real app on a test server, with its own data folder.</summary>
-public sealed class StudioFactory : WebApplicationFactory<Program>
+public class StudioFactory : WebApplicationFactory<Program>
 {
     public string DataDir { get; } = Path.Combine(Path.GetTempPath(), "proco-web-tests-" + Guid.NewGuid().ToString("N"));
 

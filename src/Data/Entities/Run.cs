@@ -19,6 +19,8 @@ public class Run
     public RunStatus Status { get; set; } = RunStatus.Queued;
     /// <summary>True for runs imported from TensorBoard logs: read-only.</summary>
     public bool IsImported { get; set; }
+    /// <summary>Fingerprint of the imported files (so importing them again does not duplicate).</summary>
+    public string? ImportKey { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }

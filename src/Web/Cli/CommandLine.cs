@@ -5,11 +5,9 @@ namespace ProCo.Web.Cli;
 /// <summary>The verbs of the <c>proco</c> executable.</summary>
 public static class CommandLine
 {
-    private static readonly HashSet<string> Verbs = ["serve", "doctor", "train", "eval", "model", "bench", "download", "worker", "--help", "-h", "-?", "--version"];
-
     /// <summary>True when the arguments ask for the web app (no verb, <c>serve</c>, or host options only).</summary>
     public static bool IsServe(string[] args) =>
-        args.Length == 0 || args[0] == "serve" || (args[0].StartsWith('-') && !Verbs.Contains(args[0]));
+        args.Length == 0 || args[0] == "serve" || (args[0].StartsWith('-') && args[0] is not ("--help" or "-h" or "-?" or "--version"));
 
     /// <summary>The arguments handed to the ASP.NET host (the verb removed).</summary>
     public static string[] ServeArguments(string[] args) =>
@@ -31,6 +29,8 @@ public static class CommandLine
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(DownloadCommand.Create());
         root.Subcommands.Add(WorkerCommand.Create());
+        root.Subcommands.Add(TensorBoardCommands.Import());
+        root.Subcommands.Add(TensorBoardCommands.Export());
         var parse = root.Parse(args);
         try
         {

@@ -19,6 +19,9 @@ public sealed class ProCoOptions
     /// <summary>Also look for datasets where distribution packages install them (/usr/share/datasets).</summary>
     public bool SearchSystemDatasets { get; set; } = true;
 
+    /// <summary>Folder of the paper authors' TensorBoard logs for "Add the paper's runs"; defaults to <c>DataDir/reference-logs</c>.</summary>
+    public string? ReferenceLogsDir { get; set; }
+
     /// <summary>Training workers in this process; defaults to the number of training devices.</summary>
     public int? Workers { get; set; }
 }
@@ -31,11 +34,14 @@ public sealed class DataPaths
         Options = options;
         Root = Path.GetFullPath(options.DataDir);
         DatasetsDir = Path.GetFullPath(options.DatasetsDir ?? Path.Combine(Root, "datasets"));
+        ReferenceLogsDir = Path.GetFullPath(options.ReferenceLogsDir ?? Path.Combine(Root, "reference-logs"));
     }
 
     public ProCoOptions Options { get; }
     public string Root { get; }
     public string DatasetsDir { get; }
+    public string ReferenceLogsDir { get; }
+    public string ImportsDir => Path.Combine(Root, "imports");
     public string RunDatabase => Path.Combine(Root, "proco.db");
     public string HangfireDatabase => Path.Combine(Root, "hangfire.db");
     public string RunsDir => Path.Combine(Root, "runs");

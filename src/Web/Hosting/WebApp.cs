@@ -53,6 +53,7 @@ public static class WebApp
         app.MapStaticAssets();
         app.MapOpenApi();
         app.MapRunsApi();
+        app.MapImportApi();
         app.MapHub<RunHub>(RunHub.Path);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         // Hangfire's own dashboard; by default it answers local requests only.

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using ProCo.Data.Entities;
+
+namespace ProCo.Data.TensorBoard;
+
+/// <summary>What importing one run folder did.</summary>
+/// <param name="Folder">The run folder.</param>
+/// <param name="RunId">The run created, or the one imported earlier from the same files.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="AlreadyImported">True when the same files had been imported before (nothing was added).</param>
+/// <param name="Series">Series imported.</param>
+/// <param name="Points">Points imported.</param>
+/// <param name="Warnings">Files that stopped early, or a folder without scalars.</param>
+public sealed record ImportResult(string Folder, long RunId, string Name, bool AlreadyImported, int Series, int Points, IReadOnlyList<string> Warnings);
+
+/// <summary>Imports TensorBoard run folders as read-only runs and exports runs as event files.</summary>
+public static partial class TensorBoardImporter
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    [GeneratedRegex(@"^(?<method>[A-Za-z]+)_(?<dataset>cifar100|cifar10|fashion-mnist|fashionmnist)_imb(?<imb>[0-9.eE-]+)_epochs(?<epochs>\d+)", RegexOptions.IgnoreCase)]
+    private static partial Regex RunFolderName();
+
+    /// <summary>The run folders under <paramref name="path"/>: itself if it holds event files, else every folder below that does.</summary>
+    public static IReadOnlyList<string> RunFolders(string path)
+    {
+        if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path} is not a folder.");
+        if (EventFiles.InFolder(path).Length > 0) return [Path.GetFullPath(path)];
+        return Directory.GetDirectories(path, "*", SearchOption.AllDirectories)
+            .Where(d => EventFiles.InFolder(d).Length > 0)
+            .Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Dataset, imbalance factor, epochs and method read from a name like ProCo_cifar100_imb0.01_epochs200.</summary>
+    public static (string? Method, string? Dataset, double? Imbalance, int? Epochs) ParseName(string folderName)
+    {
+        var match = RunFolderName().Match(folderName);
+        if (!match.Success) return (null, null, null, null);
+        var dataset = match.Groups["dataset"].Value.ToLowerInvariant() is "fashionmnist" ? "fashion-mnist" : match.Groups["dataset"].Value.ToLowerInvariant();
+        double? imbalance = double.TryParse(match.Groups["imb"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f : null;
+        return (match.Groups["method"].Value.ToLowerInvariant(), dataset, imbalance, int.Parse(match.Groups["epochs"].Value, CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Imports one run folder (its event files merged by step); the same files imported again return the existing run.</summary>
+    public static async Task<ImportResult> ImportRunAsync(ProCoDbContext db, string folder, string? name = null, string? tag = null,
+        CancellationToken cancellationToken = default)
+    {
+        var files = EventFiles.InFolder(folder);
+        if (files.Length == 0) throw new InvalidDataException($"{folder} holds no TensorBoard event file (events.out.tfevents.*).");
+        var key = Fingerprint(files);
+        var existing = await db.Runs.AsNoTracking().Where(r => r.ImportKey == key).Select(r => new { r.Id, r.Name }).FirstOrDefaultAsync(cancellationToken);
+        if (existing is not null) return new ImportResult(folder, existing.Id, existing.Name, true, 0, 0, []);
+
+        var contents = files.Select(EventFiles.Read).ToList();
+        var warnings = contents.Where(c => c.Warning is not null).Select(c => c.Warning!).ToList();
+        // Several files of one run merge by step; where two carry the same tag and step, the later write wins.
+        var merged = contents.SelectMany(c => c.Scalars)
+            .GroupBy(s => (s.Tag, s.Step))
+            .Select(g => g.MaxBy(s => s.WallTime))
+            .ToList();
+        if (merged.Count == 0) warnings.Add($"{folder}: no scalars in {files.Length} event file(s); imported as an empty run.");
+
+        var folderName = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
+        var (method, dataset, imbalance, epochs) = ParseName(folderName);
+        double? Best(string series, bool higher)
+        {
+            var values = merged.Where(s => s.Tag == series).Select(s => (double)s.Value).ToList();
+            return values.Count == 0 ? null : higher ? values.Max() : values.Min();
+        }
+        double? Last(string series)
+        {
+            var values = merged.Where(s => s.Tag == series).ToList();
+            return values.Count == 0 ? null : values.MaxBy(s => s.Step).Value;
+        }
+        var topSteps = merged.Where(s => s.Tag == "acc/val_top1").Select(s => s.Step).Distinct().Count();
+        var wallTimes = merged.Select(s => s.WallTime).Where(t => t > 0).ToList();
+
+        var run = new Run
+        {
+            Name = string.IsNullOrWhiteSpace(name) ? folderName : name.Trim(),
+            Method = method ?? "imported",
+            Dataset = dataset ?? "",
+            ImbalanceFactor = imbalance ?? 0,
+            Epochs = epochs ?? topSteps,
+            Tags = tag?.Trim() ?? "",
+            Status = RunStatus.Succeeded,
+            IsImported = true,
+            ImportKey = key,
+            CompletedEpochs = topSteps,
+            Progress = 1,
+            BestTop1 = Best("acc/val_top1", higher: true),
+            LastTop1 = Last("acc/val_top1"),
+            LastMany = Last("acc/val_many"),
+            LastMedium = Last("acc/val_medium"),
+            LastFew = Last("acc/val_few"),
+            CreatedAt = DateTimeOffset.UtcNow,
+            StartedAt = wallTimes.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds((long)(wallTimes.Min() * 1000)) : null,
+            FinishedAt = wallTimes.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds((long)(wallTimes.Max() * 1000)) : null,
+            ConfigJson = JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["source"] = "tensorboard",
+                ["folder"] = folderName,
+                ["method"] = method,
+                ["dataset"] = dataset,
+                ["imbalanceFactor"] = imbalance,
+                ["epochs"] = epochs,
+            }.Where(p => p.Value is not null).ToDictionary(), Indented),
+        };
+        db.Runs.Add(run);
+        await db.SaveChangesAsync(cancellationToken);
+
+        var points = merged.Select(s => new MetricPoint { RunId = run.Id, Series = s.Tag, Step = s.Step, Value = s.Value }).ToList();
+        var events = warnings.Select(w => new RunEvent { RunId = run.Id, At = DateTimeOffset.UtcNow, Level = "warning", Message = w }).ToList();
+        events.Add(new RunEvent
+        {
+            RunId = run.Id, At = DateTimeOffset.UtcNow, Level = "info",
+            Message = $"Imported {points.Count} points of {points.Select(p => p.Series).Distinct().Count()} series from {files.Length} event file(s) in {folder}.",
+        });
+        await MetricStore.WriteAsync(db, points, [], events, cancellationToken);
+        return new ImportResult(folder, run.Id, run.Name, false, points.Select(p => p.Series).Distinct().Count(), points.Count, warnings);
+    }
+
+    /// <summary>Writes a run's series as one TensorBoard event file.</summary>
+    public static async Task ExportAsync(ProCoDbContext db, long runId, Stream output, CancellationToken cancellationToken = default)
+    {
+        var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
+        var wallTime = (run.StartedAt ?? run.CreatedAt).ToUnixTimeMilliseconds() / 1000.0;
+        var points = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == runId)
+            .OrderBy(p => p.Step).ThenBy(p => p.Series).ToListAsync(cancellationToken);
+        EventFiles.Write(output, points.Select(p => new ScalarEvent(p.Series, p.Step, (float)p.Value, wallTime)));
+    }
+
+    private static string Fingerprint(IEnumerable<string> files)
+    {
+        var text = new StringBuilder();
+        foreach (var file in files.Order(StringComparer.Ordinal))
+        {
+            using var stream = File.OpenRead(file);
+            text.Append(Path.GetFileName(file)).Append('\0').Append(Convert.ToHexStringLower(SHA256.HashData(stream))).Append('\n');
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+}

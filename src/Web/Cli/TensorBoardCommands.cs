@@ -1,0 +1,92 @@
+using System.CommandLine;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using ProCo.Data;
+using ProCo.Data.TensorBoard;
+using ProCo.Web.Api;
+using ProCo.Web.Hosting;
+
+namespace ProCo.Web.Cli;
+
+/// <summary><c>proco import PATH</c> and <c>proco export RUN</c>: TensorBoard logs in and out of the run database.</summary>
+internal static class TensorBoardCommands
+{
+    public static Command Import()
+    {
+        var path = new Argument<string>("path") { Description = "A run folder with events.out.tfevents.* files, or a folder of run folders" };
+        var name = new Option<string?>("--name") { Description = "Name of the run (a single run folder only; default: the folder name)" };
+        var tag = new Option<string?>("--tag") { Description = "Tag every imported run" };
+        var command = new Command("import", "Import TensorBoard logs as read-only runs (importing the same files again adds nothing).");
+        command.Arguments.Add(path);
+        command.Options.Add(name);
+        command.Options.Add(tag);
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (parse, ct) =>
+        {
+            var factory = await OpenAsync(parse, ct);
+            IReadOnlyList<ImportResult> results;
+            try
+            {
+                results = await ImportApi.ImportFoldersAsync(factory, parse.GetValue(path)!, parse.GetValue(name), parse.GetValue(tag), null, ct);
+            }
+            catch (Exception e) when (e is DirectoryNotFoundException or InvalidDataException)
+            {
+                Console.WriteLine(e.Message);
+                return 1;
+            }
+            if (results.Count == 0)
+            {
+                Console.WriteLine($"No TensorBoard event files under {parse.GetValue(path)}.");
+                return 1;
+            }
+            foreach (var r in results)
+            {
+                Console.WriteLine(r.AlreadyImported
+                    ? $"{r.Folder}: already imported as run {r.RunId} ({r.Name})"
+                    : $"{r.Folder}: run {r.RunId} ({r.Name}), {r.Series} series, {r.Points} points");
+                foreach (var warning in r.Warnings) Console.WriteLine($"  warning: {warning}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Export()
+    {
+        var run = new Argument<long>("run") { Description = "Run id" };
+        var output = new Option<string?>("--out") { Description = "Folder for the event file (default: the current folder)" };
+        var command = new Command("export", "Write a run's series as a TensorBoard event file.");
+        command.Arguments.Add(run);
+        command.Options.Add(output);
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (parse, ct) =>
+        {
+            var factory = await OpenAsync(parse, ct);
+            await using var db = await factory.CreateDbContextAsync(ct);
+            var id = parse.GetValue(run);
+            if (!await db.Runs.AnyAsync(r => r.Id == id, ct))
+            {
+                Console.WriteLine($"Run {id} does not exist.");
+                return 1;
+            }
+            var folder = Path.GetFullPath(parse.GetValue(output) ?? ".");
+            Directory.CreateDirectory(folder);
+            var file = Path.Combine(folder, EventFiles.FileName(DateTimeOffset.UtcNow, $"proco-run{id}"));
+            await using (var stream = File.Create(file)) await TensorBoardImporter.ExportAsync(db, id, stream, ct);
+            Console.WriteLine(file);
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task<IDbContextFactory<ProCoDbContext>> OpenAsync(ParseResult parse, CancellationToken ct)
+    {
+        var paths = new DataPaths(CoreServiceCollectionExtensions.ReadOptions(CliConfiguration.Build(parse)));
+        paths.EnsureCreated();
+        var options = new DbContextOptionsBuilder<ProCoDbContext>().UseRunDatabase(paths.RunDatabase).Options;
+        var factory = new PooledDbContextFactory<ProCoDbContext>(options);
+        await using var db = await factory.CreateDbContextAsync(ct);
+        await DatabaseMigrator.MigrateAsync(db, ct);
+        return factory;
+    }
+}

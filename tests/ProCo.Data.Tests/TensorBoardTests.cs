@@ -1,0 +1,175 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using ProCo.Data.Entities;
+using ProCo.Data.TensorBoard;
+
+namespace ProCo.Data.Tests;
+
+public sealed class TensorBoardTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private async Task<ProCoDbContext> OpenAsync()
+    {
+        var db = new ProCoDbContext(new DbContextOptionsBuilder<ProCoDbContext>().UseRunDatabase(_folder.File("runs.db")).Options);
+        await DatabaseMigrator.MigrateAsync(db);
+        return db;
+    }
+
+    /// <summary>The paper authors' logs: PROCO_REFERENCE_LOGS, default ../shared/reference-logs from the repository root.</summary>
+    private static string ReferenceLogs()
+    {
+        var configured = Environment.GetEnvironmentVariable("PROCO_REFERENCE_LOGS");
+        if (!string.IsNullOrWhiteSpace(configured)) return configured;
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ProCo.sln"))) dir = dir.Parent;
+        return Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "reference-logs"));
+    }
+
+    [Fact]
+    public async Task ImportingThePapersLogs_GivesSevenRunsWithTheirPublishedBestTop1_Once()
+    {
+        await using var db = await OpenAsync();
+        var folders = TensorBoardImporter.RunFolders(ReferenceLogs());
+        Assert.Equal(7, folders.Count);
+        var results = new List<ImportResult>();
+        foreach (var folder in folders) results.Add(await TensorBoardImporter.ImportRunAsync(db, folder, tag: "paper"));
+
+        var runs = await db.Runs.AsNoTracking().OrderBy(r => r.BestTop1).ToListAsync();
+        Assert.Equal(["52.84", "54.15", "57.13", "65.49", "85.93", "88.17", "91.85"],
+            runs.Select(r => r.BestTop1!.Value.ToString("F2", CultureInfo.InvariantCulture)));
+        Assert.All(runs, r => Assert.True(r.IsImported && r.Status == RunStatus.Succeeded && r.Tags == "paper"));
+        var c100 = runs.Single(r => r.Name == "ProCo_cifar100_imb0.01_epochs400");
+        Assert.Equal(("cifar100", 0.01, 400, "proco"), (c100.Dataset, c100.ImbalanceFactor, c100.Epochs, c100.Method));
+        foreach (var run in runs)
+        {
+            var perSeries = await db.MetricPoints.Where(p => p.RunId == run.Id).GroupBy(p => p.Series).Select(g => g.Count()).ToListAsync();
+            Assert.Equal(5, perSeries.Count);
+            Assert.All(perSeries, count => Assert.Equal(run.Epochs, count));
+        }
+
+        // The same files again: nothing new.
+        foreach (var folder in folders) Assert.True((await TensorBoardImporter.ImportRunAsync(db, folder)).AlreadyImported);
+        Assert.Equal(7, await db.Runs.CountAsync());
+    }
+
+    private string CopyOfAReferenceRun()
+    {
+        var source = TensorBoardImporter.RunFolders(ReferenceLogs()).Single(f => f.EndsWith("ProCo_cifar10_imb0.1_epochs200", StringComparison.Ordinal));
+        var target = Path.Combine(_folder.Path, "ProCo_cifar10_imb0.1_epochs200");
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        return target;
+    }
+
+    [Fact]
+    public async Task CorruptRecord_StopsThatFileAtItsOffset_KeepingEveryWholeRecordBefore()
+    {
+        var folder = CopyOfAReferenceRun();
+        var file = EventFiles.InFolder(folder).Single();
+        var bytes = await File.ReadAllBytesAsync(file);
+        // Walk to record 101 and flip one byte of its payload.
+        var offset = 0;
+        for (var i = 0; i < 101; i++) offset += 16 + (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(offset));
+        bytes[offset + 14] ^= 0xFF;
+        await File.WriteAllBytesAsync(file, bytes);
+
+        var content = EventFiles.Read(file);
+        Assert.Equal(101, content.Records);
+        Assert.Equal(100, content.Scalars.Count); // the first record is the file version
+        Assert.Equal($"{file}: corrupt record data at byte {offset} (CRC mismatch); 101 records before it were kept.", content.Warning);
+
+        await using var db = await OpenAsync();
+        var result = await TensorBoardImporter.ImportRunAsync(db, folder);
+        Assert.Equal(100, result.Points);
+        Assert.Contains(await db.RunEvents.Select(e => e.Message).ToListAsync(), m => m.Contains($"at byte {offset}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TruncatedFile_KeepsTheWholeRecordsAndSaysWhere()
+    {
+        var folder = CopyOfAReferenceRun();
+        var file = EventFiles.InFolder(folder).Single();
+        var bytes = await File.ReadAllBytesAsync(file);
+        await File.WriteAllBytesAsync(file, bytes[..(bytes.Length - 7)]);
+        var records = 0;
+        var lastRecord = 0;
+        for (var offset = 0; offset < bytes.Length; offset += 16 + (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(offset)), records++)
+            lastRecord = offset;
+        var content = EventFiles.Read(file);
+        Assert.Equal(records - 1, content.Records);
+        Assert.Equal(content.Records - 1, content.Scalars.Count);
+        Assert.Equal($"{file}: truncated record at byte {lastRecord} ({bytes.Length - lastRecord - 16} bytes announced); {records - 1} records before it were kept.", content.Warning);
+    }
+
+    [Fact]
+    public async Task FolderWithoutScalars_ImportsAsAnEmptyRunWithAWarning()
+    {
+        var folder = Path.Combine(_folder.Path, "empty_run");
+        Directory.CreateDirectory(folder);
+        await using (var file = File.Create(Path.Combine(folder, "events.out.tfevents.1.host"))) EventFiles.Write(file, []);
+        await using var db = await OpenAsync();
+        var result = await TensorBoardImporter.ImportRunAsync(db, folder);
+        Assert.Equal(0, result.Points);
+        Assert.Contains("no scalars", Assert.Single(result.Warnings), StringComparison.Ordinal);
+        Assert.Equal("empty_run", (await db.Runs.SingleAsync()).Name);
+    }
+
+    [Fact]
+    public void NewStyleTensorScalars_WithTheScalarsPlugin_AreRead()
+    {
+        // Event { step: 7, summary { value { tag: "acc/val_top1", metadata { plugin_data { plugin_name: "scalars" } },
+        //   tensor { dtype: DT_FLOAT, tensor_shape {}, float_val: 42.5 } } } }
+        byte[] plugin = [0x0A, 0x07, .. "scalars"u8];
+        byte[] metadata = [0x0A, (byte)plugin.Length, .. plugin];
+        byte[] tensor = [0x08, 0x01, 0x12, 0x00, 0x2A, 0x04, .. BitConverter.GetBytes(42.5f)];
+        byte[] value = [0x0A, 0x0C, .. "acc/val_top1"u8, 0x4A, (byte)metadata.Length, .. metadata, 0x42, (byte)tensor.Length, .. tensor];
+        byte[] summary = [0x0A, (byte)value.Length, .. value];
+        byte[] e = [0x10, 0x07, 0x2A, (byte)summary.Length, .. summary];
+        var path = _folder.File("events.out.tfevents.2.host");
+        using (var file = File.Create(path))
+        {
+            Span<byte> header = stackalloc byte[12];
+            BinaryPrimitives.WriteUInt64LittleEndian(header, (ulong)e.Length);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Crc32C.Masked(header[..8]));
+            file.Write(header);
+            file.Write(e);
+            file.Write(BitConverter.GetBytes(Crc32C.Masked(e)));
+        }
+        var content = EventFiles.Read(path);
+        Assert.Null(content.Warning);
+        Assert.Equal(new ScalarEvent("acc/val_top1", 7, 42.5f, 0), Assert.Single(content.Scalars));
+    }
+
+    [Fact]
+    public void Crc32C_MatchesTheStandardCheckValue() =>
+        Assert.Equal(0xE3069283u, Crc32C.Compute("123456789"u8));
+
+    [Fact]
+    public async Task ExportThenImport_GivesTheSameSeriesValueForValue()
+    {
+        await using var db = await OpenAsync();
+        var run = new Run { Name = "ours", Dataset = "cifar10", CreatedAt = DateTimeOffset.UtcNow, StepsPerEpoch = 3 };
+        db.Runs.Add(run);
+        await db.SaveChangesAsync();
+        var random = new Random(5);
+        var points = Enumerable.Range(1, 300).Select(i => new MetricPoint { RunId = run.Id, Series = "CE_loss/train", Step = i, Value = random.NextDouble() * 5 })
+            .Concat(Enumerable.Range(1, 100).Select(i => new MetricPoint { RunId = run.Id, Series = "acc/val_top1", Step = i, Value = random.NextDouble() * 100 }))
+            .ToList();
+        await MetricStore.WriteAsync(db, points, [], []);
+
+        var folder = Path.Combine(_folder.Path, "exported");
+        Directory.CreateDirectory(folder);
+        await using (var file = File.Create(Path.Combine(folder, EventFiles.FileName(DateTimeOffset.UtcNow, "proco"))))
+            await TensorBoardImporter.ExportAsync(db, run.Id, file);
+        var result = await TensorBoardImporter.ImportRunAsync(db, folder);
+
+        var imported = await db.MetricPoints.Where(p => p.RunId == result.RunId).ToListAsync();
+        Assert.Equal(points.Count, imported.Count);
+        var byKey = imported.ToDictionary(p => (p.Series, p.Step), p => p.Value);
+        Assert.All(points, p => Assert.Equal((float)p.Value, (float)byKey[(p.Series, p.Step)]));
+    }
+}

@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+
+namespace ProCo.Web.Tests;
+
+/// <summary>The paper's logs as reference runs on the real app: one-click import, upload, export, edits.</summary>
+public sealed class ImportApiTests : IClassFixture<ImportApiTests.ReferenceFactory>
+{
+    /// <summary>The app with ProCo:ReferenceLogsDir pointing at the authors' logs (PROCO_REFERENCE_LOGS, default ../shared/reference-logs).</summary>
+    public sealed class ReferenceFactory : StudioFactory
+    {
+        public static string ReferenceLogs
+        {
+            get
+            {
+                var configured = Environment.GetEnvironmentVariable("PROCO_REFERENCE_LOGS");
+                if (!string.IsNullOrWhiteSpace(configured)) return configured;
+                var dir = new DirectoryInfo(AppContext.BaseDirectory);
+                while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ProCo.sln"))) dir = dir.Parent;
+                return Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "reference-logs"));
+            }
+        }
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("ProCo:ReferenceLogsDir", ReferenceLogs);
+        }
+    }
+
+    private readonly ReferenceFactory _factory;
+
+    public ImportApiTests(ReferenceFactory factory) => _factory = factory;
+
+    [Fact]
+    public async Task AddThePapersRuns_ImportsSevenReadOnlyRunsOnce_WithTheirPublishedBestTop1()
+    {
+        using var http = _factory.CreateClient();
+        var first = JsonDocument.Parse(await (await http.PostAsync(new Uri("/api/import/reference", UriKind.Relative), null)).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(7, first.GetArrayLength());
+        var again = JsonDocument.Parse(await (await http.PostAsync(new Uri("/api/import/reference", UriKind.Relative), null)).Content.ReadAsStringAsync()).RootElement;
+        Assert.All(again.EnumerateArray(), r => Assert.True(r.GetProperty("alreadyImported").GetBoolean()));
+
+        // Another test may have uploaded one of these folders first: that run is reused, not duplicated.
+        var ids = first.EnumerateArray().Select(r => r.GetProperty("runId").GetInt64()).ToArray();
+        Assert.Equal(ids, again.EnumerateArray().Select(r => r.GetProperty("runId").GetInt64()));
+        var runs = new List<JsonElement>();
+        foreach (var runId in ids) runs.Add(await Api.RunAsync(http, runId));
+        Assert.Equal([52.84, 54.15, 57.13, 65.49, 85.93, 88.17, 91.85],
+            runs.Select(r => Math.Round(r.GetProperty("bestTop1").GetDouble(), 2)).Order());
+        Assert.All(runs, r => Assert.True(r.GetProperty("isImported").GetBoolean()));
+
+        var id = runs.MinBy(r => r.GetProperty("bestTop1").GetDouble()).GetProperty("id").GetInt64();
+        var cancel = await http.PostAsync(new Uri($"/api/runs/{id}/cancel", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Conflict, cancel.StatusCode);
+        Assert.Contains("read-only", await cancel.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Dataset, imbalance and epochs came from the folder name and stay editable.
+        var patched = await http.PatchAsJsonAsync(new Uri($"/api/runs/{id}", UriKind.Relative), new { name = "authors 400ep", epochs = 400, imbalanceFactor = 0.01, dataset = "CIFAR-100" });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        var run = await Api.RunAsync(http, id);
+        Assert.Equal(("authors 400ep", "cifar100"), (run.GetProperty("name").GetString(), run.GetProperty("dataset").GetString()));
+        var badPatch = await http.PatchAsJsonAsync(new Uri($"/api/runs/{id}", UriKind.Relative), new { dataset = "mnist-ish" });
+        Assert.Equal(HttpStatusCode.BadRequest, badPatch.StatusCode);
+    }
+
+    [Fact]
+    public async Task Upload_OfAFolderOfEventFiles_ImportsARun_AndExportReadsBackTheSameValues()
+    {
+        using var http = _factory.CreateClient();
+        var source = Directory.GetDirectories(ReferenceFactory.ReferenceLogs).Single(d => d.EndsWith("ProCo_cifar10_imb0.02_epochs200", StringComparison.Ordinal));
+        using var form = new MultipartFormDataContent();
+        foreach (var file in Directory.GetFiles(source))
+        {
+            var content = new ByteArrayContent(await File.ReadAllBytesAsync(file));
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            form.Add(content, "files", $"ProCo_cifar10_imb0.02_epochs200/{Path.GetFileName(file)}");
+        }
+        form.Add(new StringContent("uploads"), "tag");
+        var response = await http.PostAsync(new Uri("/api/import", UriKind.Relative), form);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var result = JsonDocument.Parse(body).RootElement[0];
+        var id = result.GetProperty("runId").GetInt64();
+        Assert.Equal(1000, result.GetProperty("points").GetInt32());
+        var run = await Api.RunAsync(http, id);
+        Assert.Equal(("cifar10", 0.02, 200), (run.GetProperty("dataset").GetString(), run.GetProperty("imbalanceFactor").GetDouble(), run.GetProperty("epochs").GetInt32()));
+
+        // Export, then upload the exported file: the same series, value for value.
+        var exported = await http.GetAsync(new Uri($"/api/runs/{id}/export/tensorboard", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, exported.StatusCode);
+        var fileName = exported.Content.Headers.ContentDisposition!.FileNameStar ?? exported.Content.Headers.ContentDisposition.FileName!.Trim('"');
+        Assert.StartsWith("events.out.tfevents.", fileName, StringComparison.Ordinal);
+        using var back = new MultipartFormDataContent { { new ByteArrayContent(await exported.Content.ReadAsByteArrayAsync()), "files", fileName }, { new StringContent("round trip"), "name" } };
+        var reimport = JsonDocument.Parse(await (await http.PostAsync(new Uri("/api/import", UriKind.Relative), back)).Content.ReadAsStringAsync()).RootElement[0];
+        var copyId = reimport.GetProperty("runId").GetInt64();
+        Assert.Equal("round trip", reimport.GetProperty("name").GetString());
+
+        async Task<Dictionary<string, (long[] Steps, double[] Values)>> SeriesAsync(long run) =>
+            JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{run}/metrics?maxPoints=100000", UriKind.Relative))).RootElement
+                .EnumerateArray().ToDictionary(s => s.GetProperty("series").GetString()!,
+                    s => (s.GetProperty("steps").EnumerateArray().Select(x => x.GetInt64()).ToArray(), s.GetProperty("values").EnumerateArray().Select(x => x.GetDouble()).ToArray()));
+        var original = await SeriesAsync(id);
+        var copy = await SeriesAsync(copyId);
+        Assert.Equal(original.Keys.Order(), copy.Keys.Order());
+        foreach (var (series, data) in original)
+        {
+            Assert.Equal(data.Steps, copy[series].Steps);
+            Assert.Equal(data.Values.Select(v => (float)v), copy[series].Values.Select(v => (float)v));
+        }
+    }
+
+    [Fact]
+    public async Task Upload_OfSomethingElse_Is400AndImportsNothing()
+    {
+        using var http = _factory.CreateClient();
+        using var form = new MultipartFormDataContent { { new StringContent("not an event file"), "files", "notes.txt" } };
+        var response = await http.PostAsync(new Uri("/api/import", UriKind.Relative), form);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Not TensorBoard event files: notes.txt", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CorruptUpload_ImportsTheWholeRecords_AndTheServerStaysUp()
+    {
+        using var http = _factory.CreateClient();
+        var file = Directory.GetFiles(Directory.GetDirectories(ReferenceFactory.ReferenceLogs).First(d => d.EndsWith("ProCo_cifar100_imb0.1_epochs200", StringComparison.Ordinal))).Single();
+        var bytes = await File.ReadAllBytesAsync(file);
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes[..20000]), "files", "cut/events.out.tfevents.1.cut" } };
+        var result = JsonDocument.Parse(await (await http.PostAsync(new Uri("/api/import", UriKind.Relative), form)).Content.ReadAsStringAsync()).RootElement[0];
+        Assert.True(result.GetProperty("points").GetInt32() > 300);
+        var warning = result.GetProperty("warnings")[0].GetString()!;
+        Assert.Contains("truncated record", warning, StringComparison.Ordinal);
+        Assert.Contains("events.out.tfevents.1.cut: ", warning, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/runs", UriKind.Relative))).StatusCode);
+    }
+}
