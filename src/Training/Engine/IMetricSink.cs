@@ -23,7 +23,10 @@ public static class Series
 /// <summary>Names of per-class vectors reported at epoch ends.</summary>
 public static class VectorKinds
 {
+    /// <summary>κ of the old estimator (training features of the last two epochs): what the ProCo loss uses.</summary>
     public const string Kappa = "kappa";
+    /// <summary>κ of the test images' features: how concentrated each class is on held-out data.</summary>
+    public const string TestKappa = "kappa_test";
     public const string Accuracy = "accuracy";
     public const string ClassCounts = "counts";
 }

@@ -27,7 +27,8 @@ public sealed record TrainingResult(TrainingOutcome Outcome, int CompletedEpochs
 /// <param name="Loss">Mean loss of the method's criterion.</param>
 /// <param name="PerClassAccuracy">Per-class accuracy (percent).</param>
 /// <param name="Shots">Many / medium / few (percent).</param>
-public sealed record Evaluation(double Top1, double Loss, double[] PerClassAccuracy, ShotAccuracy Shots);
+/// <param name="TestKappa">Per-class vMF concentration of the test images' contrastive features, κ = p R / (1 − R²).</param>
+public sealed record Evaluation(double Top1, double Loss, double[] PerClassAccuracy, ShotAccuracy Shots, double[] TestKappa);
 
 /// <summary>
 /// Trains a ProCo model (or an LA / CE baseline) with the published recipe. Each step runs
@@ -164,6 +165,7 @@ public sealed class Trainer : IDisposable
             var vectors = new Dictionary<string, double[]>
             {
                 [VectorKinds.Accuracy] = evaluation.PerClassAccuracy,
+                [VectorKinds.TestKappa] = evaluation.TestKappa,
                 [VectorKinds.ClassCounts] = _data.ClassCounts.Select(c => (double)c).ToArray(),
             };
             if (_proco is not null) vectors[VectorKinds.Kappa] = _proco.Old.Kappa.cpu().data<double>().ToArray();
@@ -249,6 +251,7 @@ public sealed class Trainer : IDisposable
             var perClassCorrect = zeros(classes, ScalarType.Float64, _device);
             var perClassTotal = zeros(classes, ScalarType.Float64, _device);
             var lossSum = zeros(1, ScalarType.Float64, _device);
+            var featureSums = zeros([classes, _config.FeatDim], ScalarType.Float64, _device);
             var count = _data.Test.Count;
             for (var start = 0; start < count; start += _config.EvalBatchSize)
             {
@@ -256,7 +259,9 @@ public sealed class Trainer : IDisposable
                 var length = System.Math.Min(_config.EvalBatchSize, count - start);
                 var pixels = _testPixels.narrow(0, start, length);
                 var labels = _testLabels.narrow(0, start, length);
-                var logits = _model.forward(_augmenter.Normalize(pixels)).Logits;
+                var output = _model.forward(_augmenter.Normalize(pixels));
+                var logits = output.Logits;
+                featureSums.index_add_(0, labels, output.Features.to_type(ScalarType.Float64), 1);
                 lossSum.add_(_criterion.Forward(logits, labels).to_type(ScalarType.Float64) * length);
                 var hit = logits.argmax(1).eq(labels).to_type(ScalarType.Float64);
                 perClassCorrect.index_add_(0, labels, hit, 1);
@@ -267,7 +272,10 @@ public sealed class Trainer : IDisposable
             var perClass = correct.Select((c, i) => total[i] > 0 ? 100 * c / total[i] : 0).ToArray();
             var top1 = 100 * correct.Sum() / System.Math.Max(1, total.Sum());
             var loss = lossSum.cpu().item<double>() / System.Math.Max(1, count);
-            return new Evaluation(top1, loss, perClass, ShotAccuracy.From(_data.ClassCounts, perClass));
+            // Mean resultant length R of each class's unit features, and κ = p R / (1 − R²) as the estimator computes it.
+            var resultant = (linalg.norm(featureSums, dims: [1L]) / perClassTotal.clamp_min(1)).cpu().data<double>().ToArray();
+            var testKappa = resultant.Select(r => System.Math.Min(VmfEstimator.MaxKappa, _config.FeatDim * r / System.Math.Max(1e-12, 1 - r * r))).ToArray();
+            return new Evaluation(top1, loss, perClass, ShotAccuracy.From(_data.ClassCounts, perClass), testKappa);
         }
         finally
         {

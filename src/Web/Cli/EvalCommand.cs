@@ -38,6 +38,10 @@ internal static class EvalCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"top-1 {result.Top1:F2}  many {result.Shots.Many:F2} ({result.Shots.ManyClasses} classes)  " +
                 $"medium {result.Shots.Medium:F2} ({result.Shots.MediumClasses})  few {result.Shots.Few:F2} ({result.Shots.FewClasses})  loss {result.Loss:F4}"));
+            output.WriteLine("class                 train images  accuracy  test kappa");
+            for (var c = 0; c < result.PerClassAccuracy.Length; c++)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{meta.ClassNames[c],-20} {meta.ClassCounts[c],13} {result.PerClassAccuracy[c],9:F1} {result.TestKappa[c],11:F1}"));
             return 0;
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DatasetMissingException or ArgumentException)
