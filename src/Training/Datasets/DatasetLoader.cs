@@ -7,6 +7,15 @@ public static class DatasetLoader
     public static readonly IReadOnlyList<string> FashionMnistClasses =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
+    /// <summary>Class names of a dataset key, in label order (empty for an unknown key).</summary>
+    public static IReadOnlyList<string> ClassNames(string dataset) => dataset switch
+    {
+        "fashion-mnist" => FashionMnistClasses,
+        "cifar10" => CifarReader.Cifar10Classes,
+        "cifar100" => CifarReader.Cifar100Classes,
+        _ => [],
+    };
+
     /// <summary>Loads train and test splits, or explains where to put the files.</summary>
     public static DatasetSplits Load(DatasetCatalog catalog, string dataset)
     {

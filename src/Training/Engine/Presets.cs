@@ -33,7 +33,7 @@ public static class Presets
         var list = new List<Preset>
         {
             new("cpu-demo", "CPU demo: Fashion-MNIST-LT (imbalance 100)",
-                "ResNet-8, 1000 images per class before the long-tail draw, 6 epochs: a few minutes on two CPU cores.", CpuDemo),
+                "ResNet-8, 1000 images per class before the long-tail draw, 6 epochs: about a minute on two CPU cores.", CpuDemo),
         };
         foreach (var dataset in new[] { "cifar10", "cifar100" })
         {

@@ -32,7 +32,7 @@ public sealed record SeriesSummary(string Series, long Points, long LastStep, do
 
 /// <summary>A run with its configuration and the summary of every series.</summary>
 public sealed record RunDetail(RunSummary Run, TrainingConfig? Config, string ConfigJson, IReadOnlyList<SeriesSummary> Series,
-    string? Worker, int Attempts, int StepsPerEpoch);
+    string? Worker, int Attempts, int StepsPerEpoch, IReadOnlyList<string> ClassNames);
 
 /// <summary>One series, possibly downsampled.</summary>
 public sealed record SeriesData(string Series, long Total, long[] Steps, double?[] Values);

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
 using ProCo.Data;
 using ProCo.Data.Entities;
+using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
 using ProCo.Web.Runs;
 
@@ -89,7 +90,7 @@ public static class RunsApi
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
         if (run is null) return TypedResults.NotFound();
         return TypedResults.Ok(new RunDetail(RunSummary.From(run), TryConfig(run.ConfigJson), run.ConfigJson,
-            await SeriesSummariesAsync(db, id, ct), run.Worker, run.Attempts, run.StepsPerEpoch));
+            await SeriesSummariesAsync(db, id, ct), run.Worker, run.Attempts, run.StepsPerEpoch, DatasetLoader.ClassNames(run.Dataset)));
     }
 
     /// <summary>Best (max for accuracies, min otherwise) and last of every series of a run.</summary>

@@ -39,9 +39,13 @@ public sealed class RunBroadcaster : BackgroundService
         if (_hub is not null) _messages.Enqueue(message);
     }
 
+    /// <summary>Raised (on the caller's thread) when a run's row changed: for Blazor components of this process.</summary>
+    public event Action<RunMessage>? RunChanged;
+
     public void Run(RunMessage message)
     {
         if (_hub is not null) _messages.Enqueue(message);
+        RunChanged?.Invoke(message);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

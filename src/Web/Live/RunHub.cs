@@ -24,7 +24,8 @@ public sealed class RunHub : Hub
 /// <param name="S">Series.</param>
 /// <param name="T">Step.</param>
 /// <param name="V">Value.</param>
-public readonly record struct LivePoint(string S, long T, double V);
+/// <param name="W">When the trainer reported it (Unix ms), for step-to-browser latency.</param>
+public readonly record struct LivePoint(string S, long T, double V, long W);
 
 /// <summary>A batch of points of one run.</summary>
 public sealed record PointsMessage(long RunId, IReadOnlyList<LivePoint> Points, long SentAtUnixMs);

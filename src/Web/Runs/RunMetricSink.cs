@@ -17,10 +17,11 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, RunBroadcaste
     public void Step(StepReport report)
     {
         var live = new List<LivePoint>(report.Values.Count);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var (series, value) in report.Values)
         {
             writer.Add(new MetricPoint { RunId = runId, Series = series, Step = report.GlobalStep, Value = value });
-            live.Add(new LivePoint(series, report.GlobalStep, value));
+            live.Add(new LivePoint(series, report.GlobalStep, value, now));
         }
         broadcaster.Points(runId, live);
     }
@@ -28,10 +29,11 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, RunBroadcaste
     public void Epoch(EpochReport report)
     {
         var live = new List<LivePoint>();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var (series, value) in report.Values)
         {
             writer.Add(new MetricPoint { RunId = runId, Series = series, Step = report.Epoch, Value = value });
-            live.Add(new LivePoint(series, report.Epoch, value));
+            live.Add(new LivePoint(series, report.Epoch, value, now));
         }
         broadcaster.Points(runId, live);
         foreach (var (kind, values) in report.Vectors)

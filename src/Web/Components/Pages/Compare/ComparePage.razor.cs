@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.JSInterop;
+using ProCo.Data;
+using ProCo.Web.Api;
+
+namespace ProCo.Web.Components.Pages.Compare;
+
+/// <summary>Selected runs overlaid on shared axes, their configuration differences, and head/medium/tail accuracy.</summary>
+public partial class ComparePage
+{
+    [Inject] private IDbContextFactory<ProCoDbContext> Factory { get; set; } = null!;
+    [Inject] private IJSRuntime JS { get; set; } = null!;
+
+    [SupplyParameterFromQuery(Name = "ids")] public string? Ids { get; set; }
+
+    private List<RunSummary> _runs = [];
+    private List<(string Field, string[] Values)> _diff = [];
+    private double _smoothing;
+    private ElementReference _charts;
+    private IJSObjectReference? _module;
+    private int? _handle;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        var ids = (Ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(s => long.TryParse(s, out var id) ? id : -1).Where(id => id > 0).Distinct().ToList();
+        await using var db = await Factory.CreateDbContextAsync();
+        var rows = await db.Runs.AsNoTracking().Where(r => ids.Contains(r.Id)).ToListAsync();
+        var ordered = ids.Select(id => rows.FirstOrDefault(r => r.Id == id)).Where(r => r is not null).Select(r => r!).ToList();
+        _runs = ordered.Select(RunSummary.From).ToList();
+        _diff = Diff(ordered.Select(r => r.ConfigJson).ToList());
+    }
+
+    /// <summary>Fields whose values are not the same in every configuration ("–" where a run lacks the field).</summary>
+    public static List<(string Field, string[] Values)> Diff(IReadOnlyList<string> configs)
+    {
+        var parsed = configs.Select(json =>
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(json);
+                return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString());
+            }
+            catch (JsonException)
+            {
+                return new Dictionary<string, string>();
+            }
+        }).ToList();
+        var fields = parsed.SelectMany(p => p.Keys).Distinct().ToList();
+        return fields
+            .Select(f => (Field: f, Values: parsed.Select(p => p.TryGetValue(f, out var v) ? (v.Length == 0 ? "(none)" : v) : "–").ToArray()))
+            .Where(row => row.Values.Distinct().Count() > 1)
+            .ToList();
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (_runs.Count < 2 || _handle is not null || _charts.Context is null) return;
+        _module ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/studio.js");
+        _handle = await _module.InvokeAsync<int>("mountCompare", _charts, _runs.Select(r => r.Id).ToArray());
+    }
+
+    private async Task SmoothingChanged(double value)
+    {
+        _smoothing = value;
+        if (_module is not null && _handle is { } handle) await _module.InvokeVoidAsync("setSmoothing", handle, value);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_module is not null)
+            {
+                if (_handle is { } handle) await _module.InvokeVoidAsync("dispose", handle);
+                await _module.DisposeAsync();
+            }
+        }
+        catch (JSDisconnectedException)
+        {
+        }
+        GC.SuppressFinalize(this);
+    }
+}

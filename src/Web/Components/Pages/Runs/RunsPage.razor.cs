@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.JSInterop;
+using MudBlazor;
+using ProCo.Data;
+using ProCo.Data.Entities;
+using ProCo.Web.Api;
+using ProCo.Web.Hosting;
+using ProCo.Web.Live;
+using ProCo.Web.Runs;
+
+namespace ProCo.Web.Components.Pages.Runs;
+
+/// <summary>All runs: filter, sort, choose columns, select to compare, act on runs; refreshes live.</summary>
+public partial class RunsPage
+{
+    /// <summary>Optional columns of the table (name, status and actions always show).</summary>
+    public static readonly IReadOnlyList<(string Key, string Title)> Columns =
+    [
+        ("progress", "Progress / ETA"), ("dataset", "Dataset"), ("method", "Method"), ("imbalance", "Imbalance"), ("hyper", "Recipe"),
+        ("best", "Best top-1"), ("last", "Last top-1"), ("shots", "Many / medium / few"), ("tags", "Tags"), ("created", "Created"),
+    ];
+
+    [Inject] private IDbContextFactory<ProCoDbContext> Factory { get; set; } = null!;
+    [Inject] private RunService Runs { get; set; } = null!;
+    [Inject] private RunBroadcaster Broadcaster { get; set; } = null!;
+    [Inject] private DataPaths Paths { get; set; } = null!;
+    [Inject] private ISnackbar Snackbar { get; set; } = null!;
+    [Inject] private IDialogService Dialogs { get; set; } = null!;
+    [Inject] private NavigationManager Navigation { get; set; } = null!;
+    [Inject] private IJSRuntime JS { get; set; } = null!;
+
+    private List<RunSummary>? _runs;
+    private Dictionary<long, string> _recipes = [];
+    private HashSet<RunSummary> _selected = [];
+    private HashSet<string> _hidden = [];
+    private string? _search, _status, _dataset, _method;
+    private bool _busy;
+    private IJSObjectReference? _module;
+    private Timer? _timer;
+    private int _refreshPending;
+
+    private IEnumerable<RunSummary> Filtered => (_runs ?? []).Where(r =>
+        (_status is null || r.Status == _status) && (_dataset is null || r.Dataset == _dataset) && (_method is null || r.Method == _method) &&
+        (string.IsNullOrWhiteSpace(_search) || r.Name.Contains(_search, StringComparison.OrdinalIgnoreCase) ||
+         r.Tags.Any(t => t.Contains(_search, StringComparison.OrdinalIgnoreCase))));
+
+    private bool Shown(string column) => !_hidden.Contains(column);
+
+    private string Recipe(long id) => _recipes.GetValueOrDefault(id, "");
+
+    protected override async Task OnInitializedAsync()
+    {
+        await LoadAsync();
+        Broadcaster.RunChanged += OnRunChanged;
+        // Runs trained by another process report no events here: refresh while anything is in flight.
+        _timer = new Timer(_ => { if (_runs?.Any(r => r.Status is "Running" or "Queued" or "Interrupted") == true) OnRunChanged(null!); },
+            null, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3));
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender) return;
+        _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/studio.js");
+        var saved = await _module.InvokeAsync<string?>("loadSetting", "runs.hiddenColumns");
+        if (!string.IsNullOrEmpty(saved))
+        {
+            _hidden = saved.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+            StateHasChanged();
+        }
+    }
+
+    private async Task LoadAsync()
+    {
+        await using var db = await Factory.CreateDbContextAsync();
+        var rows = await db.Runs.AsNoTracking().OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).ToListAsync();
+        _recipes = rows.ToDictionary(r => r.Id, r => RecipeOf(r));
+        var selectedIds = _selected.Select(s => s.Id).ToHashSet();
+        _runs = rows.Select(RunSummary.From).ToList();
+        _selected = _runs.Where(r => selectedIds.Contains(r.Id)).ToHashSet();
+    }
+
+    // Key hyper-parameters at a glance: "resnet32 · bs 256 · lr 0.3 · α 1 · 200 ep".
+    private static string RecipeOf(Run run)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(run.ConfigJson);
+            var c = json.RootElement;
+            string Get(string name) => c.TryGetProperty(name, out var v) ? v.ToString() : "?";
+            return c.TryGetProperty("source", out _)
+                ? "imported"
+                : string.Create(CultureInfo.InvariantCulture, $"resnet{Get("depth")} · bs {Get("batchSize")} · lr {Get("learningRate")} · α {Get("alpha")} · seed {Get("seed")}");
+        }
+        catch (JsonException)
+        {
+            return "";
+        }
+    }
+
+    // Coalesces bursts of updates into one reload every 250 ms.
+    private void OnRunChanged(RunMessage message)
+    {
+        if (Interlocked.Exchange(ref _refreshPending, 1) == 1) return;
+        _ = InvokeAsync(async () =>
+        {
+            await Task.Delay(250);
+            Interlocked.Exchange(ref _refreshPending, 0);
+            await LoadAsync();
+            StateHasChanged();
+        });
+    }
+
+    private async Task ToggleColumnAsync(string key)
+    {
+        if (!_hidden.Remove(key)) _hidden.Add(key);
+        if (_module is not null) await _module.InvokeVoidAsync("saveSetting", "runs.hiddenColumns", string.Join(',', _hidden));
+    }
+
+    private void Compare() => Navigation.NavigateTo($"/compare?ids={string.Join(',', _selected.Select(r => r.Id).Order())}");
+
+    private async Task CancelAsync(RunSummary run)
+    {
+        var (error, message) = await Runs.CancelAsync(run.Id);
+        Snackbar.Add($"{run.Name}: {message}", error == RunActionError.None ? Severity.Info : Severity.Warning);
+        await LoadAsync();
+    }
+
+    private async Task ResumeAsync(RunSummary run)
+    {
+        var (error, message) = await Runs.ResumeAsync(run.Id);
+        Snackbar.Add($"{run.Name}: {message}", error == RunActionError.None ? Severity.Success : Severity.Warning);
+        await LoadAsync();
+    }
+
+    private async Task DeleteAsync(RunSummary run)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync("Delete run?",
+            $"Delete \"{run.Name}\" with its metrics and checkpoints? This cannot be undone.", yesText: "Delete", cancelText: "Keep it");
+        if (confirmed != true) return;
+        var (error, message) = await Runs.DeleteAsync(run.Id);
+        Snackbar.Add(message, error == RunActionError.None ? Severity.Success : Severity.Error);
+        await LoadAsync();
+    }
+
+    private async Task AddPaperRunsAsync()
+    {
+        _busy = true;
+        try
+        {
+            if (!Directory.Exists(Paths.ReferenceLogsDir))
+            {
+                Snackbar.Add($"The paper's TensorBoard logs are not in {Paths.ReferenceLogsDir}. Copy the authors' run folders there " +
+                             "(or set ProCo:ReferenceLogsDir) and click again.", Severity.Warning, o => o.VisibleStateDuration = 12000);
+                return;
+            }
+            var results = await ImportApi.ImportFoldersAsync(Factory, Paths.ReferenceLogsDir, null, "paper", Broadcaster, CancellationToken.None);
+            var added = results.Count(r => !r.AlreadyImported);
+            Snackbar.Add(added > 0 ? $"Added {added} of the paper's runs." : "The paper's runs are already here.", Severity.Success);
+            foreach (var warning in results.SelectMany(r => r.Warnings)) Snackbar.Add(warning, Severity.Warning);
+            await LoadAsync();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            Snackbar.Add(e.Message, Severity.Error);
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    private async Task OpenImportAsync()
+    {
+        var dialog = await Dialogs.ShowAsync<ImportDialog>("Import TensorBoard logs");
+        var result = await dialog.Result;
+        if (result is { Canceled: false }) await LoadAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Broadcaster.RunChanged -= OnRunChanged;
+        if (_timer is not null) await _timer.DisposeAsync();
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+            }
+        }
+        GC.SuppressFinalize(this);
+    }
+}

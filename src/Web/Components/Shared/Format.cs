@@ -1,0 +1,25 @@
+using System.Globalization;
+
+namespace ProCo.Web.Components.Shared;
+
+/// <summary>Number and time formatting shared by the pages.</summary>
+public static class Format
+{
+    public static string Percent(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("F2", CultureInfo.InvariantCulture) : "–";
+
+    public static string Imbalance(double factor) =>
+        factor > 0 ? (1 / factor).ToString("0.##", CultureInfo.InvariantCulture) : "–";
+
+    public static string Duration(double? seconds)
+    {
+        if (seconds is not { } s || !double.IsFinite(s)) return "";
+        var t = TimeSpan.FromSeconds(s);
+        return t.TotalHours >= 1 ? $"{(int)t.TotalHours} h {t.Minutes} min" : t.TotalMinutes >= 1 ? $"{t.Minutes} min {t.Seconds} s" : $"{t.Seconds} s";
+    }
+
+    public static string Bytes(long bytes) => bytes >= 1 << 20
+        ? (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture) + " MB"
+        : (bytes / 1024.0).ToString("F0", CultureInfo.InvariantCulture) + " KB";
+
+    public static string When(DateTimeOffset? at) => at?.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "";
+}
