@@ -2,7 +2,8 @@ using Microsoft.Playwright;
 
 namespace ProCo.Browser.Tests;
 
-public class ShellTests : IClassFixture<StudioServer>
+[Collection(BrowserTestGroup.Name)]
+public class ShellTests
 {
     private readonly StudioServer _server;
 
@@ -16,7 +17,8 @@ public class ShellTests : IClassFixture<StudioServer>
         page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
 
         await page.GotoAsync("/");
-        await page.GetByText("No runs yet").WaitForAsync();
+        // The empty state or the table, depending on what other tests of the collection queued.
+        await page.Locator(".mud-table, :text('No runs yet')").First.WaitForAsync();
         Assert.Equal("Runs · ProCo Studio", await page.TitleAsync());
         // MudBlazor's stylesheet applied: the app bar is laid out with its theme colour.
         var appBarColour = await page.Locator(".mud-appbar").EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor");

@@ -39,7 +39,9 @@ public sealed class StudioServer : IAsyncLifetime
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's 'chromium' package (.ci/run does).");
 
-        _app = await WebApp.BuildAsync(["--urls", "http://127.0.0.1:0", $"--ProCo:DataDir={DataDir}"]);
+        _app = await WebApp.BuildAsync(["--urls", "http://127.0.0.1:0", $"--ProCo:DataDir={DataDir}",
+            "--ProCo:Jobs:QueuePollSeconds=0.5", "--ProCo:Jobs:RenewSeconds=0.5", "--Logging:LogLevel:Default=Warning",
+            "--environment", "Development"]);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
@@ -57,6 +59,9 @@ public sealed class StudioServer : IAsyncLifetime
         });
     }
 
+    /// <summary>An HTTP client for the REST API of the same app.</summary>
+    public HttpClient Http() => new() { BaseAddress = BaseAddress };
+
     /// <summary>A fresh page at laptop size.</summary>
     public async Task<IPage> NewPageAsync(int width = 1366, int height = 850)
     {
@@ -64,9 +69,16 @@ public sealed class StudioServer : IAsyncLifetime
         {
             BaseURL = BaseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
+            AcceptDownloads = true,
         });
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        page.Console += (_, m) => { lock (Console) Console.Add($"{m.Type}: {m.Text}"); };
+        page.PageError += (_, e) => { lock (Console) Console.Add($"pageerror: {e}"); };
+        return page;
     }
+
+    /// <summary>What the pages printed to their consoles (shown when a test fails).</summary>
+    public List<string> Console { get; } = [];
 
     public async Task DisposeAsync()
     {
@@ -83,4 +95,14 @@ public sealed class StudioServer : IAsyncLifetime
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
     }
+}
+
+/// <summary>
+/// One app and one browser for every browser test: Hangfire keeps some process-wide state, so two
+/// hosts in one test process must not run side by side.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class BrowserTestGroup : ICollectionFixture<StudioServer>
+{
+    public const string Name = "browser";
 }

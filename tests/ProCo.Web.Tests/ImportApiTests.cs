@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 namespace ProCo.Web.Tests;
 
 /// <summary>The paper's logs as reference runs on the real app: one-click import, upload, export, edits.</summary>
+[Collection(AppHost.Name)]
 public sealed class ImportApiTests : IClassFixture<ImportApiTests.ReferenceFactory>
 {
     /// <summary>The app with ProCo:ReferenceLogsDir pointing at the authors' logs (PROCO_REFERENCE_LOGS, default ../shared/reference-logs).</summary>

@@ -11,6 +11,7 @@ using ProCo.Data;
 namespace ProCo.Web.Tests;
 
 /// <summary>The REST API on the real app (test server, real SQLite files, Hangfire training in-process).</summary>
+[Collection(AppHost.Name)]
 public sealed class RunsApiTests : IClassFixture<StudioFactory>
 {
     private readonly StudioFactory _factory;

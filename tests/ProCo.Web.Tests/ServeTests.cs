@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace ProCo.Web.Tests;
 
+[Collection(AppHost.Name)]
 public class ServeTests : IClassFixture<StudioFactory>
 {
     private readonly StudioFactory _factory;

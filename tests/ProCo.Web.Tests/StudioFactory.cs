@@ -23,3 +23,13 @@ public class StudioFactory : WebApplicationFactory<Program>
         try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
     }
 }
+
+/// <summary>
+/// Test classes that host the app in this process run one after another: Hangfire keeps
+/// process-wide state (its configuration and job activator) that two live hosts would share.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AppHost
+{
+    public const string Name = "app host";
+}

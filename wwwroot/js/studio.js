@@ -306,7 +306,7 @@ window.studioDebug = {
   async restoreConnection(handleId) {
     const h = registry.get(handleId);
     await h.start();
-    await h.catchUp();
+    await h.settle();
     return true;
   },
 };
@@ -361,8 +361,17 @@ export async function mountRun(root, runId) {
     }
     dirty = vectorsDirty = true; schedule();
   };
+  // A run queued when the page opened learns its steps per epoch when training starts.
+  let refreshingShape = false;
+  const refreshShape = async () => {
+    if (run.stepsPerEpoch > 0 || refreshingShape || run.detail.run.isImported) return;
+    refreshingShape = true;
+    try { run.stepsPerEpoch = (await getJson(`/api/runs/${runId}`)).stepsPerEpoch || 0; } finally { refreshingShape = false; }
+    dirty = true; schedule();
+  };
   const onPoints = message => {
     if (message.runId !== runId) return;
+    if (run.stepsPerEpoch === 0) refreshShape();
     const now = Date.now();
     handle.stats.messages++;
     for (const p of message.points) {
@@ -378,15 +387,26 @@ export async function mountRun(root, runId) {
     if (message.kind === 'counts') info.counts = message.values;
     vectorsDirty = true; schedule();
   };
-  const onRun = message => { if (message.runId === runId && root.dispatchEvent) root.dispatchEvent(new CustomEvent('studio-run', { detail: message })); };
-  handle.connection = connect(onPoints, onVectors, onRun, async () => { handle.stats.reconnects++; await handle.start(true); await handle.catchUp(); });
+  // Points broadcast while the page was away reach the database up to a writer batch later
+  // (250 ms): catch up at once, and again a little later so those are not missed either.
+  const settle = async () => {
+    await handle.catchUp();
+    setTimeout(() => handle.catchUp().catch(() => {}), 1500);
+  };
+  handle.settle = settle;
+  const onRun = message => {
+    if (message.runId !== runId) return;
+    // When the run ends, one last catch-up makes the charts complete whatever happened before.
+    if (['Succeeded', 'Failed', 'Cancelled', 'Interrupted'].includes(message.status)) settle().catch(() => {});
+  };
+  handle.connection = connect(onPoints, onVectors, onRun, async () => { handle.stats.reconnects++; await handle.start(true); await settle(); });
   handle.start = async (alreadyConnected) => {
     if (!alreadyConnected) await handle.connection.start();
     await handle.connection.invoke('Subscribe', runId);
   };
   await handle.start();
   // Points written between the first load and the subscription are fetched once more.
-  await handle.catchUp();
+  await settle();
   schedule();
   handle.dispose = async () => {
     registry.delete(handle.id);

@@ -36,21 +36,23 @@ public static class JobsServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<RunBroadcaster>());
         services.AddTransient<TrainingJob>();
 
-        services.AddHangfire((sp, config) =>
+        // This host's own storage object, registered before AddHangfire (which would otherwise hand out
+        // the process-wide JobStorage.Current, shared by every host in the process, e.g. in tests).
+        services.AddSingleton<JobStorage>(sp =>
         {
             var jobs = sp.GetRequiredService<IOptions<JobsOptions>>().Value;
-            config
-                .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-                .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings()
-                .UseSQLiteStorage(sp.GetRequiredService<DataPaths>().HangfireDatabase, new SQLiteStorageOptions
-                {
-                    // The default 15 s poll delays the start of a queued run for no benefit here.
-                    QueuePollInterval = TimeSpan.FromSeconds(jobs.QueuePollSeconds),
-                    // Our lease detects dead workers; Hangfire must not redeliver a long run meanwhile.
-                    InvisibilityTimeout = TimeSpan.FromHours(jobs.InvisibilityTimeoutHours),
-                });
+            return new SQLiteStorage(sp.GetRequiredService<DataPaths>().HangfireDatabase, new SQLiteStorageOptions
+            {
+                // The default 15 s poll delays the start of a queued run for no benefit here.
+                QueuePollInterval = TimeSpan.FromSeconds(jobs.QueuePollSeconds),
+                // Our lease detects dead workers; Hangfire must not redeliver a long run meanwhile.
+                InvisibilityTimeout = TimeSpan.FromHours(jobs.InvisibilityTimeoutHours),
+            });
         });
+        services.AddHangfire(config => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
 
         if (runServer)
         {

@@ -7,6 +7,9 @@ public static class Format
 {
     public static string Percent(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("F2", CultureInfo.InvariantCulture) : "–";
 
+    /// <summary>One decimal, for dense table cells.</summary>
+    public static string OneDecimal(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("F1", CultureInfo.InvariantCulture) : "–";
+
     public static string Imbalance(double factor) =>
         factor > 0 ? (1 / factor).ToString("0.##", CultureInfo.InvariantCulture) : "–";
 

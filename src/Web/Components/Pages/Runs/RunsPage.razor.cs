@@ -20,7 +20,7 @@ public partial class RunsPage
     public static readonly IReadOnlyList<(string Key, string Title)> Columns =
     [
         ("progress", "Progress / ETA"), ("dataset", "Dataset"), ("method", "Method"), ("imbalance", "Imbalance"), ("hyper", "Recipe"),
-        ("best", "Best top-1"), ("last", "Last top-1"), ("shots", "Many / medium / few"), ("tags", "Tags"), ("created", "Created"),
+        ("best", "Best top-1"), ("last", "Last top-1 (last epoch)"), ("shots", "Many / medium / few"), ("tags", "Tags"), ("created", "Created"),
     ];
 
     [Inject] private IDbContextFactory<ProCoDbContext> Factory { get; set; } = null!;
@@ -35,7 +35,8 @@ public partial class RunsPage
     private List<RunSummary>? _runs;
     private Dictionary<long, string> _recipes = [];
     private HashSet<RunSummary> _selected = [];
-    private HashSet<string> _hidden = [];
+    // Shown by default: what fits a laptop screen next to the navigation; the rest is a click away.
+    private HashSet<string> _hidden = ["hyper", "tags", "created"];
     private string? _search, _status, _dataset, _method;
     private bool _busy;
     private IJSObjectReference? _module;
@@ -65,7 +66,7 @@ public partial class RunsPage
         if (!firstRender) return;
         _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/studio.js");
         var saved = await _module.InvokeAsync<string?>("loadSetting", "runs.hiddenColumns");
-        if (!string.IsNullOrEmpty(saved))
+        if (saved is not null)
         {
             _hidden = saved.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
             StateHasChanged();

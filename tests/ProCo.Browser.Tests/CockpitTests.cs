@@ -1,0 +1,175 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace ProCo.Browser.Tests;
+
+/// <summary>The researcher's cockpit in Debian's Chromium against the real app on Kestrel. Screenshots are kept.</summary>
+[Collection(BrowserTestGroup.Name)]
+public sealed partial class CockpitTests
+{
+    private readonly StudioServer _server;
+
+    public CockpitTests(StudioServer server) => _server = server;
+
+    private static string Shot(string name) => Path.Combine(StudioServer.ScreenshotDir, name);
+
+    private static Task<int> PointsAsync(IPage page, string chart) =>
+        page.EvaluateAsync<int>($"() => {{ const h = [...studioDebug.handles.values()][0]; return h.charts.find(c => c.key === '{chart}').pointCount(); }}");
+
+    private static async Task SetNumberAsync(IPage page, string test, string value)
+    {
+        var input = page.Locator($"input[data-test={test}]");
+        await input.FillAsync(value);
+        await input.PressAsync("Tab");
+    }
+
+    [GeneratedRegex(@"/runs/(\d+)$")]
+    private static partial Regex RunUrl();
+
+    [Fact]
+    public async Task QueueFromTheForm_ChartGainsPointsLive_RunSucceeds_AndTheCheckpointDownloadsWithTheShownSha()
+    {
+        var page = await _server.NewPageAsync();
+        await page.GotoAsync("/runs/new");
+        await page.GetByText("Queue a grid").WaitForAsync();
+        await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
+        await page.WaitForTimeoutAsync(500); // let the circuit attach its handlers
+        await SetNumberAsync(page, "epochs", "4");
+        await SetNumberAsync(page, "batch", "32");
+        await page.Locator("input[data-test=name]").FillAsync("browser tiny");
+        await page.Locator("input[data-test=name]").PressAsync("Tab");
+        // Images per class cap: 150 (the CPU demo's 1000 would take a minute).
+        var cap = page.GetByLabel("Images per class (cap)", new() { Exact = true });
+        await cap.FillAsync("150");
+        await cap.PressAsync("Tab");
+        await page.ScreenshotAsync(new() { Path = Shot("new-run-form.png"), FullPage = true });
+        await page.Locator("[data-test=queue]").ClickAsync();
+
+        await page.WaitForURLAsync(RunUrl(), new() { Timeout = 30_000 });
+        var id = long.Parse(RunUrl().Match(page.Url).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 30_000 });
+
+        // While it trains, the loss chart gains points without a reload.
+        await page.GetByText("Running").First.WaitForAsync(new() { Timeout = 30_000 });
+        var first = await PointsAsync(page, "loss");
+        await page.WaitForFunctionAsync($"() => [...studioDebug.handles.values()][0].charts.find(c => c.key === 'loss').pointCount() > {first + 4}", null, new() { Timeout = 30_000 });
+        var second = await PointsAsync(page, "loss");
+        Assert.True(second > first, $"{first} -> {second}");
+        await page.ScreenshotAsync(new() { Path = Shot("run-live.png"), FullPage = true });
+
+        await page.Locator("[data-test=run-status] [data-status=Succeeded]").WaitForAsync(new() { Timeout = 120_000 });
+        using var http = _server.Http();
+        Assert.Equal("Succeeded", await Runs.StatusAsync(http, id));
+        var lossSteps = await Runs.StepsAsync(http, id, "CE_loss/train");
+        await page.WaitForFunctionAsync($"() => [...studioDebug.handles.values()][0].run.stores.get('CE_loss/train').steps.length === {lossSteps.Length}", null, new() { Timeout = 10_000 });
+
+        var row = page.Locator("[data-test=checkpoint][data-kind=last]");
+        await row.WaitForAsync(new() { Timeout = 10_000 });
+        var shownSha = (await row.Locator("[data-test=sha]").InnerTextAsync()).Trim();
+        var download = await page.RunAndWaitForDownloadAsync(() => row.Locator("[data-test=download]").ClickAsync());
+        var path = Path.Combine(StudioServer.ScreenshotDir, "downloaded.ckpt");
+        await download.SaveAsAsync(path);
+        Assert.Equal(shownSha, Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path))));
+        await page.ScreenshotAsync(new() { Path = Shot("run-finished.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task CancelFromTheTable_ReachesCancelled_AndCloneOpensTheFormFilledIn()
+    {
+        using var http = _server.Http();
+        var id = await Runs.CreateAsync(http, Runs.Tiny(epochs: 40, maxPerClass: 200), "to cancel from the table");
+        await Runs.WaitForStatusAsync(http, id, "Running", TimeSpan.FromSeconds(60));
+
+        var page = await _server.NewPageAsync();
+        await page.GotoAsync("/runs");
+        var row = page.Locator($"tr.run-{id}");
+        await row.Locator("[data-status=Running]").WaitForAsync(new() { Timeout = 20_000 });
+        // At laptop size the table fits beside the menu, without scrolling sideways.
+        var overflow = await page.Locator(".mud-table-container").EvaluateAsync<int>("e => e.scrollWidth - e.clientWidth");
+        var widths = await page.Locator(".mud-table-container th").EvaluateAllAsync<string[]>("ths => ths.map(t => t.innerText.trim() + ':' + t.offsetWidth)");
+        Assert.True(overflow <= 0, $"the runs table is {overflow} px wider than its container: {string.Join(", ", widths)}");
+        await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
+        await page.WaitForTimeoutAsync(500);
+        await row.Locator("[data-test=cancel]").ClickAsync();
+        await row.Locator("[data-status=Cancelled]").WaitForAsync(new() { Timeout = 20_000 });
+        Assert.Equal("Cancelled", await Runs.StatusAsync(http, id));
+        await page.ScreenshotAsync(new() { Path = Shot("runs-after-cancel.png"), FullPage = true });
+
+        await row.Locator("[data-test=clone]").ClickAsync();
+        await page.WaitForURLAsync($"**/runs/new?clone={id}");
+        await page.GetByText("Clone of to cancel from the table").WaitForAsync();
+        Assert.Equal("40", await page.Locator("input[data-test=epochs]").InputValueAsync());
+        Assert.Equal("32", await page.Locator("input[data-test=batch]").InputValueAsync());
+        Assert.Equal("to cancel from the table (copy)", await page.Locator("input[data-test=name]").InputValueAsync());
+        await page.ScreenshotAsync(new() { Path = Shot("clone-form.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task CompareTwoFinishedRuns_BothCurvesShow_AndTheDiffListsOnlyWhatDiffers()
+    {
+        using var http = _server.Http();
+        var a = await Runs.CreateAsync(http, Runs.Tiny(epochs: 2, seed: 1, lr: 0.05), "compare A");
+        var b = await Runs.CreateAsync(http, Runs.Tiny(epochs: 2, seed: 2, lr: 0.1), "compare B");
+        await Runs.WaitForStatusAsync(http, a, "Succeeded", TimeSpan.FromSeconds(120));
+        await Runs.WaitForStatusAsync(http, b, "Succeeded", TimeSpan.FromSeconds(120));
+
+        var page = await _server.NewPageAsync();
+        await page.GotoAsync("/runs");
+        await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
+        await page.Locator($"tr.run-{a}").WaitForAsync();
+        await page.WaitForTimeoutAsync(500);
+        await page.Locator($"tr.run-{a} input[type=checkbox]").CheckAsync();
+        await page.Locator($"tr.run-{b} input[type=checkbox]").CheckAsync();
+        await page.Locator("[data-test=compare]").ClickAsync();
+        await page.WaitForURLAsync("**/compare?ids=*");
+        await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 20_000 });
+
+        var fields = await page.Locator("[data-test=diff] tr[data-field]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.field)");
+        Assert.Equal(["learningRate", "seed"], fields.Order());
+        // Both runs' accuracy curves hold drawn points.
+        var perRun = await page.EvaluateAsync<int[]>(
+            "() => { const h = [...studioDebug.handles.values()][0]; const c = h.charts.find(c => c.key === 'acc'); return h.runs.map(r => c.lines.filter(l => l.run === r).reduce((n, l) => n + l.store.steps.length, 0)); }");
+        Assert.Equal(2, perRun.Length);
+        Assert.All(perRun, n => Assert.Equal(4, n)); // train and test top-1 at 2 epochs
+        var legend = await page.Locator("[data-chart=acc] .u-legend").InnerTextAsync();
+        Assert.Contains("compare A · acc/val_top1", legend, StringComparison.Ordinal);
+        Assert.Contains("compare B · acc/val_top1", legend, StringComparison.Ordinal);
+        await page.ScreenshotAsync(new() { Path = Shot("compare.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task DroppingTheLiveConnectionMidRun_LeavesNoGapAndNoDoubleInTheChart()
+    {
+        using var http = _server.Http();
+        var id = await Runs.CreateAsync(http, Runs.Tiny(epochs: 6, maxPerClass: 200), "reconnect");
+        await Runs.WaitForStatusAsync(http, id, "Running", TimeSpan.FromSeconds(60));
+
+        var page = await _server.NewPageAsync();
+        await page.GotoAsync($"/runs/{id}");
+        await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => [...studioDebug.handles.values()][0].charts.find(c => c.key === 'loss').pointCount() > 10", null, new() { Timeout = 30_000 });
+        var handle = await page.EvaluateAsync<int>("() => [...studioDebug.handles.keys()][0]");
+        await page.EvaluateAsync($"() => studioDebug.dropConnection({handle})");
+        var before = await page.EvaluateAsync<int>("() => [...studioDebug.handles.values()][0].run.stores.get('CE_loss/train').steps.length");
+        // Training goes on while the page is disconnected.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await Runs.StepsAsync(http, id, "CE_loss/train")).Length < before + 15 && DateTime.UtcNow < deadline) await Task.Delay(200);
+        Assert.Equal("Disconnected", await page.EvaluateAsync<string>("() => [...studioDebug.handles.values()][0].connection.state"));
+        await page.EvaluateAsync($"() => studioDebug.restoreConnection({handle})");
+
+        await Runs.WaitForStatusAsync(http, id, "Succeeded", TimeSpan.FromSeconds(120));
+        var expected = await Runs.StepsAsync(http, id, "CE_loss/train");
+        try
+        {
+            await page.WaitForFunctionAsync($"() => [...studioDebug.handles.values()][0].run.stores.get('CE_loss/train').steps.length >= {expected.Length}", null, new() { Timeout = 15_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"the chart holds fewer than {expected.Length} steps; console:\n{string.Join("\n", _server.Console)}");
+        }
+        var shown = await page.EvaluateAsync<long[]>("() => [...studioDebug.handles.values()][0].run.stores.get('CE_loss/train').steps");
+        Assert.Equal(expected, shown);
+        await page.ScreenshotAsync(new() { Path = Shot("run-after-reconnect.png"), FullPage = true });
+    }
+}

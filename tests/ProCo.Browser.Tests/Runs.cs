@@ -1,0 +1,45 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace ProCo.Browser.Tests;
+
+/// <summary>REST helpers the browser tests use to set the stage.</summary>
+public static class Runs
+{
+    public static object Tiny(int epochs, int maxPerClass = 60, int seed = 0, double lr = 0.05) => new
+    {
+        dataset = "fashion-mnist", imbalanceFactor = 0.1, maxPerClass, maxTestPerClass = 10, epochs, warmupEpochs = 1,
+        batchSize = 32, learningRate = lr, depth = 8, featDim = 16, seed,
+    };
+
+    public static async Task<long> CreateAsync(HttpClient http, object config, string name)
+    {
+        var response = await http.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative), new { name, config });
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"POST /api/runs: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt64();
+    }
+
+    public static async Task<string> StatusAsync(HttpClient http, long id) =>
+        JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}", UriKind.Relative))).RootElement.GetProperty("run").GetProperty("status").GetString()!;
+
+    public static async Task WaitForStatusAsync(HttpClient http, long id, string status, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await StatusAsync(http, id);
+            if (last == status) return;
+            if (last == "Failed" && status != "Failed") throw new InvalidOperationException($"run {id} failed");
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"run {id} is {last}, not {status}, after {timeout}");
+    }
+
+    public static async Task<long[]> StepsAsync(HttpClient http, long id, string series)
+    {
+        var json = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/metrics?series={series}&maxPoints=1000000", UriKind.Relative))).RootElement;
+        return json[0].GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()).ToArray();
+    }
+}
