@@ -21,6 +21,8 @@ public sealed class RecordingSink : IMetricSink
     public void Epoch(EpochReport report) => Epochs.Add(report);
     public void Checkpoint(CheckpointReport report) => Checkpoints.Add(report);
     public void Log(string level, string message) => Logs.Add($"{level}: {message}");
+    public int Flushes { get; private set; }
+    public void Flush() => Flushes++;
 }
 
 /// <summary>Real training on a small Fashion-MNIST-LT subset (the Debian package's files).</summary>
@@ -81,6 +83,8 @@ public sealed class TrainerTests : IClassFixture<TrainerTests.FashionData>, IDis
         Assert.All(kappa, k => Assert.InRange(k, 1e-3, 1e5));
         Assert.Contains(sink.Checkpoints, c => c.Kind == "best");
         Assert.Equal(new[] { 1, 2, 3 }, sink.Checkpoints.Where(c => c.Kind == "last").Select(c => c.Epoch));
+        Assert.Equal(3, sink.Flushes); // before each checkpoint write
+
     }
 
     [Theory]

@@ -43,6 +43,10 @@ public sealed class RunExecutionTests : IDisposable
             id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 4, maxPerClass: 150));
             // After the first epoch's checkpoint, wait for a few steps of epoch 2, then SIGKILL.
             var run = await Api.WaitForAsync(http, id, r => r.GetProperty("completedEpochs").GetInt32() >= 1, TimeSpan.FromSeconds(90), () => first.Output);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!(await http.GetStringAsync(new Uri($"/api/runs/{id}/checkpoints", UriKind.Relative))).Contains("\"last\"", StringComparison.Ordinal)
+                   && DateTime.UtcNow < deadline)
+                await Task.Delay(50);
             Assert.Equal("Running", run.GetProperty("status").GetString());
             first.Kill();
         }

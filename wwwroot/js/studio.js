@@ -299,6 +299,7 @@ window.studioDebug = {
   // Drops the live connection as a network failure would, then lets it come back.
   async dropConnection(handleId) {
     const h = registry.get(handleId);
+    h.mark();
     await h.connection.stop();
     h.stats.drops++;
     return true;
@@ -346,12 +347,23 @@ export async function mountRun(root, runId) {
   };
   const schedule = () => { if (!handle.raf) handle.raf = requestAnimationFrame(frame); };
 
-  handle.catchUp = async () => {
-    // Everything after the last step held, per series: a reconnect leaves no gap and no double.
+  // Watermarks: the last step of each series known to be complete when live updates stopped
+  // (or before the first subscription). Live points arriving after a reconnect can be newer than
+  // the gap, so catch-up starts from the watermark, not from the newest point held.
+  let watermarks = null;
+  let generation = 0;
+  const mark = () => {
+    if (watermarks) return;
+    watermarks = new Map();
+    for (const [name, s] of run.stores) watermarks.set(name, s.last);
+  };
+  handle.mark = mark;
+  handle.catchUp = async (full) => {
     const names = new Set([...run.stores.keys(), ...Object.values(CHARTS).flatMap(c => c.series)]);
     for (const name of names) {
       const s = store(run, name);
-      const after = Number.isFinite(s.last) ? `&afterStep=${s.last}` : '';
+      const from = full ? -Infinity : (watermarks?.get(name) ?? s.last);
+      const after = Number.isFinite(from) ? `&afterStep=${from}` : '';
       const [data] = await getJson(`/api/runs/${runId}/metrics?series=${encodeURIComponent(name)}&maxPoints=1000000${after}`);
       if (data) for (let i = 0; i < data.steps.length; i++) s.add(data.steps[i], data.values[i]);
     }
@@ -390,22 +402,29 @@ export async function mountRun(root, runId) {
   // Points broadcast while the page was away reach the database up to a writer batch later
   // (250 ms): catch up at once, and again a little later so those are not missed either.
   const settle = async () => {
+    const mine = ++generation;
     await handle.catchUp();
-    setTimeout(() => handle.catchUp().catch(() => {}), 1500);
+    setTimeout(async () => {
+      try { await handle.catchUp(); } catch { /* the next reconnect or the run's end catches up */ }
+      if (mine === generation) watermarks = null;
+    }, 1500);
   };
   handle.settle = settle;
   const onRun = message => {
     if (message.runId !== runId) return;
-    // When the run ends, one last catch-up makes the charts complete whatever happened before.
-    if (['Succeeded', 'Failed', 'Cancelled', 'Interrupted'].includes(message.status)) settle().catch(() => {});
+    // When the run ends, one last full catch-up makes the charts complete whatever happened before.
+    if (['Succeeded', 'Failed', 'Cancelled', 'Interrupted'].includes(message.status)) handle.catchUp(true).catch(() => {});
   };
   handle.connection = connect(onPoints, onVectors, onRun, async () => { handle.stats.reconnects++; await handle.start(true); await settle(); });
+  handle.connection.onreconnecting(() => mark());
+  handle.connection.onclose(() => mark());
   handle.start = async (alreadyConnected) => {
     if (!alreadyConnected) await handle.connection.start();
     await handle.connection.invoke('Subscribe', runId);
   };
-  await handle.start();
   // Points written between the first load and the subscription are fetched once more.
+  mark();
+  await handle.start();
   await settle();
   schedule();
   handle.dispose = async () => {

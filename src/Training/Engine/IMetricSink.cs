@@ -64,4 +64,10 @@ public interface IMetricSink
     void Epoch(EpochReport report);
     void Checkpoint(CheckpointReport report);
     void Log(string level, string message);
+
+    /// <summary>
+    /// Called before every checkpoint: everything reported so far must be stored when it returns,
+    /// so a run resumed from that checkpoint has all the numbers that came before it.
+    /// </summary>
+    void Flush();
 }

@@ -306,6 +306,7 @@ public sealed class Trainer : IDisposable
             Reason = reason,
         };
         var path = Path.Combine(dir, $"{kind}.ckpt");
+        sink.Flush();
         var (size, sha) = CheckpointFile.Write(path, meta, _model, _optimizer, _proco);
         sink.Checkpoint(new CheckpointReport(path, kind, completedEpochs, size, sha));
     }

@@ -25,7 +25,7 @@ internal static class BenchCommand
         command.SetAction(parse =>
         {
             var config = options.Build(parse, parse.GetValue(dataset), null, null);
-            var catalog = new DataPaths(CoreServiceCollectionExtensions.ReadOptions(CliConfiguration.Build(parse))).CreateDatasetCatalog();
+            var catalog = CliConfiguration.Paths(parse).CreateDatasetCatalog();
             return Run(config, parse.GetValue(steps), catalog, Console.Out);
         });
         return command;
@@ -135,5 +135,6 @@ internal static class BenchCommand
         public void Epoch(EpochReport report) => _watch.Restart();
         public void Checkpoint(CheckpointReport report) => _watch.Restart();
         public void Log(string level, string message) { }
+        public void Flush() { }
     }
 }

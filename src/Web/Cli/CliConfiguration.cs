@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ProCo.Web.Hosting;
 
 namespace ProCo.Web.Cli;
 
@@ -27,4 +28,7 @@ internal static class CliConfiguration
             .AddCommandLine(tokens.ToArray())
             .Build();
     }
+
+    /// <summary>The data folder layout the configuration describes.</summary>
+    public static DataPaths Paths(ParseResult parse) => new(CoreServiceCollectionExtensions.ReadOptions(Build(parse)));
 }

@@ -15,7 +15,7 @@ internal static class DownloadCommand
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var catalog = new DataPaths(CoreServiceCollectionExtensions.ReadOptions(CliConfiguration.Build(parse))).CreateDatasetCatalog();
+            var catalog = CliConfiguration.Paths(parse).CreateDatasetCatalog();
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
             return await RunAsync(new DatasetDownloader(http), catalog, parse.GetValue(dataset)!, null, Console.Out, cancellationToken);
         });

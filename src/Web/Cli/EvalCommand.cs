@@ -19,7 +19,7 @@ internal static class EvalCommand
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(parse =>
         {
-            var catalog = new DataPaths(CoreServiceCollectionExtensions.ReadOptions(CliConfiguration.Build(parse))).CreateDatasetCatalog();
+            var catalog = CliConfiguration.Paths(parse).CreateDatasetCatalog();
             return Run(parse.GetValue(checkpoint)!, parse.GetValue(device), catalog, Console.Out);
         });
         return command;

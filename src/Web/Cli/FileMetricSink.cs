@@ -58,6 +58,13 @@ internal sealed class FileMetricSink : IMetricSink, IDisposable
         if (level != "info" || !message.StartsWith("checkpoint", StringComparison.Ordinal)) _console.WriteLine(message);
     }
 
+    public void Flush()
+    {
+        _metrics.Flush();
+        _vectors.Flush();
+        _events.Flush();
+    }
+
     private void Write(string series, long step, double value, int epoch)
     {
         if (_csv)

@@ -81,7 +81,7 @@ internal static class TensorBoardCommands
 
     private static async Task<IDbContextFactory<ProCoDbContext>> OpenAsync(ParseResult parse, CancellationToken ct)
     {
-        var paths = new DataPaths(CoreServiceCollectionExtensions.ReadOptions(CliConfiguration.Build(parse)));
+        var paths = CliConfiguration.Paths(parse);
         paths.EnsureCreated();
         var options = new DbContextOptionsBuilder<ProCoDbContext>().UseRunDatabase(paths.RunDatabase).Options;
         var factory = new PooledDbContextFactory<ProCoDbContext>(options);

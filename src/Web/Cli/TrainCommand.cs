@@ -33,7 +33,7 @@ internal static class TrainCommand
             var config = resumePath is not null
                 ? CheckpointFile.ReadMeta(resumePath).Config
                 : options.Build(parse, parse.GetValue(dataset), parse.GetValue(imbalance), parse.GetValue(epochs));
-            var catalog = new DataPaths(CoreServiceCollectionExtensions.ReadOptions(CliConfiguration.Build(parse))).CreateDatasetCatalog();
+            var catalog = CliConfiguration.Paths(parse).CreateDatasetCatalog();
             return Task.FromResult(Run(config, parse.GetValue(output), resumePath, parse.GetValue(csv), catalog, Console.Out, cancellationToken));
         });
         return command;

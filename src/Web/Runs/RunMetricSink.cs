@@ -79,6 +79,9 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, RunBroadcaste
 
     public void Log(string level, string message) =>
         writer.Add(new RunEvent { RunId = runId, At = DateTimeOffset.UtcNow, Level = level, Message = message });
+
+    // The training thread waits for the batched writer (a few hundred ms per epoch at most).
+    public void Flush() => writer.FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
 }
 
 /// <summary>Builds live run messages from rows.</summary>

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.JSInterop;
 using ProCo.Data;
 using ProCo.Web.Api;
+using ProCo.Web.Components.Shared;
 
 namespace ProCo.Web.Components.Pages.Compare;
 
@@ -19,8 +20,7 @@ public partial class ComparePage
     private List<(string Field, string[] Values)> _diff = [];
     private double _smoothing;
     private ElementReference _charts;
-    private IJSObjectReference? _module;
-    private int? _handle;
+    private ChartModule? _chartModule;
 
     protected override async Task OnParametersSetAsync()
     {
@@ -57,30 +57,20 @@ public partial class ComparePage
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (_runs.Count < 2 || _handle is not null || _charts.Context is null) return;
-        _module ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/studio.js");
-        _handle = await _module.InvokeAsync<int>("mountCompare", _charts, _runs.Select(r => r.Id).ToArray());
+        if (_runs.Count < 2 || _charts.Context is null) return;
+        _chartModule ??= new ChartModule(JS);
+        await _chartModule.MountAsync("mountCompare", _charts, _runs.Select(r => r.Id).ToArray());
     }
 
     private async Task SmoothingChanged(double value)
     {
         _smoothing = value;
-        if (_module is not null && _handle is { } handle) await _module.InvokeVoidAsync("setSmoothing", handle, value);
+        if (_chartModule is not null) await _chartModule.InvokeAsync("setSmoothing", value);
     }
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            if (_module is not null)
-            {
-                if (_handle is { } handle) await _module.InvokeVoidAsync("dispose", handle);
-                await _module.DisposeAsync();
-            }
-        }
-        catch (JSDisconnectedException)
-        {
-        }
+        if (_chartModule is not null) await _chartModule.DisposeAsync();
         GC.SuppressFinalize(this);
     }
 }

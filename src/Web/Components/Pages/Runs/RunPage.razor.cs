@@ -5,6 +5,7 @@ using MudBlazor;
 using ProCo.Data;
 using ProCo.Data.Entities;
 using ProCo.Web.Api;
+using ProCo.Web.Components.Shared;
 using ProCo.Web.Live;
 using ProCo.Web.Runs;
 
@@ -30,8 +31,7 @@ public partial class RunPage
     private List<RunEvent> _events = [];
     private bool _missing;
     private ElementReference _charts;
-    private IJSObjectReference? _module;
-    private int? _handle;
+    private ChartModule? _chartModule;
     private Timer? _timer;
     private int _refreshPending;
 
@@ -47,9 +47,9 @@ public partial class RunPage
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         // Mount once, as soon as the chart containers exist (after the run has loaded).
-        if (_run is null || _handle is not null || _charts.Context is null) return;
-        _module ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/studio.js");
-        _handle = await _module.InvokeAsync<int>("mountRun", _charts, Id);
+        if (_run is null || _charts.Context is null) return;
+        _chartModule ??= new ChartModule(JS);
+        await _chartModule.MountAsync("mountRun", _charts, Id);
     }
 
     private async Task LoadAsync()
@@ -95,17 +95,7 @@ public partial class RunPage
     {
         Broadcaster.RunChanged -= OnRunChanged;
         if (_timer is not null) await _timer.DisposeAsync();
-        try
-        {
-            if (_module is not null)
-            {
-                if (_handle is { } handle) await _module.InvokeVoidAsync("dispose", handle);
-                await _module.DisposeAsync();
-            }
-        }
-        catch (JSDisconnectedException)
-        {
-        }
+        if (_chartModule is not null) await _chartModule.DisposeAsync();
         GC.SuppressFinalize(this);
     }
 }

@@ -7,6 +7,7 @@ using MudBlazor;
 using ProCo.Data;
 using ProCo.Data.Entities;
 using ProCo.Web.Api;
+using ProCo.Web.Components.Shared;
 using ProCo.Web.Hosting;
 using ProCo.Web.Live;
 using ProCo.Web.Runs;
@@ -39,7 +40,7 @@ public partial class RunsPage
     private HashSet<string> _hidden = ["hyper", "tags", "created"];
     private string? _search, _status, _dataset, _method;
     private bool _busy;
-    private IJSObjectReference? _module;
+    private ChartModule? _settings;
     private Timer? _timer;
     private int _refreshPending;
 
@@ -64,8 +65,8 @@ public partial class RunsPage
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (!firstRender) return;
-        _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/studio.js");
-        var saved = await _module.InvokeAsync<string?>("loadSetting", "runs.hiddenColumns");
+        _settings = new ChartModule(JS);
+        var saved = await (await _settings.ModuleAsync()).InvokeAsync<string?>("loadSetting", "runs.hiddenColumns");
         if (saved is not null)
         {
             _hidden = saved.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
@@ -117,7 +118,7 @@ public partial class RunsPage
     private async Task ToggleColumnAsync(string key)
     {
         if (!_hidden.Remove(key)) _hidden.Add(key);
-        if (_module is not null) await _module.InvokeVoidAsync("saveSetting", "runs.hiddenColumns", string.Join(',', _hidden));
+        if (_settings is not null) await (await _settings.ModuleAsync()).InvokeVoidAsync("saveSetting", "runs.hiddenColumns", string.Join(',', _hidden));
     }
 
     private void Compare() => Navigation.NavigateTo($"/compare?ids={string.Join(',', _selected.Select(r => r.Id).Order())}");
@@ -184,16 +185,7 @@ public partial class RunsPage
     {
         Broadcaster.RunChanged -= OnRunChanged;
         if (_timer is not null) await _timer.DisposeAsync();
-        if (_module is not null)
-        {
-            try
-            {
-                await _module.DisposeAsync();
-            }
-            catch (JSDisconnectedException)
-            {
-            }
-        }
+        if (_settings is not null) await _settings.DisposeAsync();
         GC.SuppressFinalize(this);
     }
 }
