@@ -23,6 +23,19 @@ public sealed class StudioServer : IAsyncLifetime
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>The paper authors' logs: PROCO_REFERENCE_LOGS, default ../shared/reference-logs from the repository root.</summary>
+    public static string ReferenceLogs
+    {
+        get
+        {
+            var configured = Environment.GetEnvironmentVariable("PROCO_REFERENCE_LOGS");
+            if (!string.IsNullOrWhiteSpace(configured)) return configured;
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ProCo.sln"))) dir = dir.Parent;
+            return Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "reference-logs"));
+        }
+    }
+
     /// <summary>Screenshots land here (kept as test output).</summary>
     public static string ScreenshotDir
     {
@@ -41,7 +54,7 @@ public sealed class StudioServer : IAsyncLifetime
 
         _app = await WebApp.BuildAsync(["--urls", "http://127.0.0.1:0", $"--ProCo:DataDir={DataDir}",
             "--ProCo:Jobs:QueuePollSeconds=0.5", "--ProCo:Jobs:RenewSeconds=0.5", "--Logging:LogLevel:Default=Warning",
-            "--environment", "Development"]);
+            "--environment", "Development", $"--ProCo:ReferenceLogsDir={ReferenceLogs}"]);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");

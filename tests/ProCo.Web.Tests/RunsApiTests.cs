@@ -79,6 +79,40 @@ public sealed class RunsApiTests : IClassFixture<StudioFactory>
     }
 
     [Fact]
+    public async Task RunWhoseDatasetIsMissing_BecomesFailed_WithTheReasonAndTheStackInItsEvents()
+    {
+        using var http = _factory.CreateClient();
+        // CIFAR-10 is not on disk in the test data folder.
+        var id = await Api.CreateRunAsync(http, new { dataset = "cifar10", imbalanceFactor = 0.01, epochs = 1, batchSize = 32, depth = 8 }, "no data");
+        var run = await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() is "Failed" or "Succeeded", TimeSpan.FromSeconds(60));
+        Assert.Equal("Failed", run.GetProperty("status").GetString());
+        Assert.StartsWith("Dataset 'cifar10' is not available.", run.GetProperty("error").GetString(), StringComparison.Ordinal);
+        var failure = (await Api.EventsAsync(http, id)).Single(e => e.GetProperty("level").GetString() == "error").GetProperty("message").GetString()!;
+        Assert.Contains("Training failed: Dataset 'cifar10' is not available.", failure, StringComparison.Ordinal);
+        Assert.Contains("at ProCo.Training.Datasets.DatasetLoader.Load", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QueuedRun_CancelledBeforeItStarts_NeverTrains()
+    {
+        using var http = _factory.CreateClient();
+        // One worker: while the first run trains, the second waits in the queue.
+        var busy = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 30, maxPerClass: 300), "keeps the worker busy");
+        await Api.WaitForAsync(http, busy, r => r.GetProperty("status").GetString() == "Running", TimeSpan.FromSeconds(60));
+        var waiting = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 1), "waits");
+        Assert.Equal("Queued", (await Api.RunAsync(http, waiting)).GetProperty("status").GetString());
+        var response = await http.PostAsync(new Uri($"/api/runs/{waiting}/cancel", UriKind.Relative), null);
+        Assert.Contains("Cancelled before it started", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("Cancelled", (await Api.RunAsync(http, waiting)).GetProperty("status").GetString());
+
+        await http.PostAsync(new Uri($"/api/runs/{busy}/cancel", UriKind.Relative), null);
+        await Api.WaitForAsync(http, busy, r => r.GetProperty("status").GetString() == "Cancelled", TimeSpan.FromSeconds(15));
+        await Task.Delay(1500); // the worker is free: a cancelled run must still not start
+        Assert.Equal("Cancelled", (await Api.RunAsync(http, waiting)).GetProperty("status").GetString());
+        Assert.DoesNotContain(await Api.EventsAsync(http, waiting), e => e.GetProperty("message").GetString()!.StartsWith("Started by", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Download_IsServedWithLengthAndShaETag_AndAResumedRangeGivesTheSameBytes()
     {
         using var http = _factory.CreateClient();

@@ -321,7 +321,9 @@ export async function mountRun(root, runId) {
     const el = root.querySelector(`[data-chart="${key}"]`);
     if (!el) continue;
     const lines = def.series.map(name => ({ label: name, name, store: store(run, name), run }));
-    const chart = new LineChart(el, def.title, def.y, lines);
+    // Imported logs carry training losses per epoch, not per step.
+    const title = key === 'loss' && run.detail.run.isImported ? 'Training loss (per epoch)' : def.title;
+    const chart = new LineChart(el, title, def.y, lines);
     chart.key = key;
     charts.push(chart);
   }

@@ -102,6 +102,18 @@ public static class ImportApi
     private static async Task<Results<Ok<RunSummary>, NotFound, ValidationProblem>> PatchAsync(long id, RunPatch patch,
         IDbContextFactory<ProCoDbContext> factory, RunBroadcaster broadcaster, CancellationToken ct)
     {
+        var (errors, run) = await ApplyPatchAsync(factory, id, patch, broadcaster, ct);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        return run is null ? TypedResults.NotFound() : TypedResults.Ok(run);
+    }
+
+    /// <summary>
+    /// Validates and applies a metadata edit (the API and the run page share it). Returns field
+    /// errors, or the edited run (null when it does not exist).
+    /// </summary>
+    public static async Task<(Dictionary<string, string[]> Errors, RunSummary? Run)> ApplyPatchAsync(
+        IDbContextFactory<ProCoDbContext> factory, long id, RunPatch patch, RunBroadcaster broadcaster, CancellationToken ct)
+    {
         var errors = new Dictionary<string, string[]>();
         string? dataset = null;
         if (patch.Dataset is not null)
@@ -114,17 +126,17 @@ public static class ImportApi
         if (patch.Name is { } n && (string.IsNullOrWhiteSpace(n) || n.Length > 200)) errors["name"] = ["A name of 1 to 200 characters."];
         if (patch.Tags is not null && patch.Tags.Any(t => string.IsNullOrWhiteSpace(t) || t.Contains(',', StringComparison.Ordinal)))
             errors["tags"] = ["Tags are non-empty words without commas."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (errors.Count > 0) return (errors, null);
 
         await using var db = await factory.CreateDbContextAsync(ct);
         var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == id, ct);
-        if (run is null) return TypedResults.NotFound();
+        if (run is null) return (errors, null);
         // What a trained run was trained with is fixed; only imported runs take dataset, imbalance and epochs edits.
         if (!run.IsImported && (dataset is not null || patch.ImbalanceFactor is not null || patch.Epochs is not null))
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["dataset"] = ["Dataset, imbalance factor and epochs of a trained run come from its configuration; only imported runs can be edited."],
-            });
+        {
+            errors["dataset"] = ["Dataset, imbalance factor and epochs of a trained run come from its configuration; only imported runs can be edited."];
+            return (errors, null);
+        }
         if (patch.Name is not null) run.Name = patch.Name.Trim();
         if (patch.Tags is not null) run.Tags = string.Join(',', patch.Tags.Select(t => t.Trim()));
         if (dataset is not null) run.Dataset = dataset;
@@ -132,6 +144,6 @@ public static class ImportApi
         if (patch.Epochs is { } epochs) run.Epochs = epochs;
         await db.SaveChangesAsync(ct);
         broadcaster.Run(RunMessages.From(run));
-        return TypedResults.Ok(RunSummary.From(run));
+        return (errors, RunSummary.From(run));
     }
 }

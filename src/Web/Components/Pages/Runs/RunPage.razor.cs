@@ -24,6 +24,7 @@ public partial class RunPage
     [Inject] private RunBroadcaster Broadcaster { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private IJSRuntime JS { get; set; } = null!;
+    [Inject] private IDialogService Dialogs { get; set; } = null!;
 
     private RunSummary? _run;
     private string _configJson = "";
@@ -75,6 +76,17 @@ public partial class RunPage
             await LoadAsync();
             StateHasChanged();
         });
+    }
+
+    private async Task EditAsync()
+    {
+        var parameters = new DialogParameters<EditRunDialog> { { d => d.Run, _run! } };
+        var dialog = await Dialogs.ShowAsync<EditRunDialog>(_run!.IsImported ? "Edit imported run" : "Edit run", parameters);
+        if (await dialog.Result is { Canceled: false })
+        {
+            Snackbar.Add("Saved.", Severity.Success);
+            await LoadAsync();
+        }
     }
 
     private async Task CancelAsync()
