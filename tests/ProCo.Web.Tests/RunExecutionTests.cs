@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Data.Sqlite;
 
 namespace ProCo.Web.Tests;
@@ -95,6 +96,40 @@ public sealed class RunExecutionTests : IDisposable
             workers.Add(starts[0].Split(' ')[2]);
         }
         Assert.Equal(0, Scalar(database, "SELECT COUNT(*) FROM (SELECT RunId, Series, Step FROM MetricPoints GROUP BY RunId, Series, Step HAVING COUNT(*) > 1)"));
+    }
+
+    [Fact]
+    public async Task WebOnlyServer_StreamsARunTrainedByAWorkerProcess_ThroughTheHub()
+    {
+        await using var web = await StudioProcess.StartServeAsync(_dataDir, "--ProCo:Workers=0");
+        await using var worker = await StudioProcess.StartWorkerAsync(_dataDir);
+        using var http = new HttpClient { BaseAddress = web.Address };
+        var id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 4, maxPerClass: 150));
+
+        var points = new System.Collections.Concurrent.ConcurrentBag<(string Series, long Step)>();
+        var statuses = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var hub = new Microsoft.AspNetCore.SignalR.Client.HubConnectionBuilder()
+            .WithUrl(new Uri(web.Address!, "hubs/runs")).Build();
+        hub.On<System.Text.Json.JsonElement>("points", message =>
+        {
+            foreach (var p in message.GetProperty("points").EnumerateArray()) points.Add((p.GetProperty("s").GetString()!, p.GetProperty("t").GetInt64()));
+        });
+        hub.On<System.Text.Json.JsonElement>("run", message => statuses.Enqueue(message.GetProperty("status").GetString()!));
+        await hub.StartAsync();
+        await hub.InvokeAsync("Subscribe", id);
+
+        var run = await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() is "Succeeded" or "Failed", TimeSpan.FromSeconds(120),
+            () => web.Output + worker.Output);
+        Assert.Equal("Succeeded", run.GetProperty("status").GetString());
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!statuses.Contains("Succeeded") && DateTime.UtcNow < deadline) await Task.Delay(100);
+
+        // The web process trained nothing; the worker did, and its points reached the hub anyway.
+        var started = (await Api.EventsAsync(http, id)).Select(e => e.GetProperty("message").GetString()!).Single(m => m.StartsWith("Started by ", StringComparison.Ordinal));
+        Assert.Contains("Succeeded", statuses);
+        var losses = points.Where(p => p.Series == "CE_loss/train").Select(p => p.Step).ToHashSet();
+        Assert.True(losses.Count >= 10, $"only {losses.Count} loss points streamed; {started}");
+        Assert.Contains(points, p => p.Series == "acc/val_top1");
     }
 
     [Fact]

@@ -34,7 +34,8 @@ public static class WebApp
         builder.WebHost.UseStaticWebAssets();
 
         builder.Services.AddProCoCore();
-        builder.Services.AddJobs();
+        // ProCo:Workers = 0 makes this process web-only: `proco worker` processes do the training.
+        builder.Services.AddJobs(runServer: builder.Configuration["ProCo:Workers"] != "0");
         builder.Services.AddDataProtection();
         builder.Services.AddOptions<KeyManagementOptions>().Configure<DataPaths, ILoggerFactory>((keys, paths, logs) =>
             keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(paths.Root, "keys")), logs));

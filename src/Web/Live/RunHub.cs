@@ -6,18 +6,32 @@ namespace ProCo.Web.Live;
 /// Live updates of runs. A page joins the group of the run it shows (points, vectors, status) or
 /// the list group (status of every run). Messages: "points", "vectors", "run".
 /// </summary>
-public sealed class RunHub : Hub
+public sealed class RunHub(RunBroadcaster broadcaster) : Hub
 {
     public const string Path = "/hubs/runs";
     public const string ListGroup = "runs";
 
     public static string GroupOf(long runId) => $"run-{runId}";
 
-    public Task Subscribe(long runId) => Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(runId));
+    public async Task Subscribe(long runId)
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(runId));
+        broadcaster.Watch(Context.ConnectionId, runId);
+    }
 
-    public Task Unsubscribe(long runId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(runId));
+    public async Task Unsubscribe(long runId)
+    {
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(runId));
+        broadcaster.Unwatch(Context.ConnectionId, runId);
+    }
 
     public Task SubscribeList() => Groups.AddToGroupAsync(Context.ConnectionId, ListGroup);
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        broadcaster.Unwatch(Context.ConnectionId, null);
+        return base.OnDisconnectedAsync(exception);
+    }
 }
 
 /// <summary>One metric value as sent to browsers.</summary>
