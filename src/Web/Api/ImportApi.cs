@@ -75,7 +75,8 @@ public static class ImportApi
         return TypedResults.Ok(results);
     }
 
-    private static string Sanitize(string name) =>
+    /// <summary>A run name reduced to a safe folder name.</summary>
+    public static string Sanitize(string name) =>
         string.Concat(name.Trim().Select(c => char.IsLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '_')).Trim('.') is { Length: > 0 } clean ? clean : "uploaded-run";
 
     private static async Task<Results<Ok<IReadOnlyList<ImportResult>>, ProblemHttpResult>> ReferenceAsync(
