@@ -23,18 +23,8 @@ public sealed class StudioServer : IAsyncLifetime
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
     public IBrowser Browser { get; private set; } = null!;
 
-    /// <summary>The paper authors' logs: PROCO_REFERENCE_LOGS, default ../shared/reference-logs from the repository root.</summary>
-    public static string ReferenceLogs
-    {
-        get
-        {
-            var configured = Environment.GetEnvironmentVariable("PROCO_REFERENCE_LOGS");
-            if (!string.IsNullOrWhiteSpace(configured)) return configured;
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ProCo.sln"))) dir = dir.Parent;
-            return Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "reference-logs"));
-        }
-    }
+    /// <summary>The paper authors' logs (see SharedFolders).</summary>
+    public static string ReferenceLogs => ProCo.Tests.SharedFolders.ReferenceLogs;
 
     /// <summary>Screenshots land here (kept as test output).</summary>
     public static string ScreenshotDir

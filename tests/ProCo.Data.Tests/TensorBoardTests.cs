@@ -19,15 +19,7 @@ public sealed class TensorBoardTests : IDisposable
         return db;
     }
 
-    /// <summary>The paper authors' logs: PROCO_REFERENCE_LOGS, default ../shared/reference-logs from the repository root.</summary>
-    private static string ReferenceLogs()
-    {
-        var configured = Environment.GetEnvironmentVariable("PROCO_REFERENCE_LOGS");
-        if (!string.IsNullOrWhiteSpace(configured)) return configured;
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ProCo.sln"))) dir = dir.Parent;
-        return Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "reference-logs"));
-    }
+    private static string ReferenceLogs() => ProCo.Tests.SharedFolders.ReferenceLogs;
 
     [Fact]
     public async Task ImportingThePapersLogs_GivesSevenRunsWithTheirPublishedBestTop1_Once()

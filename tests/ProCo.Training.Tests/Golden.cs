@@ -12,10 +12,7 @@ public static class Golden
     {
         get
         {
-            var configured = Environment.GetEnvironmentVariable("PROCO_GOLDEN_DIR");
-            var dir = string.IsNullOrWhiteSpace(configured)
-                ? Path.GetFullPath(Path.Combine(RepoRoot(), "..", "shared", "golden"))
-                : Path.GetFullPath(configured);
+            var dir = ProCo.Tests.SharedFolders.Resolve("PROCO_GOLDEN_DIR", "golden");
             if (!System.IO.Directory.Exists(dir))
                 throw new DirectoryNotFoundException($"Golden folder {dir} not found; set PROCO_GOLDEN_DIR.");
             return dir;
@@ -27,13 +24,6 @@ public static class Golden
         using var stream = File.OpenRead(Path.Combine(Directory, file));
         using var document = JsonDocument.Parse(stream);
         return document.RootElement.GetProperty("cases").Clone();
-    }
-
-    public static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ProCo.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("ProCo.sln not found above the test binaries.");
     }
 
     public static double[] Doubles(this JsonElement element) =>

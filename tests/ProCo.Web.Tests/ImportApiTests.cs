@@ -13,17 +13,7 @@ public sealed class ImportApiTests : IClassFixture<ImportApiTests.ReferenceFacto
     /// <summary>The app with ProCo:ReferenceLogsDir pointing at the authors' logs (PROCO_REFERENCE_LOGS, default ../shared/reference-logs).</summary>
     public sealed class ReferenceFactory : StudioFactory
     {
-        public static string ReferenceLogs
-        {
-            get
-            {
-                var configured = Environment.GetEnvironmentVariable("PROCO_REFERENCE_LOGS");
-                if (!string.IsNullOrWhiteSpace(configured)) return configured;
-                var dir = new DirectoryInfo(AppContext.BaseDirectory);
-                while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ProCo.sln"))) dir = dir.Parent;
-                return Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "reference-logs"));
-            }
-        }
+        public static string ReferenceLogs => ProCo.Tests.SharedFolders.ReferenceLogs;
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
