@@ -34,10 +34,15 @@ public partial class RunPage
     private ElementReference _charts;
     private ChartModule? _chartModule;
     private Timer? _timer;
-    private int _refreshPending;
+    private RefreshCoalescer? _refresh;
 
     protected override async Task OnParametersSetAsync()
     {
+        _refresh ??= new RefreshCoalescer(TimeSpan.FromMilliseconds(200), InvokeAsync, async () =>
+        {
+            await LoadAsync();
+            StateHasChanged();
+        });
         await LoadAsync();
         Broadcaster.RunChanged -= OnRunChanged;
         Broadcaster.RunChanged += OnRunChanged;
@@ -68,14 +73,7 @@ public partial class RunPage
     private void OnRunChanged(RunMessage? message)
     {
         if (message is not null && message.RunId != Id) return;
-        if (Interlocked.Exchange(ref _refreshPending, 1) == 1) return;
-        _ = InvokeAsync(async () =>
-        {
-            await Task.Delay(200);
-            Interlocked.Exchange(ref _refreshPending, 0);
-            await LoadAsync();
-            StateHasChanged();
-        });
+        _refresh?.Request();
     }
 
     private async Task EditAsync()

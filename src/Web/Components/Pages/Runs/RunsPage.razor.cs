@@ -42,7 +42,7 @@ public partial class RunsPage
     private bool _busy;
     private ChartModule? _settings;
     private Timer? _timer;
-    private int _refreshPending;
+    private RefreshCoalescer? _refresh;
 
     private IEnumerable<RunSummary> Filtered => (_runs ?? []).Where(r =>
         (_status is null || r.Status == _status) && (_dataset is null || r.Dataset == _dataset) && (_method is null || r.Method == _method) &&
@@ -55,10 +55,15 @@ public partial class RunsPage
 
     protected override async Task OnInitializedAsync()
     {
+        _refresh = new RefreshCoalescer(TimeSpan.FromMilliseconds(250), InvokeAsync, async () =>
+        {
+            await LoadAsync();
+            StateHasChanged();
+        });
         await LoadAsync();
         Broadcaster.RunChanged += OnRunChanged;
         // Runs trained by another process report no events here: refresh while anything is in flight.
-        _timer = new Timer(_ => { if (_runs?.Any(r => r.Status is "Running" or "Queued" or "Interrupted") == true) OnRunChanged(null!); },
+        _timer = new Timer(_ => { if (_runs?.Any(r => r.Status is "Running" or "Queued" or "Interrupted") == true) _refresh.Request(); },
             null, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3));
     }
 
@@ -102,18 +107,7 @@ public partial class RunsPage
         }
     }
 
-    // Coalesces bursts of updates into one reload every 250 ms.
-    private void OnRunChanged(RunMessage message)
-    {
-        if (Interlocked.Exchange(ref _refreshPending, 1) == 1) return;
-        _ = InvokeAsync(async () =>
-        {
-            await Task.Delay(250);
-            Interlocked.Exchange(ref _refreshPending, 0);
-            await LoadAsync();
-            StateHasChanged();
-        });
-    }
+    private void OnRunChanged(RunMessage message) => _refresh?.Request();
 
     private async Task ToggleColumnAsync(string key)
     {
