@@ -33,8 +33,7 @@ public sealed partial class CockpitTests
         var page = await _server.NewPageAsync();
         await page.GotoAsync("/runs/new");
         await page.GetByText("Queue a grid").WaitForAsync();
-        await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
-        await page.WaitForTimeoutAsync(500); // let the circuit attach its handlers
+        await StudioServer.WaitForInteractiveAsync(page);
         await SetNumberAsync(page, "epochs", "4");
         await SetNumberAsync(page, "batch", "32");
         await page.Locator("input[data-test=name]").FillAsync("browser tiny");
@@ -89,10 +88,11 @@ public sealed partial class CockpitTests
         var overflow = await page.Locator(".mud-table-container").EvaluateAsync<int>("e => e.scrollWidth - e.clientWidth");
         var widths = await page.Locator(".mud-table-container th").EvaluateAllAsync<string[]>("ths => ths.map(t => t.innerText.trim() + ':' + t.offsetWidth)");
         Assert.True(overflow <= 0, $"the runs table is {overflow} px wider than its container: {string.Join(", ", widths)}");
-        await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
-        await page.WaitForTimeoutAsync(500);
+        await StudioServer.WaitForInteractiveAsync(page);
         await row.Locator("[data-test=cancel]").ClickAsync();
-        await row.Locator("[data-status=Cancelled]").WaitForAsync(new() { Timeout = 20_000 });
+        // The click reached the server: it answers in a snackbar; the run stops at its next step.
+        await page.GetByText("Stopping at the next step").WaitForAsync(new() { Timeout = 10_000 });
+        await row.Locator("[data-status=Cancelled]").WaitForAsync(new() { Timeout = 60_000 });
         Assert.Equal("Cancelled", await Runs.StatusAsync(http, id));
         await page.ScreenshotAsync(new() { Path = Shot("runs-after-cancel.png"), FullPage = true });
 
@@ -116,9 +116,8 @@ public sealed partial class CockpitTests
 
         var page = await _server.NewPageAsync();
         await page.GotoAsync("/runs");
-        await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
+        await StudioServer.WaitForInteractiveAsync(page);
         await page.Locator($"tr.run-{a}").WaitForAsync();
-        await page.WaitForTimeoutAsync(500);
         await page.Locator($"tr.run-{a} input[type=checkbox]").CheckAsync();
         await page.Locator($"tr.run-{b} input[type=checkbox]").CheckAsync();
         await page.Locator("[data-test=compare]").ClickAsync();

@@ -16,8 +16,7 @@ public sealed class PaperRunsTests
     {
         var page = await _server.NewPageAsync();
         await page.GotoAsync("/runs");
-        await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
-        await page.WaitForTimeoutAsync(500);
+        await StudioServer.WaitForInteractiveAsync(page);
         await page.Locator("[data-test=add-paper-runs]").First.ClickAsync();
         await page.Locator("tr.run-row", new() { HasText = "ProCo_cifar100_imb0.01_epochs400" }).WaitForAsync(new() { Timeout = 20_000 });
         foreach (var best in new[] { "52.84", "54.15", "57.13", "65.49", "85.93", "88.17", "91.85" })

@@ -24,7 +24,7 @@ public class ShellTests
         var appBarColour = await page.Locator(".mud-appbar").EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor");
         Assert.Equal("rgb(40, 53, 147)", appBarColour);
         // The Blazor circuit connects: toggling the drawer works only when interactive.
-        await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
+        await StudioServer.WaitForInteractiveAsync(page);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(StudioServer.ScreenshotDir, "runs-empty.png"), FullPage = true });
         Assert.Empty(errors);
     }

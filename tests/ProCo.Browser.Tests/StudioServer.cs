@@ -80,6 +80,13 @@ public sealed class StudioServer : IAsyncLifetime
         return page;
     }
 
+    /// <summary>
+    /// Waits until the Blazor circuit has rendered the page interactively: before that the page is
+    /// prerendered markup whose buttons do nothing.
+    /// </summary>
+    public static Task WaitForInteractiveAsync(IPage page) =>
+        page.Locator("[data-interactive=true]").WaitForAsync(new() { Timeout = 30_000 });
+
     /// <summary>What the pages printed to their consoles (shown when a test fails).</summary>
     public List<string> Console { get; } = [];
 
