@@ -18,6 +18,24 @@ public class CommandLineTests
     public void ServeArguments_DropTheVerbAndKeepHostOptions() =>
         Assert.Equal(["--urls", "http://0.0.0.0:8080"], CommandLine.ServeArguments(["serve", "--urls", "http://0.0.0.0:8080"]));
 
+    [Fact]
+    public void Train_TakesThePublicScriptsPositionalFormOrNamedOptions()
+    {
+        var positional = TrainCommand.ConfigFor("cifar100", "0.01", "200");
+        Assert.Equal(("cifar100", 0.01, 200), (positional.Dataset, positional.ImbalanceFactor, positional.Epochs));
+        var named = TrainCommand.ConfigFor("--dataset", "cifar10", "--imbalance", "50", "--epochs", "400", "--alpha", "2");
+        Assert.Equal(("cifar10", 0.02, 400, 2.0), (named.Dataset, named.ImbalanceFactor, named.Epochs, named.Alpha));
+        var demo = TrainCommand.ConfigFor("--preset", "cpu-demo", "--epochs", "12");
+        Assert.Equal(("fashion-mnist", 12, 8), (demo.Dataset, demo.Epochs, demo.Depth));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--epoch", "60" }, "Unknown option '--epoch'")]
+    [InlineData(new[] { "cifar10", "0.01", "200", "--epochs", "100" }, "The epochs is given twice, as '200' and as --epochs '100'")]
+    [InlineData(new[] { "--preset", "gpu-fast" }, "Unknown preset 'gpu-fast'")]
+    public void Train_RejectsBadArgumentsWithAPlainMessage(string[] args, string message) =>
+        Assert.StartsWith(message, Assert.Throws<ArgumentException>(() => TrainCommand.ConfigFor(args)).Message, StringComparison.Ordinal);
+
     private static IConfiguration Config(string dataDir, string datasetsDir, bool system) =>
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {

@@ -7,6 +7,9 @@ namespace ProCo.Web.Cli;
 internal sealed class ConfigOptions
 {
     public Option<string?> Preset { get; } = new("--preset") { Description = "Start from a preset: " + string.Join(", ", Presets.All.Select(p => p.Id)) };
+    public Option<string?> Dataset { get; } = new("--dataset") { Description = "fashion-mnist, cifar10 or cifar100 (same as the first positional argument)" };
+    public Option<double?> Imbalance { get; } = new("--imbalance") { Description = "Imbalance factor: 0.01 (or 100) for imbalance 100" };
+    public Option<int?> Epochs { get; } = new("--epochs") { Description = "Epochs (200 as published)" };
     public Option<string?> Method { get; } = new("--method") { Description = "proco (default), la (logit-adjusted CE) or ce (plain CE)" };
     public Option<string?> Profile { get; } = new("--profile") { Description = "Long-tail profile: exp (default) or step" };
     public Option<string?> ClassOrder { get; } = new("--class-order") { Description = "natural (class 0 is the head) or reversed" };
@@ -33,7 +36,7 @@ internal sealed class ConfigOptions
     {
         foreach (var option in new Option[]
                  {
-                     Preset, Method, Profile, ClassOrder, MaxPerClass, MaxTestPerClass, BatchSize, LearningRate, Momentum, WeightDecay, Warmup,
+                     Preset, Dataset, Imbalance, Epochs, Method, Profile, ClassOrder, MaxPerClass, MaxTestPerClass, BatchSize, LearningRate, Momentum, WeightDecay, Warmup,
                      Schedule, Alpha, Temperature, Tau, FeatDim, UseNorm, Depth, Width, Seed, Device, EvalBatchSize,
                  })
             command.Options.Add(option);
@@ -47,6 +50,11 @@ internal sealed class ConfigOptions
             ? new TrainingConfig()
             : Presets.All.FirstOrDefault(p => p.Id == presetId)?.Config
               ?? throw new ArgumentException($"Unknown preset '{presetId}'. Presets: {string.Join(", ", Presets.All.Select(p => p.Id))}.");
+        // An unknown option lands in the first free positional slot; name it rather than call it a dataset.
+        if (dataset?.StartsWith('-') == true) throw new ArgumentException($"Unknown option '{dataset}'; the --help output lists the options.");
+        dataset = Either(dataset, parse.GetValue(Dataset), "dataset");
+        imbalance = Either(imbalance, parse.GetValue(Imbalance), "imbalance");
+        epochs = Either(epochs, parse.GetValue(Epochs), "epochs");
         if (dataset is not null) config = config with { Dataset = dataset };
         if (imbalance is { } f) config = config with { ImbalanceFactor = f > 1 ? 1 / f : f }; // "100" and "0.01" both mean imbalance 100
         if (epochs is { } e) config = config with { Epochs = e };
@@ -75,4 +83,10 @@ internal sealed class ConfigOptions
             EvalBatchSize = parse.GetValue(EvalBatchSize) ?? config.EvalBatchSize,
         };
     }
+
+    // A value given both positionally and by name must agree.
+    private static T? Either<T>(T? positional, T? named, string name) =>
+        positional is not null && named is not null && !EqualityComparer<T>.Default.Equals(positional, named)
+            ? throw new ArgumentException($"The {name} is given twice, as '{positional}' and as --{name} '{named}'; give it once.")
+            : positional ?? named;
 }

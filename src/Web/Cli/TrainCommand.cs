@@ -9,7 +9,16 @@ namespace ProCo.Web.Cli;
 /// <summary><c>proco train DATASET IMBALANCE EPOCHS [options]</c>: headless training, like the public script.</summary>
 internal static class TrainCommand
 {
-    public static Command Create()
+    public static Command Create() => Create(out _);
+
+    /// <summary>The configuration the train verb would use for these arguments (no --resume).</summary>
+    internal static TrainingConfig ConfigFor(params string[] args)
+    {
+        var command = Create(out var config);
+        return config(command.Parse(args));
+    }
+
+    private static Command Create(out Func<ParseResult, TrainingConfig> config)
     {
         var dataset = new Argument<string?>("dataset") { Description = "fashion-mnist, cifar10 or cifar100", Arity = ArgumentArity.ZeroOrOne };
         var imbalance = new Argument<double?>("imbalance") { Description = "Imbalance factor: 0.01 (or 100) for imbalance 100", Arity = ArgumentArity.ZeroOrOne };
@@ -27,12 +36,12 @@ internal static class TrainCommand
         command.Options.Add(csv);
         options.AddTo(command);
         command.TreatUnmatchedTokensAsErrors = false;
+        Func<ParseResult, TrainingConfig> build = parse => options.Build(parse, parse.GetValue(dataset), parse.GetValue(imbalance), parse.GetValue(epochs));
+        config = build;
         command.SetAction((parse, cancellationToken) =>
         {
             var resumePath = parse.GetValue(resume);
-            var config = resumePath is not null
-                ? CheckpointFile.ReadMeta(resumePath).Config
-                : options.Build(parse, parse.GetValue(dataset), parse.GetValue(imbalance), parse.GetValue(epochs));
+            var config = resumePath is not null ? CheckpointFile.ReadMeta(resumePath).Config : build(parse);
             var catalog = CliConfiguration.Paths(parse).CreateDatasetCatalog();
             return Task.FromResult(Run(config, parse.GetValue(output), resumePath, parse.GetValue(csv), catalog, Console.Out, cancellationToken));
         });
