@@ -59,6 +59,15 @@ public sealed class TrainerTests : IClassFixture<TrainerTests.FashionData>, IDis
         EvalBatchSize = 100,
     };
 
+    [Fact]
+    public void Prepare_RefusesASubsetThatLeavesAClassEmpty_NamingTheClass()
+    {
+        // Imbalance 100 over at most 50 images per class leaves the last two classes 0.83 and 0.5 images.
+        var config = Tiny with { ImbalanceFactor = 0.01, MaxPerClass = 50, BatchSize = 16 };
+        var error = Assert.Throws<ArgumentException>(() => TrainingData.Prepare(config, _splits));
+        Assert.StartsWith("Classes 8, 9 get no training image: imbalance 100 leaves their share of the 50 images per class below one.", error.Message, StringComparison.Ordinal);
+    }
+
     private (TrainingResult Result, RecordingSink Sink) Train(TrainingConfig config, string dir, string? resume = null, Func<StepReport, bool>? cancelAfter = null)
     {
         using var cancel = new CancellationTokenSource();
