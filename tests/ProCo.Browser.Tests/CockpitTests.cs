@@ -1,19 +1,14 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 
 namespace ProCo.Browser.Tests;
 
 /// <summary>The researcher's cockpit in Debian's Chromium against the real app on Kestrel. Screenshots are kept.</summary>
 [Collection(BrowserTestGroup.Name)]
-public sealed partial class CockpitTests
+public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper output) : BrowserTest(server, output)
 {
-    private readonly StudioServer _server;
-
-    public CockpitTests(StudioServer server) => _server = server;
-
-    private static string Shot(string name) => Path.Combine(StudioServer.ScreenshotDir, name);
-
     private static Task<int> PointsAsync(IPage page, string chart) =>
         page.EvaluateAsync<int>($"() => {{ const h = [...studioDebug.handles.values()][0]; return h.charts.find(c => c.key === '{chart}').pointCount(); }}");
 
@@ -30,7 +25,7 @@ public sealed partial class CockpitTests
     [Fact]
     public async Task QueueFromTheForm_ChartGainsPointsLive_RunSucceeds_AndTheCheckpointDownloadsWithTheShownSha()
     {
-        var page = await _server.NewPageAsync();
+        var page = await NewPageAsync();
         await page.GotoAsync("/runs/new");
         await page.GetByText("Queue a grid").WaitForAsync();
         await StudioServer.WaitForInteractiveAsync(page);
@@ -50,15 +45,15 @@ public sealed partial class CockpitTests
         await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 30_000 });
 
         // While it trains, the loss chart gains points without a reload.
-        await page.GetByText("Running").First.WaitForAsync(new() { Timeout = 30_000 });
+        await page.GetByText("Running").First.WaitForAsync(new() { Timeout = 120_000 });
         var first = await PointsAsync(page, "loss");
-        await page.WaitForFunctionAsync($"() => [...studioDebug.handles.values()][0].charts.find(c => c.key === 'loss').pointCount() > {first + 4}", null, new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync($"() => [...studioDebug.handles.values()][0].charts.find(c => c.key === 'loss').pointCount() > {first + 4}", null, new() { Timeout = 60_000 });
         var second = await PointsAsync(page, "loss");
         Assert.True(second > first, $"{first} -> {second}");
         await page.ScreenshotAsync(new() { Path = Shot("run-live.png"), FullPage = true });
 
-        await page.Locator("[data-test=run-status] [data-status=Succeeded]").WaitForAsync(new() { Timeout = 120_000 });
-        using var http = _server.Http();
+        await page.Locator("[data-test=run-status] [data-status=Succeeded]").WaitForAsync(new() { Timeout = 300_000 });
+        using var http = Server.Http();
         Assert.Equal("Succeeded", await Runs.StatusAsync(http, id));
         var lossSteps = await Runs.StepsAsync(http, id, "CE_loss/train");
         await page.WaitForFunctionAsync($"() => [...studioDebug.handles.values()][0].run.stores.get('CE_loss/train').steps.length === {lossSteps.Length}", null, new() { Timeout = 10_000 });
@@ -76,11 +71,11 @@ public sealed partial class CockpitTests
     [Fact]
     public async Task CancelFromTheTable_ReachesCancelled_AndCloneOpensTheFormFilledIn()
     {
-        using var http = _server.Http();
+        using var http = Server.Http();
         var id = await Runs.CreateAsync(http, Runs.Tiny(epochs: 40, maxPerClass: 200), "to cancel from the table");
-        await Runs.WaitForStatusAsync(http, id, "Running", TimeSpan.FromSeconds(60));
+        await Runs.WaitForStatusAsync(http, id, "Running", TimeSpan.FromSeconds(180));
 
-        var page = await _server.NewPageAsync();
+        var page = await NewPageAsync();
         await page.GotoAsync("/runs");
         var row = page.Locator($"tr.run-{id}");
         await row.Locator("[data-status=Running]").WaitForAsync(new() { Timeout = 20_000 });
@@ -108,13 +103,13 @@ public sealed partial class CockpitTests
     [Fact]
     public async Task CompareTwoFinishedRuns_BothCurvesShow_AndTheDiffListsOnlyWhatDiffers()
     {
-        using var http = _server.Http();
+        using var http = Server.Http();
         var a = await Runs.CreateAsync(http, Runs.Tiny(epochs: 2, seed: 1, lr: 0.05), "compare A");
         var b = await Runs.CreateAsync(http, Runs.Tiny(epochs: 2, seed: 2, lr: 0.1), "compare B");
-        await Runs.WaitForStatusAsync(http, a, "Succeeded", TimeSpan.FromSeconds(120));
-        await Runs.WaitForStatusAsync(http, b, "Succeeded", TimeSpan.FromSeconds(120));
+        await Runs.WaitForStatusAsync(http, a, "Succeeded", TimeSpan.FromSeconds(300));
+        await Runs.WaitForStatusAsync(http, b, "Succeeded", TimeSpan.FromSeconds(300));
 
-        var page = await _server.NewPageAsync();
+        var page = await NewPageAsync();
         await page.GotoAsync("/runs");
         await StudioServer.WaitForInteractiveAsync(page);
         await page.Locator($"tr.run-{a}").WaitForAsync();
@@ -140,14 +135,14 @@ public sealed partial class CockpitTests
     [Fact]
     public async Task DroppingTheLiveConnectionMidRun_LeavesNoGapAndNoDoubleInTheChart()
     {
-        using var http = _server.Http();
+        using var http = Server.Http();
         var id = await Runs.CreateAsync(http, Runs.Tiny(epochs: 6, maxPerClass: 200), "reconnect");
-        await Runs.WaitForStatusAsync(http, id, "Running", TimeSpan.FromSeconds(60));
+        await Runs.WaitForStatusAsync(http, id, "Running", TimeSpan.FromSeconds(180));
 
-        var page = await _server.NewPageAsync();
+        var page = await NewPageAsync();
         await page.GotoAsync($"/runs/{id}");
         await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 30_000 });
-        await page.WaitForFunctionAsync("() => [...studioDebug.handles.values()][0].charts.find(c => c.key === 'loss').pointCount() > 10", null, new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => [...studioDebug.handles.values()][0].charts.find(c => c.key === 'loss').pointCount() > 10", null, new() { Timeout = 60_000 });
         var handle = await page.EvaluateAsync<int>("() => [...studioDebug.handles.keys()][0]");
         await page.EvaluateAsync($"() => studioDebug.dropConnection({handle})");
         var before = await page.EvaluateAsync<int>("() => [...studioDebug.handles.values()][0].run.stores.get('CE_loss/train').steps.length");
@@ -157,7 +152,7 @@ public sealed partial class CockpitTests
         Assert.Equal("Disconnected", await page.EvaluateAsync<string>("() => [...studioDebug.handles.values()][0].connection.state"));
         await page.EvaluateAsync($"() => studioDebug.restoreConnection({handle})");
 
-        await Runs.WaitForStatusAsync(http, id, "Succeeded", TimeSpan.FromSeconds(120));
+        await Runs.WaitForStatusAsync(http, id, "Succeeded", TimeSpan.FromSeconds(300));
         var expected = await Runs.StepsAsync(http, id, "CE_loss/train");
         try
         {
@@ -165,7 +160,7 @@ public sealed partial class CockpitTests
         }
         catch (TimeoutException)
         {
-            Assert.Fail($"the chart holds fewer than {expected.Length} steps; console:\n{string.Join("\n", _server.Console)}");
+            Assert.Fail($"the chart holds fewer than {expected.Length} steps (the page's console is in the test output)");
         }
         var shown = await page.EvaluateAsync<long[]>("() => [...studioDebug.handles.values()][0].run.stores.get('CE_loss/train').steps");
         Assert.Equal(expected, shown);

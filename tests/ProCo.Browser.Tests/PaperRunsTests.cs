@@ -1,20 +1,17 @@
 using System.Text.Json;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 
 namespace ProCo.Browser.Tests;
 
 /// <summary>The paper's runs added in one click, then edited, in Chromium.</summary>
 [Collection(BrowserTestGroup.Name)]
-public sealed class PaperRunsTests
+public sealed class PaperRunsTests(StudioServer server, ITestOutputHelper output) : BrowserTest(server, output)
 {
-    private readonly StudioServer _server;
-
-    public PaperRunsTests(StudioServer server) => _server = server;
-
     [Fact]
     public async Task AddThePapersRuns_InOneClick_ListsSevenImportedRuns_WhichCanBeEdited()
     {
-        var page = await _server.NewPageAsync();
+        var page = await NewPageAsync();
         await page.GotoAsync("/runs");
         await StudioServer.WaitForInteractiveAsync(page);
         await page.Locator("[data-test=add-paper-runs]").First.ClickAsync();
@@ -36,7 +33,7 @@ public sealed class PaperRunsTests
         await name.PressAsync("Tab");
         await page.Locator("[data-test=edit-save]").ClickAsync();
         await page.Locator("[data-test=run-name]", new() { HasText = "Authors: CIFAR-10-LT, imbalance 10" }).WaitForAsync();
-        using var http = _server.Http();
+        using var http = Server.Http();
         var page2 = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/runs?tag=paper&pageSize=50", UriKind.Relative))).RootElement;
         Assert.Contains(page2.GetProperty("items").EnumerateArray(), r => r.GetProperty("name").GetString() == "Authors: CIFAR-10-LT, imbalance 10");
     }

@@ -37,6 +37,25 @@ public static class Runs
         throw new TimeoutException($"run {id} is {last}, not {status}, after {timeout}");
     }
 
+    /// <summary>
+    /// Cancels every queued or running run and waits until none trains, so that one test's
+    /// leftover run (after a failure, say) does not hold the worker the next test needs.
+    /// </summary>
+    public static async Task CancelUnfinishedAsync(HttpClient http, TimeSpan timeout)
+    {
+        async Task<long[]> IdsAsync(string status) =>
+            JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs?status={status}&pageSize=500", UriKind.Relative))).RootElement
+                .GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetInt64()).ToArray();
+        foreach (var id in (await IdsAsync("Queued")).Concat(await IdsAsync("Running")))
+            await http.PostAsync(new Uri($"/api/runs/{id}/cancel", UriKind.Relative), null);
+        var deadline = DateTime.UtcNow + timeout;
+        while ((await IdsAsync("Running")).Length > 0)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"runs still training {timeout} after they were cancelled");
+            await Task.Delay(200);
+        }
+    }
+
     public static async Task<long[]> StepsAsync(HttpClient http, long id, string series)
     {
         var json = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/metrics?series={series}&maxPoints=1000000", UriKind.Relative))).RootElement;

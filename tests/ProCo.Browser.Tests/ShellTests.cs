@@ -1,18 +1,15 @@
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 
 namespace ProCo.Browser.Tests;
 
 [Collection(BrowserTestGroup.Name)]
-public class ShellTests
+public class ShellTests(StudioServer server, ITestOutputHelper output) : BrowserTest(server, output)
 {
-    private readonly StudioServer _server;
-
-    public ShellTests(StudioServer server) => _server = server;
-
     [Fact]
     public async Task RunsPage_RendersInteractiveShellInChromium()
     {
-        var page = await _server.NewPageAsync();
+        var page = await NewPageAsync();
         var errors = new List<string>();
         page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
 

@@ -74,10 +74,7 @@ public sealed class StudioServer : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = width, Height = height },
             AcceptDownloads = true,
         });
-        var page = await context.NewPageAsync();
-        page.Console += (_, m) => { lock (Console) Console.Add($"{m.Type}: {m.Text}"); };
-        page.PageError += (_, e) => { lock (Console) Console.Add($"pageerror: {e}"); };
-        return page;
+        return await context.NewPageAsync();
     }
 
     /// <summary>
@@ -86,9 +83,6 @@ public sealed class StudioServer : IAsyncLifetime
     /// </summary>
     public static Task WaitForInteractiveAsync(IPage page) =>
         page.Locator("[data-interactive=true]").WaitForAsync(new() { Timeout = 30_000 });
-
-    /// <summary>What the pages printed to their consoles (shown when a test fails).</summary>
-    public List<string> Console { get; } = [];
 
     public async Task DisposeAsync()
     {
