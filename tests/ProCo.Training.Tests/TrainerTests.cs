@@ -96,6 +96,22 @@ public sealed class TrainerTests : IClassFixture<TrainerTests.FashionData>, IDis
 
     }
 
+    [Fact]
+    public void CpuDemoPreset_AsShipped_LearnsTheTailClasses()
+    {
+        // The embedded default, unchanged: Fashion-MNIST-LT at imbalance 100, ResNet-8, 6 epochs.
+        var config = Presets.CpuDemo;
+        var (result, sink) = Train(config, Path.Combine(_dir, "demo"));
+        Assert.Equal(TrainingOutcome.Completed, result.Outcome);
+        Assert.Equal(new long[] { 1000, 599, 359, 215, 129, 77, 46, 27, 16, 10 }, sink.Epochs[^1].Vectors[VectorKinds.ClassCounts].Select(c => (long)c));
+        var last = sink.Epochs[^1].Values;
+        // Chance is 10 %; the few-shot classes (fewer than 20 training images: Bag and Ankle boot) are recognised.
+        Assert.True(last[Series.ValTop1] > 35, $"top-1 {last[Series.ValTop1]}");
+        Assert.True(last[Series.ValFew] > 0, $"few-shot accuracy {last[Series.ValFew]}");
+        var perEpoch = sink.Steps.GroupBy(s => s.Epoch).Select(g => g.Average(s => s.Values[Series.TrainCeLoss])).ToArray();
+        Assert.True(perEpoch[^1] < perEpoch[0], $"mean CE loss per epoch did not fall: {string.Join(", ", perEpoch)}");
+    }
+
     [Theory]
     [InlineData(1, 0)] // stopped at the end of epoch 1
     [InlineData(0, 3)] // cancelled mid-epoch 1, after 3 steps
