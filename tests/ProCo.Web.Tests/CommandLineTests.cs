@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using ProCo.Training.Engine;
 using ProCo.Web.Cli;
 
 namespace ProCo.Web.Tests;
@@ -35,6 +36,35 @@ public class CommandLineTests
     [InlineData(new[] { "--preset", "gpu-fast" }, "Unknown preset 'gpu-fast'")]
     public void Train_RejectsBadArgumentsWithAPlainMessage(string[] args, string message) =>
         Assert.StartsWith(message, Assert.Throws<ArgumentException>(() => TrainCommand.ConfigFor(args)).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void TrainProgressLine_GivesEachShotGroupItsClassCount_AndAnEmptyGroupNoScore()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "proco-sink-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            using var console = new StringWriter();
+            using (var sink = new FileMetricSink(folder, csv: false, console))
+            {
+                var values = new Dictionary<string, double>
+                {
+                    [Series.ValCeLoss] = 1.25, [Series.ValTop1] = 60, [Series.ValMany] = 80, [Series.ValMedium] = 50,
+                    [Series.ValFew] = 0, [Series.TrainTop1] = 70,
+                };
+                var vectors = new Dictionary<string, double[]>
+                {
+                    [VectorKinds.ClassCounts] = [150, 50, 30], [VectorKinds.Accuracy] = [80, 60, 40],
+                };
+                sink.Epoch(new EpochReport(1, 2, 10, values, vectors, TimeSpan.FromSeconds(3)));
+            }
+            Assert.Contains("top1 60.00  many 80.00 (1)  medium 50.00 (2)  few – (0)  train top1 70.00", console.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 
     private static IConfiguration Config(string dataDir, string datasetsDir, bool system) =>
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
