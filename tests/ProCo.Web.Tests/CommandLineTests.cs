@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
 using ProCo.Web.Cli;
 
@@ -56,7 +57,8 @@ public class CommandLineTests
                 {
                     [VectorKinds.ClassCounts] = [150, 50, 30], [VectorKinds.Accuracy] = [80, 60, 40],
                 };
-                sink.Epoch(new EpochReport(1, 2, 10, values, vectors, TimeSpan.FromSeconds(3)));
+                var shots = ShotAccuracy.From([150, 50, 30], [80, 60, 40]); // no class under 20 images
+                sink.Epoch(new EpochReport(1, 2, 10, values, vectors, TimeSpan.FromSeconds(3), shots));
             }
             Assert.Contains("top1 60.00  many 80.00 (1)  medium 50.00 (2)  few – (0)  train top1 70.00", console.ToString(), StringComparison.Ordinal);
         }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ProCo.Training.Datasets;
 
 /// <summary>Many / medium / few-shot accuracy (means of per-class accuracy over each group).</summary>
@@ -31,5 +33,16 @@ public sealed record ShotAccuracy(double Many, double Medium, double Few, int Ma
         return new ShotAccuracy(
             nMany > 0 ? many / nMany : 0, nMedium > 0 ? medium / nMedium : 0, nFew > 0 ? few / nFew : 0,
             nMany, nMedium, nFew);
+    }
+
+    /// <summary>
+    /// "many 70.70 (5)  medium 33.00 (3)  few – (0)": each group's score with its number of classes;
+    /// an empty group shows "–" rather than the 0 it scores.
+    /// </summary>
+    public string Describe()
+    {
+        static string Group(double value, int classes) =>
+            classes == 0 ? "– (0)" : string.Create(CultureInfo.InvariantCulture, $"{value:F2} ({classes})");
+        return $"many {Group(Many, ManyClasses)}  medium {Group(Medium, MediumClasses)}  few {Group(Few, FewClasses)}";
     }
 }

@@ -1,3 +1,5 @@
+using ProCo.Training.Datasets;
+
 namespace ProCo.Training.Engine;
 
 /// <summary>Published TensorBoard tags, so our runs overlay the authors' logs.</summary>
@@ -46,8 +48,9 @@ public sealed record StepReport(int Epoch, long GlobalStep, int StepInEpoch, int
 /// <param name="Values">Series name to value (<see cref="Series.PerEpoch"/>); accuracies in percent.</param>
 /// <param name="Vectors">Per-class vectors by kind (kappa, accuracy in percent, counts).</param>
 /// <param name="Elapsed">Wall time of the epoch including evaluation.</param>
+/// <param name="Shots">Many / medium / few-shot accuracy with the number of classes in each group.</param>
 public sealed record EpochReport(int Epoch, int Epochs, long GlobalStep, IReadOnlyDictionary<string, double> Values,
-    IReadOnlyDictionary<string, double[]> Vectors, TimeSpan Elapsed);
+    IReadOnlyDictionary<string, double[]> Vectors, TimeSpan Elapsed, ShotAccuracy Shots);
 
 /// <summary>A checkpoint file the trainer wrote.</summary>
 /// <param name="Path">Where it is.</param>

@@ -169,7 +169,7 @@ public sealed class Trainer : IDisposable
                 [VectorKinds.ClassCounts] = _data.ClassCounts.Select(c => (double)c).ToArray(),
             };
             if (_proco is not null) vectors[VectorKinds.Kappa] = _proco.Old.Kappa.cpu().data<double>().ToArray();
-            sink.Epoch(new EpochReport(epoch + 1, _config.Epochs, globalStep, values, vectors, watch.Elapsed));
+            sink.Epoch(new EpochReport(epoch + 1, _config.Epochs, globalStep, values, vectors, watch.Elapsed, evaluation.Shots));
 
             WriteCheckpoint(sink, checkpointDir, "last", epoch + 1, 0, globalStep, best, bestEpoch, "epoch-end");
             if (bestEpoch == epoch + 1) CopyAsBest(sink, checkpointDir, epoch + 1);

@@ -36,8 +36,7 @@ internal static class EvalCommand
             var result = trainer.Evaluate();
             output.WriteLine($"{path}: {meta.Spec.Describe()}, {config.Method} on {config.Dataset}, epoch {meta.CompletedEpochs}/{config.Epochs}");
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"top-1 {result.Top1:F2}  many {result.Shots.Many:F2} ({result.Shots.ManyClasses} classes)  " +
-                $"medium {result.Shots.Medium:F2} ({result.Shots.MediumClasses})  few {result.Shots.Few:F2} ({result.Shots.FewClasses})  loss {result.Loss:F4}"));
+                $"top-1 {result.Top1:F2}  {result.Shots.Describe()}  loss {result.Loss:F4}"));
             output.WriteLine("class                 train images  accuracy  test kappa");
             for (var c = 0; c < result.PerClassAccuracy.Length; c++)
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
 
 namespace ProCo.Web.Cli;
@@ -44,20 +43,9 @@ internal sealed class FileMetricSink : IMetricSink, IDisposable
         var perEpoch = (DateTime.UtcNow - _started) / _epochsThisProcess;
         var eta = perEpoch * (report.Epochs - report.Epoch);
         var v = report.Values;
-        // Each group with its number of classes, as proco eval prints it; an empty group shows "–", not its 0.
-        var groups = report.Vectors.TryGetValue(VectorKinds.ClassCounts, out var counts) && report.Vectors.TryGetValue(VectorKinds.Accuracy, out var accuracy)
-            ? ShotAccuracy.From(counts.Select(c => (long)c).ToArray(), accuracy)
-            : null;
-        static string Group(double value, int? classes) => classes switch
-        {
-            null => value.ToString("F2", CultureInfo.InvariantCulture),
-            0 => "– (0)",
-            _ => string.Create(CultureInfo.InvariantCulture, $"{value:F2} ({classes})"),
-        };
         _console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"epoch {report.Epoch}/{report.Epochs}  loss {v[Series.ValCeLoss]:F4}  top1 {v[Series.ValTop1]:F2}  " +
-            $"many {Group(v[Series.ValMany], groups?.ManyClasses)}  medium {Group(v[Series.ValMedium], groups?.MediumClasses)}  " +
-            $"few {Group(v[Series.ValFew], groups?.FewClasses)}  " +
+            $"{report.Shots.Describe()}  " +
             $"train top1 {v[Series.TrainTop1]:F2}  ({report.Elapsed.TotalSeconds:F1} s, ETA {Format(eta)})"));
     }
 
