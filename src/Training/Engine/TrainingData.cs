@@ -19,13 +19,16 @@ public sealed record TrainingData(ImageDataset Train, ImageDataset Test)
         if (train.Count < config.BatchSize)
             throw new ArgumentException(
                 $"The training subset has {train.Count} images, fewer than one batch of {config.BatchSize}: lower the batch size or raise the images per class.");
-        var counts = train.ClassCounts();
-        var empty = Enumerable.Range(0, counts.Length).Where(c => counts[c] == 0).ToArray();
+        var data = new TrainingData(train, test);
+        var empty = Enumerable.Range(0, data.ClassCounts.Length).Where(c => data.ClassCounts[c] == 0).ToArray();
         if (empty.Length > 0)
-            throw new ArgumentException(
-                (empty.Length == 1 ? $"Class {empty[0]} gets" : $"Classes {string.Join(", ", empty)} get") + $" no training image: imbalance {1 / config.ImbalanceFactor:0.##} leaves {(empty.Length == 1 ? "its" : "their")} share of " +
-                $"{(config.MaxPerClass is { } cap ? $"the {cap} images per class" : "the images")} below one. Raise the images per class or lower the imbalance.");
-        return new TrainingData(train, test);
+        {
+            var (classes, get, their) = empty.Length == 1 ? ($"Class {empty[0]}", "gets", "its") : ($"Classes {string.Join(", ", empty)}", "get", "their");
+            var pool = config.MaxPerClass is { } cap ? $"the {cap} images per class" : "the images";
+            throw new ArgumentException($"{classes} {get} no training image: imbalance {1 / config.ImbalanceFactor:0.##} leaves {their} share of {pool} " +
+                                        "below one. Raise the images per class or lower the imbalance.");
+        }
+        return data;
     }
 
     /// <summary>Loads the dataset from the catalog and prepares the subsets.</summary>
