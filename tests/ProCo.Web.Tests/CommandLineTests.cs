@@ -32,7 +32,17 @@ public class CommandLineTests
     }
 
     [Theory]
-    [InlineData(new[] { "--epoch", "60" }, "Unknown option '--epoch'")]
+    [InlineData(new[] { "train", "--epoch", "60" }, "Unrecognised argument '--epoch'. See 'train --help'.")]
+    [InlineData(new[] { "bench", "--stepz", "5" }, "Unrecognised argument '--stepz'. See 'bench --help'.")]
+    [InlineData(new[] { "eval", "-c", "best.ckpt" }, "Unrecognised argument '-c'. See 'eval --help'.")]
+    public void AMistypedOption_IsNamedAsSuch_EvenWhereItFillsAPositionalSlot(string[] args, string message)
+    {
+        var verb = new[] { TrainCommand.Create(), BenchCommand.Create(), EvalCommand.Create() }.Single(c => c.Name == args[0]);
+        var error = Assert.Throws<ArgumentException>(() => CliConfiguration.Build(verb.Parse(args[1..])));
+        Assert.Equal(message, error.Message);
+    }
+
+    [Theory]
     [InlineData(new[] { "cifar10", "0.01", "200", "--epochs", "100" }, "The epochs is given twice, as '200' and as --epochs '100'")]
     [InlineData(new[] { "--preset", "gpu-fast" }, "Unknown preset 'gpu-fast'")]
     public void Train_RejectsBadArgumentsWithAPlainMessage(string[] args, string message) =>

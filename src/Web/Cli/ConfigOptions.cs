@@ -50,8 +50,6 @@ internal sealed class ConfigOptions
             ? new TrainingConfig()
             : Presets.All.FirstOrDefault(p => p.Id == presetId)?.Config
               ?? throw new ArgumentException($"Unknown preset '{presetId}'. Presets: {string.Join(", ", Presets.All.Select(p => p.Id))}.");
-        // An unknown option lands in the first free positional slot; name it rather than call it a dataset.
-        if (dataset?.StartsWith('-') == true) throw new ArgumentException($"Unknown option '{dataset}'; the --help output lists the options.");
         dataset = Either(dataset, parse.GetValue(Dataset), "dataset");
         imbalance = Either(imbalance, parse.GetValue(Imbalance), "imbalance");
         epochs = Either(epochs, parse.GetValue(Epochs), "epochs");
