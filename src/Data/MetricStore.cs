@@ -21,68 +21,42 @@ public static class MetricStore
         {
             var connection = (SqliteConnection)db.Database.GetDbConnection();
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-            if (points.Count > 0)
-            {
-                await using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = """
-                    INSERT INTO MetricPoints (RunId, Series, Step, Value) VALUES ($run, $series, $step, $value)
-                    ON CONFLICT (RunId, Series, Step) DO UPDATE SET Value = excluded.Value
-                    """;
-                var run = command.Parameters.Add("$run", SqliteType.Integer);
-                var series = command.Parameters.Add("$series", SqliteType.Text);
-                var step = command.Parameters.Add("$step", SqliteType.Integer);
-                var value = command.Parameters.Add("$value", SqliteType.Real);
-                await command.PrepareAsync(cancellationToken);
-                foreach (var point in points)
-                {
-                    run.Value = point.RunId;
-                    series.Value = point.Series;
-                    step.Value = point.Step;
-                    value.Value = double.IsFinite(point.Value) ? point.Value : DBNull.Value;
-                    await command.ExecuteNonQueryAsync(cancellationToken);
-                }
-            }
-            if (vectors.Count > 0)
-            {
-                await using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = """
-                    INSERT INTO EpochVectors (RunId, Kind, Epoch, ValuesJson) VALUES ($run, $kind, $epoch, $values)
-                    ON CONFLICT (RunId, Kind, Epoch) DO UPDATE SET ValuesJson = excluded.ValuesJson
-                    """;
-                var run = command.Parameters.Add("$run", SqliteType.Integer);
-                var kind = command.Parameters.Add("$kind", SqliteType.Text);
-                var epoch = command.Parameters.Add("$epoch", SqliteType.Integer);
-                var values = command.Parameters.Add("$values", SqliteType.Text);
-                await command.PrepareAsync(cancellationToken);
-                foreach (var vector in vectors)
-                {
-                    (run.Value, kind.Value, epoch.Value, values.Value) = (vector.RunId, vector.Kind, vector.Epoch, vector.ValuesJson);
-                    await command.ExecuteNonQueryAsync(cancellationToken);
-                }
-            }
-            if (events.Count > 0)
-            {
-                await using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = "INSERT INTO RunEvents (RunId, At, Level, Message) VALUES ($run, $at, $level, $message)";
-                var run = command.Parameters.Add("$run", SqliteType.Integer);
-                var at = command.Parameters.Add("$at", SqliteType.Integer);
-                var level = command.Parameters.Add("$level", SqliteType.Text);
-                var message = command.Parameters.Add("$message", SqliteType.Text);
-                await command.PrepareAsync(cancellationToken);
-                foreach (var e in events)
-                {
-                    (run.Value, at.Value, level.Value, message.Value) = (e.RunId, e.At.UtcTicks, e.Level, e.Message);
-                    await command.ExecuteNonQueryAsync(cancellationToken);
-                }
-            }
+            await InsertAllAsync(transaction, """
+                INSERT INTO MetricPoints (RunId, Series, Step, Value) VALUES ($run, $series, $step, $value)
+                ON CONFLICT (RunId, Series, Step) DO UPDATE SET Value = excluded.Value
+                """, [("$run", SqliteType.Integer), ("$series", SqliteType.Text), ("$step", SqliteType.Integer), ("$value", SqliteType.Real)],
+                points, p => [p.RunId, p.Series, p.Step, double.IsFinite(p.Value) ? p.Value : DBNull.Value], cancellationToken);
+            await InsertAllAsync(transaction, """
+                INSERT INTO EpochVectors (RunId, Kind, Epoch, ValuesJson) VALUES ($run, $kind, $epoch, $values)
+                ON CONFLICT (RunId, Kind, Epoch) DO UPDATE SET ValuesJson = excluded.ValuesJson
+                """, [("$run", SqliteType.Integer), ("$kind", SqliteType.Text), ("$epoch", SqliteType.Integer), ("$values", SqliteType.Text)],
+                vectors, v => [v.RunId, v.Kind, v.Epoch, v.ValuesJson], cancellationToken);
+            await InsertAllAsync(transaction, "INSERT INTO RunEvents (RunId, At, Level, Message) VALUES ($run, $at, $level, $message)",
+                [("$run", SqliteType.Integer), ("$at", SqliteType.Integer), ("$level", SqliteType.Text), ("$message", SqliteType.Text)],
+                events, e => [e.RunId, e.At.UtcTicks, e.Level, e.Message], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         finally
         {
             await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    // One prepared statement, executed once per row with the row's values bound in parameter order.
+    private static async Task InsertAllAsync<T>(SqliteTransaction transaction, string sql, (string Name, SqliteType Type)[] parameters,
+        IReadOnlyCollection<T> rows, Func<T, object[]> values, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0) return;
+        await using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        var bound = parameters.Select(p => command.Parameters.Add(p.Name, p.Type)).ToArray();
+        await command.PrepareAsync(cancellationToken);
+        foreach (var row in rows)
+        {
+            var rowValues = values(row);
+            for (var i = 0; i < bound.Length; i++) bound[i].Value = rowValues[i];
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 }
