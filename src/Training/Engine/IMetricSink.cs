@@ -18,7 +18,10 @@ public static class Series
     /// <summary>Series reported once per optimisation step (step = global step, 1-based).</summary>
     public static readonly IReadOnlyList<string> PerStep = [TrainCeLoss, TrainSclLoss, LearningRate];
 
-    /// <summary>Series reported once per epoch (step = epoch, 1-based).</summary>
+    /// <summary>
+    /// Series reported once per epoch (step = epoch, 1-based). A shot group with no class is left
+    /// out of the epoch's values.
+    /// </summary>
     public static readonly IReadOnlyList<string> PerEpoch = [TrainTop1, ValCeLoss, ValTop1, ValMany, ValMedium, ValFew];
 }
 

@@ -157,10 +157,13 @@ public sealed class Trainer : IDisposable
                 [Series.TrainTop1] = seen > 0 ? 100 * correct / seen : double.NaN,
                 [Series.ValCeLoss] = evaluation.Loss,
                 [Series.ValTop1] = evaluation.Top1,
-                [Series.ValMany] = evaluation.Shots.Many,
-                [Series.ValMedium] = evaluation.Shots.Medium,
-                [Series.ValFew] = evaluation.Shots.Few,
             };
+            // A shot group with no class (no many-shot class when the head has 100 images or fewer)
+            // has no accuracy: its series gets no point rather than a 0 that reads as a failure.
+            var shots = evaluation.Shots;
+            if (shots.ManyClasses > 0) values[Series.ValMany] = shots.Many;
+            if (shots.MediumClasses > 0) values[Series.ValMedium] = shots.Medium;
+            if (shots.FewClasses > 0) values[Series.ValFew] = shots.Few;
             lastValues = values;
             var vectors = new Dictionary<string, double[]>
             {
