@@ -66,6 +66,18 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         await download.SaveAsAsync(path);
         Assert.Equal(shownSha, Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path))));
         await page.ScreenshotAsync(new() { Path = Shot("run-finished.png"), FullPage = true });
+
+        // The per-class chart ranks accuracy and kappa against class size, from the same vectors the API serves.
+        var counts = await Runs.LastVectorAsync(http, id, "counts");
+        var ranks = page.Locator("[data-test=class-ranks]");
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-chart=class-accuracy] .studio-epoch-pick span').textContent.trim() === 'epoch 4'", null, new() { Timeout = 10_000 });
+        Assert.StartsWith("Rank correlation with training images", await ranks.InnerTextAsync(), StringComparison.Ordinal);
+        foreach (var (kind, attribute) in new[] { ("accuracy", "data-rho-accuracy"), ("kappa", "data-rho-kappa") })
+        {
+            var expected = Runs.Spearman(counts, await Runs.LastVectorAsync(http, id, kind));
+            var shown = double.Parse(await ranks.GetAttributeAsync(attribute) ?? "", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(Math.Abs(expected - shown) < 1e-9, $"{kind}: shown {shown}, expected {expected}");
+        }
     }
 
     [Fact]

@@ -61,4 +61,22 @@ public static class Runs
         var json = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/metrics?series={series}&maxPoints=1000000", UriKind.Relative))).RootElement;
         return json[0].GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()).ToArray();
     }
+
+    /// <summary>The last epoch's values of a per-class vector (kappa, accuracy, counts).</summary>
+    public static async Task<double[]> LastVectorAsync(HttpClient http, long id, string kind)
+    {
+        var json = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/vectors?kind={kind}", UriKind.Relative))).RootElement;
+        return json[json.GetArrayLength() - 1].GetProperty("values").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+    }
+
+    /// <summary>Spearman's rank correlation, ties at their mean rank (rank = values below + (equal values + 1) / 2).</summary>
+    public static double Spearman(double[] x, double[] y)
+    {
+        static double[] Ranks(double[] v) =>
+            v.Select(a => v.Count(b => b < a) + (v.Count(b => b == a) + 1) / 2.0).ToArray();
+        var (rx, ry) = (Ranks(x), Ranks(y));
+        var (mx, my) = (rx.Average(), ry.Average());
+        var cov = rx.Zip(ry, (a, b) => (a - mx) * (b - my)).Sum();
+        return cov / Math.Sqrt(rx.Sum(a => (a - mx) * (a - mx)) * ry.Sum(b => (b - my) * (b - my)));
+    }
 }
