@@ -61,7 +61,7 @@ public class CommandLineTests
                 var values = new Dictionary<string, double>
                 {
                     [Series.ValCeLoss] = 1.25, [Series.ValTop1] = 60, [Series.ValMany] = 80, [Series.ValMedium] = 50,
-                    [Series.ValFew] = 0, [Series.TrainTop1] = 70,
+                    [Series.TrainTop1] = 70,
                 };
                 var vectors = new Dictionary<string, double[]>
                 {
@@ -76,6 +76,56 @@ public class CommandLineTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public void TrainThenEval_FromTheCommandLine_FillsTheOutputFolder_AndEvalReproducesTheBestTop1()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "proco-cli-" + Guid.NewGuid().ToString("N"));
+        var catalog = new DatasetCatalog(Path.GetTempPath());
+        try
+        {
+            var config = TrainCommand.ConfigFor("fashion-mnist", "0.1", "2", "--max-per-class", "60", "--max-test-per-class", "20",
+                "--batch-size", "32", "--depth", "8", "--feat-dim", "16", "--lr", "0.05", "--warmup", "1", "--seed", "3");
+            using var console = new StringWriter();
+            Assert.Equal(0, TrainCommand.Run(config, folder, resume: null, csv: false, catalog, console, CancellationToken.None));
+            var lines = console.ToString().Split('\n', StringSplitOptions.TrimEntries);
+            Assert.Equal(2, lines.Count(l => l.StartsWith("epoch ", StringComparison.Ordinal) && l.Contains("ETA", StringComparison.Ordinal)));
+            var done = lines.Single(l => l.StartsWith("done: best top-1 ", StringComparison.Ordinal));
+            var best = done["done: best top-1 ".Length..done.IndexOf(';', StringComparison.Ordinal)];
+
+            foreach (var file in new[] { "config.json", "metrics.jsonl", "vectors.jsonl", "events.log", "last.ckpt", "best.ckpt" })
+                Assert.True(File.Exists(Path.Combine(folder, file)), file);
+            Assert.Equal(2, File.ReadLines(Path.Combine(folder, "vectors.jsonl")).Count());
+            // 60 down to 6 images per class: 240 images, 7 steps of 32 per epoch (drop-last).
+            Assert.Equal(14, File.ReadLines(Path.Combine(folder, "metrics.jsonl")).Count(l => l.Contains("\"CE_loss/train\"", StringComparison.Ordinal)));
+
+            using var evaluation = new StringWriter();
+            Assert.Equal(0, EvalCommand.Run(Path.Combine(folder, "best.ckpt"), device: null, catalog, evaluation));
+            var report = evaluation.ToString().Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            Assert.StartsWith($"top-1 {best}  many – (0)  medium ", report[1], StringComparison.Ordinal);
+            var rows = report[3..13].Select(r => r.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^3..]
+                .Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
+            Assert.Equal(new double[] { 60, 46, 35, 27, 21, 16, 12, 10, 7, 6 }, rows.Select(r => r[0]));
+            var counts = rows.Select(r => r[0]).ToArray();
+            var rho = System.FormattableString.Invariant(
+                $"accuracy {ProCo.Training.Numerics.RankCorrelation.Spearman(counts, rows.Select(r => r[1]).ToArray()):F2}");
+            Assert.StartsWith("rank correlation with training images (Spearman): ", report[13], StringComparison.Ordinal);
+            Assert.Contains(rho, report[13], StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Eval_OfAMissingCheckpoint_ExitsOneAndNamesTheFile()
+    {
+        using var output = new StringWriter();
+        var path = Path.Combine(Path.GetTempPath(), "no-such-" + Guid.NewGuid().ToString("N") + ".ckpt");
+        Assert.Equal(1, EvalCommand.Run(path, device: null, new DatasetCatalog(Path.GetTempPath()), output));
+        Assert.Contains(path, output.ToString(), StringComparison.Ordinal);
     }
 
     private static IConfiguration Config(string dataDir, string datasetsDir, bool system) =>

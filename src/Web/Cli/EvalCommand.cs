@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
+using ProCo.Training.Numerics;
 using ProCo.Web.Hosting;
 
 namespace ProCo.Web.Cli;
@@ -41,6 +42,10 @@ internal static class EvalCommand
             for (var c = 0; c < result.PerClassAccuracy.Length; c++)
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{meta.ClassNames[c],-20} {meta.ClassCounts[c],13} {result.PerClassAccuracy[c],9:F1} {result.TestKappa[c],11:F1}"));
+            var counts = meta.ClassCounts.Select(c => (double)c).ToArray();
+            static string Rho(double rho) => double.IsNaN(rho) ? "–" : rho.ToString("F2", CultureInfo.InvariantCulture);
+            output.WriteLine($"rank correlation with training images (Spearman): accuracy {Rho(RankCorrelation.Spearman(counts, result.PerClassAccuracy))}" +
+                $"  test kappa {Rho(RankCorrelation.Spearman(counts, result.TestKappa))}");
             return 0;
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DatasetMissingException or ArgumentException)
