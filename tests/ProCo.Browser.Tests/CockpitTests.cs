@@ -72,7 +72,7 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         var ranks = page.Locator("[data-test=class-ranks]");
         await page.WaitForFunctionAsync("() => document.querySelector('[data-chart=class-accuracy] .studio-epoch-pick span').textContent.trim() === 'epoch 4'", null, new() { Timeout = 10_000 });
         Assert.StartsWith("Rank correlation with training images", await ranks.InnerTextAsync(), StringComparison.Ordinal);
-        foreach (var (kind, attribute) in new[] { ("accuracy", "data-rho-accuracy"), ("kappa", "data-rho-kappa") })
+        foreach (var (kind, attribute) in new[] { ("accuracy", "data-rho-accuracy"), ("kappa", "data-rho-kappa"), ("kappa_test", "data-rho-kappa-test") })
         {
             var expected = Runs.Spearman(counts, await Runs.LastVectorAsync(http, id, kind));
             var shown = double.Parse(await ranks.GetAttributeAsync(attribute) ?? "", System.Globalization.CultureInfo.InvariantCulture);

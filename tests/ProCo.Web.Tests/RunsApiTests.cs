@@ -217,6 +217,11 @@ public sealed class RunsApiTests : IClassFixture<StudioFactory>
 
         var kappa = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/vectors?kind=kappa", UriKind.Relative))).RootElement;
         Assert.Equal(10, kappa[0].GetProperty("values").GetArrayLength());
+        var testKappa = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/vectors?kind=kappa_test", UriKind.Relative))).RootElement;
+        Assert.All(testKappa[0].GetProperty("values").EnumerateArray(), k => Assert.True(k.GetDouble() > 0));
+        var unknownKind = await http.GetAsync(new Uri($"/api/runs/{id}/vectors?kind=kapa", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, unknownKind.StatusCode);
+        Assert.Contains("'kapa' is not a vector kind", await unknownKind.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var csv = await http.GetStringAsync(new Uri("/api/runs/export.csv", UriKind.Relative));
         Assert.StartsWith("id,name,status,method,dataset", csv, StringComparison.Ordinal);
         Assert.Contains($"\n{id},finished,Succeeded,proco,fashion-mnist,0.1,1,1,", csv, StringComparison.Ordinal);

@@ -4,6 +4,9 @@
 /* global uPlot, signalR */
 
 const PER_STEP = new Set(['CE_loss/train', 'SCL_loss/train', 'lr']);
+// Per-class vectors of each epoch the run page keeps: the estimator's κ (training features, what the
+// loss uses), κ of the test features, and test accuracy.
+const PER_CLASS = ['kappa', 'kappa_test', 'accuracy'];
 const COLORS = ['#3949ab', '#e53935', '#00897b', '#fb8c00', '#8e24aa', '#6d4c41', '#1e88e5', '#43a047', '#d81b60', '#546e7a'];
 const CHARTS = {
   loss: { title: 'Training loss (per step)', series: ['CE_loss/train', 'SCL_loss/train'], y: 'loss' },
@@ -264,10 +267,11 @@ class ClassAccuracy {
       series: [
         { label: 'images' },
         { label: 'accuracy %', scale: '%', ...dot('#3949ab') },
-        { label: 'κ', scale: 'kappa', value: (u, v) => v == null ? '–' : v.toFixed(1), ...dot('#fb8c00') },
+        { label: 'κ (estimator)', scale: 'kappa', value: (u, v) => v == null ? '–' : v.toFixed(1), ...dot('#fb8c00') },
+        { label: 'κ (test)', scale: 'kappa', value: (u, v) => v == null ? '–' : v.toFixed(1), ...dot('#00897b') },
       ],
       legend: { show: true },
-    }, [[], [], []], this.plotEl);
+    }, [[], [], [], []], this.plotEl);
     this.observer = new ResizeObserver(() => this.chart.setSize({ width: Math.max(280, el.clientWidth), height: 240 }));
     this.observer.observe(el);
   }
@@ -286,15 +290,18 @@ class ClassAccuracy {
     const counts = this.info.counts;
     const acc = this.info.accuracy.get(this.epoch);
     const kappa = this.info.kappa.get(this.epoch) ?? null;
-    const rows = acc.map((a, i) => [Math.max(1, counts[i]), a, kappa ? kappa[i] : null]).sort((p, q) => p[0] - q[0]);
-    this.chart.setData([rows.map(r => r[0]), rows.map(r => r[1]), rows.map(r => r[2])]);
-    const rhoAccuracy = spearman(counts, acc);
-    const rhoKappa = kappa ? spearman(counts, kappa) : null;
-    const text = rho => rho == null ? '–' : rho.toFixed(2);
+    const kappaTest = this.info.kappa_test.get(this.epoch) ?? null;
+    const rows = acc.map((a, i) => [Math.max(1, counts[i]), a, kappa?.[i] ?? null, kappaTest?.[i] ?? null]).sort((p, q) => p[0] - q[0]);
+    this.chart.setData([0, 1, 2, 3].map(k => rows.map(r => r[k])));
+    const rho = values => values ? spearman(counts, values) : null;
+    const text = (r, values, missing) => values ? (r == null ? '–' : r.toFixed(2)) : `– (${missing})`;
+    const [rhoAccuracy, rhoKappa, rhoKappaTest] = [rho(acc), rho(kappa), rho(kappaTest)];
     this.ranks.dataset.rhoAccuracy = rhoAccuracy ?? '';
     this.ranks.dataset.rhoKappa = rhoKappa ?? '';
-    this.ranks.textContent = `Rank correlation with training images (Spearman ρ, 1 = the larger the class, the higher): ` +
-      `accuracy ${text(rhoAccuracy)} · κ ${kappa ? text(rhoKappa) : this.info.kappa.size ? '– (none at this epoch)' : '– (only ProCo runs estimate κ)'}`;
+    this.ranks.dataset.rhoKappaTest = rhoKappaTest ?? '';
+    const noEstimator = this.info.kappa.size ? 'none at this epoch' : 'only ProCo runs estimate κ';
+    this.ranks.textContent = `Rank correlation with training images (Spearman ρ; 1: the larger the class, the higher): ` +
+      `accuracy ${text(rhoAccuracy, acc)} · κ estimator ${text(rhoKappa, kappa, noEstimator)} · κ test ${text(rhoKappaTest, kappaTest, 'none at this epoch')}`;
   }
   destroy() { this.observer.disconnect(); this.chart.destroy(); }
 }
@@ -374,11 +381,14 @@ export async function mountRun(root, runId) {
     chart.key = key;
     charts.push(chart);
   }
-  const info = { kappa: new Map(), accuracy: new Map(), counts: null, classNames: run.detail.classNames || [] };
-  const [kappa, accuracy, counts] = await Promise.all(['kappa', 'accuracy', 'counts'].map(k => getJson(`/api/runs/${runId}/vectors?kind=${k}`)));
-  for (const v of kappa) info.kappa.set(v.epoch, v.values);
-  for (const v of accuracy) info.accuracy.set(v.epoch, v.values);
-  if (counts.length) info.counts = counts[counts.length - 1].values;
+  const info = { counts: null, classNames: run.detail.classNames || [] };
+  for (const kind of PER_CLASS) info[kind] = new Map();
+  const loadVectors = async () => {
+    const [counts, ...byKind] = await Promise.all(['counts', ...PER_CLASS].map(k => getJson(`/api/runs/${runId}/vectors?kind=${k}`)));
+    if (counts.length) info.counts = counts[counts.length - 1].values;
+    PER_CLASS.forEach((kind, i) => { for (const v of byKind[i]) info[kind].set(v.epoch, v.values); });
+  };
+  await loadVectors();
   const heatEl = root.querySelector('[data-chart="kappa"]');
   const heatmap = heatEl ? new Heatmap(heatEl, info) : null;
   const accEl = root.querySelector('[data-chart="class-accuracy"]');
@@ -416,10 +426,7 @@ export async function mountRun(root, runId) {
       const [data] = await getJson(`/api/runs/${runId}/metrics?series=${encodeURIComponent(name)}&maxPoints=1000000${after}`);
       if (data) for (let i = 0; i < data.steps.length; i++) s.add(data.steps[i], data.values[i]);
     }
-    for (const k of ['kappa', 'accuracy']) {
-      const rows = await getJson(`/api/runs/${runId}/vectors?kind=${k}`);
-      for (const v of rows) info[k].set(v.epoch, v.values);
-    }
+    await loadVectors();
     dirty = vectorsDirty = true; schedule();
   };
   // A run queued when the page opened learns its steps per epoch when training starts.
@@ -444,7 +451,7 @@ export async function mountRun(root, runId) {
   };
   const onVectors = message => {
     if (message.runId !== runId) return;
-    if (message.kind === 'kappa' || message.kind === 'accuracy') info[message.kind].set(message.epoch, message.values);
+    if (PER_CLASS.includes(message.kind)) info[message.kind].set(message.epoch, message.values);
     if (message.kind === 'counts') info.counts = message.values;
     vectorsDirty = true; schedule();
   };

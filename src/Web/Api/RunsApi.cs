@@ -23,7 +23,7 @@ public static class RunsApi
         runs.MapGet("/export.csv", ExportCsvAsync).WithSummary("All runs as CSV");
         runs.MapGet("/{id:long}", GetAsync).WithSummary("A run: config, status, best and last of each series");
         runs.MapGet("/{id:long}/metrics", MetricsAsync).WithSummary("Series values, min/max-downsampled to maxPoints");
-        runs.MapGet("/{id:long}/vectors", VectorsAsync).WithSummary("Per-class vectors per epoch (kappa, accuracy, counts)");
+        runs.MapGet("/{id:long}/vectors", VectorsAsync).WithSummary("Per-class vectors per epoch (kappa, kappa_test, accuracy, counts)");
         runs.MapGet("/{id:long}/events", EventsAsync).WithSummary("The run's log");
         runs.MapGet("/{id:long}/checkpoints", CheckpointsAsync).WithSummary("Checkpoints of a run");
         runs.MapPost("/{id:long}/cancel", CancelAsync).WithSummary("Cancel a queued or running run");
@@ -135,8 +135,11 @@ public static class RunsApi
     private static async Task<Results<Ok<IReadOnlyList<EpochVectorData>>, NotFound, ValidationProblem>> VectorsAsync(
         long id, string? kind, IDbContextFactory<ProCoDbContext> factory, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(kind))
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["kind"] = ["kappa, accuracy or counts."] });
+        if (kind is not (VectorKinds.Kappa or VectorKinds.TestKappa or VectorKinds.Accuracy or VectorKinds.ClassCounts))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["kind"] = [$"'{kind}' is not a vector kind: kappa, kappa_test, accuracy or counts."],
+            });
         await using var db = await factory.CreateDbContextAsync(ct);
         if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return TypedResults.NotFound();
         var rows = await db.EpochVectors.AsNoTracking().Where(v => v.RunId == id && v.Kind == kind).OrderBy(v => v.Epoch).ToListAsync(ct);
