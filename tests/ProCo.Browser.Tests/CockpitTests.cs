@@ -70,7 +70,13 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         // The per-class chart ranks accuracy and kappa against class size, from the same vectors the API serves.
         var counts = await Runs.LastVectorAsync(http, id, "counts");
         var ranks = page.Locator("[data-test=class-ranks]");
-        await page.WaitForFunctionAsync("() => document.querySelector('[data-chart=class-accuracy] .studio-epoch-pick span').textContent.trim() === 'epoch 4'", null, new() { Timeout = 10_000 });
+        // Each kind of vector reaches the page in its own live message: wait until all four epochs of each are there.
+        await page.WaitForFunctionAsync(
+            "() => { const i = [...studioDebug.handles.values()][0].info; return ['kappa', 'kappa_test', 'accuracy'].every(k => i[k].size === 4); }",
+            null, new() { Timeout = 15_000 });
+        await page.WaitForFunctionAsync(
+            "() => { const r = document.querySelector('[data-test=class-ranks]'); return document.querySelector('[data-chart=class-accuracy] .studio-epoch-pick span').textContent.trim() === 'epoch 4' && r.dataset.rhoKappa !== '' && r.dataset.rhoKappaTest !== ''; }",
+            null, new() { Timeout = 10_000 });
         Assert.StartsWith("Rank correlation with training images", await ranks.InnerTextAsync(), StringComparison.Ordinal);
         foreach (var (kind, attribute) in new[] { ("accuracy", "data-rho-accuracy"), ("kappa", "data-rho-kappa"), ("kappa_test", "data-rho-kappa-test") })
         {
@@ -78,6 +84,20 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
             var shown = double.Parse(await ranks.GetAttributeAsync(attribute) ?? "", System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(Math.Abs(expected - shown) < 1e-9, $"{kind}: shown {shown}, expected {expected}");
         }
+
+        // The heatmap shows the estimator's kappa, and the test features' kappa at a click; its colour scale spans the shown kind.
+        const string heatmapScale = "() => { const s = [...studioDebug.handles.values()][0].heatmap.scale; return [s.kind, String(s.lo), String(s.hi)]; }";
+        foreach (var kind in new[] { "kappa", "kappa_test" })
+        {
+            if (kind == "kappa_test") await page.Locator("[data-chart=kappa] button[data-kind=kappa_test]").ClickAsync();
+            var scale = await page.EvaluateAsync<string[]>(heatmapScale);
+            var all = (await Runs.VectorsAsync(http, id, kind)).SelectMany(v => v).ToArray();
+            Assert.Equal(kind, scale[0]);
+            Assert.Equal(Math.Log10(all.Min()), double.Parse(scale[1], System.Globalization.CultureInfo.InvariantCulture), 9);
+            Assert.Equal(Math.Log10(all.Max()), double.Parse(scale[2], System.Globalization.CultureInfo.InvariantCulture), 9);
+            Assert.Equal("true", await page.Locator($"[data-chart=kappa] button[data-kind={kind}]").GetAttributeAsync("aria-checked"));
+        }
+        await page.ScreenshotAsync(new() { Path = Shot("run-test-kappa.png"), FullPage = true });
     }
 
     [Fact]

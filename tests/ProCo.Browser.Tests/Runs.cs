@@ -62,12 +62,15 @@ public static class Runs
         return json[0].GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()).ToArray();
     }
 
-    /// <summary>The last epoch's values of a per-class vector (kappa, accuracy, counts).</summary>
-    public static async Task<double[]> LastVectorAsync(HttpClient http, long id, string kind)
+    /// <summary>Every epoch's values of a per-class vector (kappa, kappa_test, accuracy, counts), in epoch order.</summary>
+    public static async Task<double[][]> VectorsAsync(HttpClient http, long id, string kind)
     {
         var json = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/vectors?kind={kind}", UriKind.Relative))).RootElement;
-        return json[json.GetArrayLength() - 1].GetProperty("values").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        return json.EnumerateArray().Select(e => e.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
     }
+
+    /// <summary>The last epoch's values of a per-class vector.</summary>
+    public static async Task<double[]> LastVectorAsync(HttpClient http, long id, string kind) => (await VectorsAsync(http, id, kind))[^1];
 
     /// <summary>Spearman's rank correlation, ties at their mean rank (rank = values below + (equal values + 1) / 2).</summary>
     public static double Spearman(double[] x, double[] y)

@@ -143,9 +143,26 @@ function colour(t) {
   return stops[i].map((c, k) => Math.round(c + f * (stops[i + 1][k] - c)));
 }
 
+const HEATMAP_KINDS = [
+  ['kappa', 'estimator (training features, what the loss uses)'],
+  ['kappa_test', 'test features'],
+];
+
 class Heatmap {
   constructor(el, info) {
-    this.el = el; this.info = info;
+    this.el = el; this.info = info; this.kind = null;
+    this.controls = document.createElement('div');
+    this.controls.className = 'studio-heatmap-kinds';
+    this.controls.setAttribute('role', 'radiogroup');
+    this.buttons = HEATMAP_KINDS.map(([kind, text]) => {
+      const b = document.createElement('button');
+      b.type = 'button'; b.textContent = `κ of the ${text}`; b.dataset.kind = kind;
+      b.setAttribute('role', 'radio');
+      b.addEventListener('click', () => { this.kind = kind; this.draw(); });
+      return b;
+    });
+    this.controls.append(...this.buttons);
+    el.append(this.controls);
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'studio-heatmap';
     this.legend = document.createElement('div');
@@ -164,9 +181,18 @@ class Heatmap {
     return idx.sort((a, b) => (counts[b] - counts[a]) || (a - b)); // head first
   }
   draw() {
-    const epochs = this.info.kappa; // Map epoch -> values
+    // The estimator's κ unless the run has none (la and ce runs keep no vMF estimate).
+    const kind = this.kind ?? (this.info.kappa.size || !this.info.kappa_test.size ? 'kappa' : 'kappa_test');
+    for (const b of this.buttons) b.setAttribute('aria-checked', String(b.dataset.kind === kind));
+    const epochs = this.info[kind]; // Map epoch -> values
     const keys = [...epochs.keys()].sort((a, b) => a - b);
-    if (!keys.length) { this.legend.textContent = 'No concentration estimates yet (they arrive at the end of each epoch).'; this.canvas.width = 0; return; }
+    if (!keys.length) {
+      this.legend.textContent = kind === 'kappa' && this.info.kappa_test.size
+        ? 'This run keeps no vMF estimate (only ProCo runs do); the test features\' κ is under the other button.'
+        : 'No concentration estimates yet (they arrive at the end of each epoch).';
+      this.canvas.width = 0; this.scale = null;
+      return;
+    }
     const classes = epochs.get(keys[0]).length;
     const order = this.order().length === classes ? this.order() : [...Array(classes).keys()];
     let lo = Infinity, hi = -Infinity;
@@ -188,7 +214,7 @@ class Heatmap {
       }
     }
     ctx.putImageData(image, 0, 0);
-    this.scale = { keys, order, lo, hi, cellW, cellH };
+    this.scale = { keys, order, lo, hi, cellW, cellH, kind };
     this.legend.innerHTML = '';
     const bar = document.createElement('span');
     bar.className = 'studio-scale';
@@ -201,12 +227,12 @@ class Heatmap {
   }
   hover(e) {
     if (!this.scale) return;
-    const { keys, order, cellW, cellH } = this.scale;
+    const { keys, order, cellW, cellH, kind } = this.scale;
     const rect = this.canvas.getBoundingClientRect();
     const x = (e.clientX - rect.left) * (this.canvas.width / rect.width), y = (e.clientY - rect.top) * (this.canvas.height / rect.height);
     const epoch = keys[Math.min(keys.length - 1, Math.floor(x / cellW))];
     const c = order[Math.min(order.length - 1, Math.floor(y / cellH))];
-    const value = this.info.kappa.get(epoch)[c];
+    const value = this.info[kind].get(epoch)[c];
     const name = (this.info.classNames || [])[c] ?? `class ${c}`;
     const count = (this.info.counts || [])[c];
     this.tip.textContent = `${name} (${count ?? '?'} training images) · epoch ${epoch} · κ ${value.toFixed(1)}`;
@@ -396,7 +422,7 @@ export async function mountRun(root, runId) {
 
   let dirty = true, vectorsDirty = true;
   const handle = {
-    id: nextHandle++, runId, run, charts, info,
+    id: nextHandle++, runId, run, charts, info, heatmap,
     stats: { messages: 0, points: 0, drops: 0, reconnects: 0, latencies: [], rendered: 0 },
   };
   const frame = () => {
