@@ -19,6 +19,16 @@ public abstract class BrowserTest(StudioServer server, ITestOutputHelper output)
 
     protected static string Shot(string name) => Path.Combine(StudioServer.ScreenshotDir, name);
 
+    /// <summary>
+    /// Waits until the page's address (path and query) matches <paramref name="pattern"/>. Blazor
+    /// navigates within the document, and Playwright's WaitForURL can miss such a navigation when
+    /// it lands just as the wait begins (seen on a loaded machine), so this asks the page itself.
+    /// </summary>
+    protected static async Task WaitForLocationAsync(IPage page, string pattern, int timeoutMs = 30_000)
+    {
+        await page.WaitForFunctionAsync("p => new RegExp(p).test(location.pathname + location.search)", pattern, new() { Timeout = timeoutMs });
+    }
+
     /// <summary>A fresh page at laptop size (or the given one), closed after the test.</summary>
     protected async Task<IPage> NewPageAsync(int width = 1366, int height = 850)
     {

@@ -40,8 +40,8 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         await page.ScreenshotAsync(new() { Path = Shot("new-run-form.png"), FullPage = true });
         await page.Locator("[data-test=queue]").ClickAsync();
 
-        await page.WaitForURLAsync(RunUrl(), new() { Timeout = 30_000 });
-        var id = long.Parse(RunUrl().Match(page.Url).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        await WaitForLocationAsync(page, @"^/runs/\d+$");
+        var id = long.Parse(RunUrl().Match(await page.EvaluateAsync<string>("() => location.pathname")).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 30_000 });
 
         // While it trains, the loss chart gains points without a reload.
@@ -124,7 +124,7 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         await page.ScreenshotAsync(new() { Path = Shot("runs-after-cancel.png"), FullPage = true });
 
         await row.Locator("[data-test=clone]").ClickAsync();
-        await page.WaitForURLAsync($"**/runs/new?clone={id}");
+        await WaitForLocationAsync(page, $@"^/runs/new\?clone={id}$");
         await page.GetByText("Clone of to cancel from the table").WaitForAsync();
         Assert.Equal("40", await page.Locator("input[data-test=epochs]").InputValueAsync());
         Assert.Equal("32", await page.Locator("input[data-test=batch]").InputValueAsync());
@@ -148,7 +148,7 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         await page.Locator($"tr.run-{a} input[type=checkbox]").CheckAsync();
         await page.Locator($"tr.run-{b} input[type=checkbox]").CheckAsync();
         await page.Locator("[data-test=compare]").ClickAsync();
-        await page.WaitForURLAsync("**/compare?ids=*");
+        await WaitForLocationAsync(page, @"^/compare\?ids=\d+,\d+$");
         await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 20_000 });
 
         var fields = await page.Locator("[data-test=diff] tr[data-field]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.field)");
