@@ -243,7 +243,7 @@ class Heatmap {
 }
 
 // Spearman's rank correlation (ties share their mean rank); null when either side is constant.
-export function spearman(xs, ys) {
+function spearman(xs, ys) {
   const ranks = v => {
     const order = v.map((x, i) => [x, i]).sort((a, b) => a[0] - b[0]);
     const r = new Array(v.length);
@@ -282,6 +282,7 @@ class ClassAccuracy {
     this.slider.addEventListener('input', () => { this.epoch = +this.slider.value; this.follow = false; this.draw(); });
     this.follow = true;
     const dot = colour => ({ stroke: colour, paths: () => null, points: { show: true, size: 7, fill: colour } });
+    const kappaDot = colour => ({ scale: 'kappa', value: (u, v) => v == null ? '–' : v.toFixed(1), ...dot(colour) });
     this.chart = new uPlot({
       title: '', width: Math.max(280, el.clientWidth || 600), height: 240,
       scales: { x: { time: false, distr: 3 }, '%': { range: [0, 100] }, kappa: { distr: 3 } },
@@ -293,8 +294,8 @@ class ClassAccuracy {
       series: [
         { label: 'images' },
         { label: 'accuracy %', scale: '%', ...dot('#3949ab') },
-        { label: 'κ (estimator)', scale: 'kappa', value: (u, v) => v == null ? '–' : v.toFixed(1), ...dot('#fb8c00') },
-        { label: 'κ (test)', scale: 'kappa', value: (u, v) => v == null ? '–' : v.toFixed(1), ...dot('#00897b') },
+        { label: 'κ (estimator)', ...kappaDot('#fb8c00') },
+        { label: 'κ (test)', ...kappaDot('#00897b') },
       ],
       legend: { show: true },
     }, [[], [], [], []], this.plotEl);
