@@ -38,6 +38,17 @@ public sealed class RunsApiTests : IClassFixture<StudioFactory>
         Assert.Equal(["config.batchSize", "config.dataset", "config.depth", "config.imbalanceFactor", "config.method"], fields);
         Assert.Contains("Unknown dataset 'imagenet'", errors.GetProperty("config.dataset")[0].GetString(), StringComparison.Ordinal);
 
+        // An unknown config field (here the CLI's --preset) is refused, not read as the default recipe.
+        var unknown = await http.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative), new { name = "preset", config = new { preset = "cpu-demo" } });
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        var reason = JsonDocument.Parse(await unknown.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString();
+        Assert.Contains("'preset' could not be mapped", reason, StringComparison.Ordinal);
+        Assert.Contains("TrainingConfig", reason, StringComparison.Ordinal);
+        // A parameter of the wrong type names itself too.
+        var badPage = await http.GetAsync(new Uri("/api/runs?page=two", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, badPage.StatusCode);
+        Assert.Contains("page", JsonDocument.Parse(await badPage.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
         var missing = await http.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative), new { name = "no config" });
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
         Assert.Contains("\"config\"", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);

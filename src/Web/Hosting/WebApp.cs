@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Hangfire;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -42,6 +44,10 @@ public static class WebApp
         builder.Services.AddSignalR();
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
+        // A misspelt or unknown field in a request body is an error, not silently a default; a request
+        // the API cannot read throws, so that ExplainBadRequests can say why.
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow);
+        builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
 
@@ -49,6 +55,7 @@ public static class WebApp
         await app.PrepareDataFolderAsync();
 
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.Use(ExplainBadRequests);
         app.UseStaticFiles();
         app.UseAntiforgery();
         app.MapStaticAssets();
@@ -60,6 +67,21 @@ public static class WebApp
         // Hangfire's own dashboard; by default it answers local requests only.
         app.MapHangfireDashboard("/hangfire");
         return app;
+    }
+
+    // A body or parameter the API cannot read answers 400 with the reason ("The JSON property 'preset'
+    // could not be mapped to any .NET member contained in type ...TrainingConfig") instead of an empty body.
+    private static async Task ExplainBadRequests(HttpContext context, RequestDelegate next)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            var reason = e.InnerException is JsonException json ? json.Message : e.Message;
+            await Results.Problem(reason, statusCode: e.StatusCode, title: "The request could not be read.").ExecuteAsync(context);
+        }
     }
 
     /// <summary>Creates the data folder and applies pending migrations of the run database.</summary>
