@@ -10,7 +10,7 @@ namespace ProCo.Browser.Tests;
 public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper output) : BrowserTest(server, output)
 {
     private static Task<int> PointsAsync(IPage page, string chart) =>
-        page.EvaluateAsync<int>($"() => {{ const h = [...studioDebug.handles.values()][0]; return h.charts.find(c => c.key === '{chart}').pointCount(); }}");
+        page.EvaluateAsync<int>($"() => studioTest.chartPoints('{chart}')");
 
     private static async Task SetNumberAsync(IPage page, string test, string value)
     {
@@ -30,7 +30,7 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         await page.GetByText("Queue a grid").WaitForAsync();
         await StudioServer.WaitForInteractiveAsync(page);
         await SetNumberAsync(page, "epochs", "4");
-        await SetNumberAsync(page, "batch", "32");
+        await SetNumberAsync(page, "batch-size", "32");
         await page.Locator("input[data-test=name]").FillAsync("browser tiny");
         await page.Locator("input[data-test=name]").PressAsync("Tab");
         // Images per class cap: 150 (the CPU demo's 1000 would take a minute).
@@ -47,7 +47,7 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         // While it trains, the loss chart gains points without a reload.
         await page.GetByText("Running").First.WaitForAsync(new() { Timeout = 120_000 });
         var first = await PointsAsync(page, "loss");
-        await page.WaitForFunctionAsync($"() => [...studioDebug.handles.values()][0].charts.find(c => c.key === 'loss').pointCount() > {first + 4}", null, new() { Timeout = 60_000 });
+        await page.WaitForFunctionAsync($"() => studioTest.chartPoints('loss') > {first + 4}", null, new() { Timeout = 60_000 });
         var second = await PointsAsync(page, "loss");
         Assert.True(second > first, $"{first} -> {second}");
         await page.ScreenshotAsync(new() { Path = Shot("run-live.png"), FullPage = true });
@@ -56,7 +56,7 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         using var http = Server.Http();
         Assert.Equal("Succeeded", await Runs.StatusAsync(http, id));
         var lossSteps = await Runs.StepsAsync(http, id, "CE_loss/train");
-        await page.WaitForFunctionAsync($"() => [...studioDebug.handles.values()][0].run.stores.get('CE_loss/train').steps.length === {lossSteps.Length}", null, new() { Timeout = 10_000 });
+        await page.WaitForFunctionAsync($"() => studioTest.steps('CE_loss/train').length === {lossSteps.Length}", null, new() { Timeout = 10_000 });
 
         var row = page.Locator("[data-test=checkpoint][data-kind=last]");
         await row.WaitForAsync(new() { Timeout = 10_000 });
@@ -72,7 +72,7 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         var ranks = page.Locator("[data-test=class-ranks]");
         // Each kind of vector reaches the page in its own live message: wait until all four epochs of each are there.
         await page.WaitForFunctionAsync(
-            "() => { const i = [...studioDebug.handles.values()][0].info; return ['kappa', 'kappa_test', 'accuracy'].every(k => i[k].size === 4); }",
+            "() => Object.values(studioTest.vectorEpochs()).every(n => n === 4)",
             null, new() { Timeout = 15_000 });
         await page.WaitForFunctionAsync(
             "() => { const r = document.querySelector('[data-test=class-ranks]'); return document.querySelector('[data-chart=class-accuracy] .studio-epoch-pick span').textContent.trim() === 'epoch 4' && r.dataset.rhoKappa !== '' && r.dataset.rhoKappaTest !== ''; }",
@@ -86,7 +86,7 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         }
 
         // The heatmap shows the estimator's kappa, and the test features' kappa at a click; its colour scale spans the shown kind.
-        const string heatmapScale = "() => { const s = [...studioDebug.handles.values()][0].heatmap.scale; return [s.kind, String(s.lo), String(s.hi)]; }";
+        const string heatmapScale = "() => studioTest.heatmapScale()";
         foreach (var kind in new[] { "kappa", "kappa_test" })
         {
             if (kind == "kappa_test") await page.Locator("[data-chart=kappa] button[data-kind=kappa_test]").ClickAsync();
@@ -127,7 +127,7 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         await WaitForLocationAsync(page, $@"^/runs/new\?clone={id}$");
         await page.GetByText("Clone of to cancel from the table").WaitForAsync();
         Assert.Equal("40", await page.Locator("input[data-test=epochs]").InputValueAsync());
-        Assert.Equal("32", await page.Locator("input[data-test=batch]").InputValueAsync());
+        Assert.Equal("32", await page.Locator("input[data-test=batch-size]").InputValueAsync());
         Assert.Equal("to cancel from the table (copy)", await page.Locator("input[data-test=name]").InputValueAsync());
         await page.ScreenshotAsync(new() { Path = Shot("clone-form.png"), FullPage = true });
     }
@@ -155,7 +155,7 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         Assert.Equal(["learningRate", "seed"], fields.Order());
         // Both runs' accuracy curves hold drawn points.
         var perRun = await page.EvaluateAsync<int[]>(
-            "() => { const h = [...studioDebug.handles.values()][0]; const c = h.charts.find(c => c.key === 'acc'); return h.runs.map(r => c.lines.filter(l => l.run === r).reduce((n, l) => n + l.store.steps.length, 0)); }");
+            "() => studioTest.comparePoints('acc')");
         Assert.Equal(2, perRun.Length);
         Assert.All(perRun, n => Assert.Equal(4, n)); // train and test top-1 at 2 epochs
         var legend = await page.Locator("[data-chart=acc] .u-legend").InnerTextAsync();
@@ -174,27 +174,31 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         var page = await NewPageAsync();
         await page.GotoAsync($"/runs/{id}");
         await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 30_000 });
-        await page.WaitForFunctionAsync("() => [...studioDebug.handles.values()][0].charts.find(c => c.key === 'loss').pointCount() > 10", null, new() { Timeout = 60_000 });
-        var handle = await page.EvaluateAsync<int>("() => [...studioDebug.handles.keys()][0]");
-        await page.EvaluateAsync($"() => studioDebug.dropConnection({handle})");
-        var before = await page.EvaluateAsync<int>("() => [...studioDebug.handles.values()][0].run.stores.get('CE_loss/train').steps.length");
+        await page.WaitForFunctionAsync("() => studioTest.chartPoints('loss') > 10", null, new() { Timeout = 60_000 });
+        await page.EvaluateAsync("() => studioTest.dropConnection()");
+        var before = await page.EvaluateAsync<int>("() => studioTest.steps('CE_loss/train').length");
         // Training goes on while the page is disconnected.
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while ((await Runs.StepsAsync(http, id, "CE_loss/train")).Length < before + 15 && DateTime.UtcNow < deadline) await Task.Delay(200);
-        Assert.Equal("Disconnected", await page.EvaluateAsync<string>("() => [...studioDebug.handles.values()][0].connection.state"));
-        await page.EvaluateAsync($"() => studioDebug.restoreConnection({handle})");
+        Assert.Equal("Disconnected", await page.EvaluateAsync<string>("() => studioTest.connectionState()"));
+        // The moment the reconnect has resubscribed, the page holds every step stored before it, in
+        // order, once: the catch-up waits for no timer.
+        var storedBefore = await Runs.StepsAsync(http, id, "CE_loss/train");
+        var atReconnect = await page.EvaluateAsync<long[]>("async () => { await studioTest.restoreConnection(); return studioTest.steps('CE_loss/train'); }");
+        Assert.Equal(Enumerable.Range(1, atReconnect.Length).Select(s => (long)s), atReconnect);
+        Assert.True(atReconnect.Length >= storedBefore.Length, $"{atReconnect.Length} steps shown, {storedBefore.Length} stored before the reconnect");
 
         await Runs.WaitForStatusAsync(http, id, "Succeeded", TimeSpan.FromSeconds(300));
         var expected = await Runs.StepsAsync(http, id, "CE_loss/train");
         try
         {
-            await page.WaitForFunctionAsync($"() => [...studioDebug.handles.values()][0].run.stores.get('CE_loss/train').steps.length >= {expected.Length}", null, new() { Timeout = 15_000 });
+            await page.WaitForFunctionAsync($"() => studioTest.steps('CE_loss/train').length >= {expected.Length}", null, new() { Timeout = 15_000 });
         }
         catch (TimeoutException)
         {
             Assert.Fail($"the chart holds fewer than {expected.Length} steps (the page's console is in the test output)");
         }
-        var shown = await page.EvaluateAsync<long[]>("() => [...studioDebug.handles.values()][0].run.stores.get('CE_loss/train').steps");
+        var shown = await page.EvaluateAsync<long[]>("() => studioTest.steps('CE_loss/train')");
         Assert.Equal(expected, shown);
         await page.ScreenshotAsync(new() { Path = Shot("run-after-reconnect.png"), FullPage = true });
     }

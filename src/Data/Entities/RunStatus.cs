@@ -10,3 +10,26 @@ public enum RunStatus
     Cancelled,
     Interrupted,
 }
+
+/// <summary>
+/// What each status allows: the one place the API, the pages and (through the run DTOs and
+/// messages) the browser learn whether a run can be cancelled, resumed or deleted.
+/// </summary>
+public static class RunStatusRules
+{
+    /// <summary>Queued or training: its numbers may still change.</summary>
+    public static bool IsLive(this RunStatus status) => status is RunStatus.Queued or RunStatus.Running;
+
+    /// <summary>A worker has it or will take it (an interrupted run is resumed by the lease monitor).</summary>
+    public static bool IsInFlight(this RunStatus status) => status is RunStatus.Queued or RunStatus.Running or RunStatus.Interrupted;
+
+    /// <summary>A queued or interrupted run is cancelled at once; a running one stops at its next step.</summary>
+    public static bool CanCancel(this RunStatus status, bool imported) => !imported && status.IsInFlight();
+
+    /// <summary>A stopped run that has epochs left resumes from its last checkpoint.</summary>
+    public static bool CanResume(this RunStatus status, bool imported) =>
+        !imported && status is RunStatus.Cancelled or RunStatus.Failed or RunStatus.Interrupted;
+
+    /// <summary>Anything but a run a worker is training right now.</summary>
+    public static bool CanDelete(this RunStatus status) => status != RunStatus.Running;
+}

@@ -46,7 +46,11 @@ public static partial class TensorBoardImporter
         return (match.Groups["method"].Value.ToLowerInvariant(), dataset, imbalance, int.Parse(match.Groups["epochs"].Value, CultureInfo.InvariantCulture));
     }
 
-    /// <summary>Imports one run folder (its event files merged by step); the same files imported again return the existing run.</summary>
+    /// <summary>
+    /// Imports one run folder (its event files merged by step); the same files imported again return
+    /// the existing run. What the series mean (best top-1 and the like) is for the caller to fill in:
+    /// this project knows the files, not the series table.
+    /// </summary>
     public static async Task<ImportResult> ImportRunAsync(ProCoDbContext db, string folder, string? name = null, string? tag = null,
         CancellationToken cancellationToken = default)
     {
@@ -67,17 +71,6 @@ public static partial class TensorBoardImporter
 
         var folderName = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
         var (method, dataset, imbalance, epochs) = ParseName(folderName);
-        double? Best(string series, bool higher)
-        {
-            var values = merged.Where(s => s.Tag == series).Select(s => (double)s.Value).ToList();
-            return values.Count == 0 ? null : higher ? values.Max() : values.Min();
-        }
-        double? Last(string series)
-        {
-            var values = merged.Where(s => s.Tag == series).ToList();
-            return values.Count == 0 ? null : values.MaxBy(s => s.Step).Value;
-        }
-        var topSteps = merged.Where(s => s.Tag == "acc/val_top1").Select(s => s.Step).Distinct().Count();
         var wallTimes = merged.Select(s => s.WallTime).Where(t => t > 0).ToList();
 
         var run = new Run
@@ -86,18 +79,13 @@ public static partial class TensorBoardImporter
             Method = method ?? "imported",
             Dataset = dataset ?? "",
             ImbalanceFactor = imbalance ?? 0,
-            Epochs = epochs ?? topSteps,
+            // 0 when the folder name does not say: the importer's caller counts the epochs the log holds.
+            Epochs = epochs ?? 0,
             Tags = tag?.Trim() ?? "",
             Status = RunStatus.Succeeded,
             IsImported = true,
             ImportKey = key,
-            CompletedEpochs = topSteps,
             Progress = 1,
-            BestTop1 = Best("acc/val_top1", higher: true),
-            LastTop1 = Last("acc/val_top1"),
-            LastMany = Last("acc/val_many"),
-            LastMedium = Last("acc/val_medium"),
-            LastFew = Last("acc/val_few"),
             CreatedAt = DateTimeOffset.UtcNow,
             StartedAt = wallTimes.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds((long)(wallTimes.Min() * 1000)) : null,
             FinishedAt = wallTimes.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds((long)(wallTimes.Max() * 1000)) : null,

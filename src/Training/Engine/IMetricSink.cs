@@ -1,8 +1,37 @@
+using System.Text.Json.Serialization;
 using ProCo.Training.Datasets;
 
 namespace ProCo.Training.Engine;
 
-/// <summary>Published TensorBoard tags, so our runs overlay the authors' logs.</summary>
+/// <summary>When a series gets a point: every optimisation step (step = global step) or every epoch (step = epoch).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SeriesCadence>))]
+public enum SeriesCadence
+{
+    /// <summary>Once per optimisation step; the step is the 1-based global step.</summary>
+    Step,
+    /// <summary>Once per epoch; the step is the 1-based epoch.</summary>
+    Epoch,
+}
+
+/// <summary>One series the trainer reports (or an imported log carries), described once.</summary>
+/// <param name="Name">The published TensorBoard tag, so our runs overlay the authors' logs.</param>
+/// <param name="Label">Human name for legends and tables.</param>
+/// <param name="Unit">Unit of the values ("%", "loss", "lr").</param>
+/// <param name="Cadence">Per step or per epoch.</param>
+/// <param name="Chart">Key of the chart it is drawn in (<see cref="Series.Charts"/>).</param>
+/// <param name="HigherIsBetter">True for accuracies: best = maximum; otherwise best = minimum.</param>
+public sealed record SeriesInfo(string Name, string Label, string Unit, SeriesCadence Cadence, string Chart, bool HigherIsBetter);
+
+/// <summary>A chart of the run and compare pages.</summary>
+/// <param name="Key">Stable key (the page's chart container).</param>
+/// <param name="Title">Title above the chart.</param>
+/// <param name="Unit">Label of its y axis.</param>
+public sealed record ChartInfo(string Key, string Title, string Unit);
+
+/// <summary>
+/// The series table: every series name, its label, unit, cadence, chart and direction. The trainer,
+/// the importer's run summary, the API (<c>/api/series</c>) and the browser's charts all read it.
+/// </summary>
 public static class Series
 {
     public const string TrainCeLoss = "CE_loss/train";
@@ -15,14 +44,44 @@ public static class Series
     public const string ValMedium = "acc/val_medium";
     public const string ValFew = "acc/val_few";
 
+    /// <summary>Charts in page order.</summary>
+    public static readonly IReadOnlyList<ChartInfo> Charts =
+    [
+        new("acc", "Top-1 accuracy (%)", "%"),
+        new("loss", "Training loss (per step)", "loss"),
+        new("shots", "Many / medium / few-shot accuracy (%)", "%"),
+        new("valloss", "Test loss", "loss"),
+        new("lr", "Learning rate", "lr"),
+    ];
+
+    /// <summary>Every known series, in chart order.</summary>
+    public static readonly IReadOnlyList<SeriesInfo> All =
+    [
+        new(TrainCeLoss, "classification loss (train)", "loss", SeriesCadence.Step, "loss", false),
+        new(TrainSclLoss, "ProCo loss (train)", "loss", SeriesCadence.Step, "loss", false),
+        new(LearningRate, "learning rate", "lr", SeriesCadence.Step, "lr", false),
+        new(TrainTop1, "train top-1", "%", SeriesCadence.Epoch, "acc", true),
+        new(ValTop1, "test top-1", "%", SeriesCadence.Epoch, "acc", true),
+        new(ValCeLoss, "test loss", "loss", SeriesCadence.Epoch, "valloss", false),
+        new(ValMany, "many-shot", "%", SeriesCadence.Epoch, "shots", true),
+        new(ValMedium, "medium-shot", "%", SeriesCadence.Epoch, "shots", true),
+        new(ValFew, "few-shot", "%", SeriesCadence.Epoch, "shots", true),
+    ];
+
     /// <summary>Series reported once per optimisation step (step = global step, 1-based).</summary>
-    public static readonly IReadOnlyList<string> PerStep = [TrainCeLoss, TrainSclLoss, LearningRate];
+    public static readonly IReadOnlyList<string> PerStep = [.. All.Where(s => s.Cadence == SeriesCadence.Step).Select(s => s.Name)];
 
     /// <summary>
     /// Series reported once per epoch (step = epoch, 1-based). A shot group with no class is left
     /// out of the epoch's values.
     /// </summary>
-    public static readonly IReadOnlyList<string> PerEpoch = [TrainTop1, ValCeLoss, ValTop1, ValMany, ValMedium, ValFew];
+    public static readonly IReadOnlyList<string> PerEpoch = [.. All.Where(s => s.Cadence == SeriesCadence.Epoch).Select(s => s.Name)];
+
+    /// <summary>The description of a series, or null for a name this table does not know (an imported log's own tag).</summary>
+    public static SeriesInfo? Find(string name) => All.FirstOrDefault(s => s.Name == name);
+
+    /// <summary>True for accuracies (best = maximum); unknown series count as lower-is-better unless their name starts with "acc".</summary>
+    public static bool HigherIsBetter(string name) => Find(name)?.HigherIsBetter ?? name.StartsWith("acc", StringComparison.Ordinal);
 }
 
 /// <summary>Names of per-class vectors reported at epoch ends.</summary>

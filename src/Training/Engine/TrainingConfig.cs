@@ -6,52 +6,118 @@ namespace ProCo.Training.Engine;
 
 /// <summary>
 /// Everything that defines a training run. Defaults are the published ProCo CIFAR recipe; names
-/// follow the public code's arguments where it has them.
+/// follow the public code's arguments where it has them. Each field is described once, by its
+/// <see cref="ConfigFieldAttribute"/>: the form, the CLI, the API's field list and
+/// <see cref="Validate"/> all read <see cref="ConfigSchema.Fields"/>. Adding a hyperparameter is a
+/// property here plus the code that uses it.
 /// </summary>
 public sealed record TrainingConfig
 {
-    /// <summary>Methods: ProCo, logit-adjusted CE alone, plain CE.</summary>
-    public static readonly IReadOnlyList<string> Methods = ["proco", "la", "ce"];
+    private const string DepthRule = "A CIFAR ResNet depth 6n+2: 8, 20, 32, 44, 56 ...";
 
     /// <summary>Dataset key: fashion-mnist, cifar10 or cifar100.</summary>
+    [ConfigField("Data", "Dataset", Help = "fashion-mnist, cifar10 or cifar100")]
     public string Dataset { get; init; } = "cifar100";
+
     /// <summary>Smallest over largest class count: 0.01 is "imbalance 100"; 1 keeps the dataset balanced.</summary>
+    [ConfigField("Data", "Imbalance factor", Option = "imbalance", Help = "0.01 = imbalance 100 (100 is read as 0.01)", Min = 0, MinExclusive = true, Max = 1,
+        Step = 0.01, ReciprocalAboveOne = true,
+        Error = "The imbalance factor is smallest over largest class count, in (0, 1]: 0.01 for imbalance 100.")]
     public double ImbalanceFactor { get; init; } = 0.01;
+
     /// <summary>exp (the CIFAR-LT benchmark) or step.</summary>
+    [ConfigField("Data", "Profile", Option = "profile", Help = "Long-tail profile", Choices = ["exp=exponential", "step=step"])]
     public string ImbalanceProfile { get; init; } = "exp";
+
     /// <summary>natural (class 0 is the head, as in the CIFAR-LT benchmark) or reversed (the last class is the head).</summary>
+    [ConfigField("Data", "Head class", Help = "Which end of the label range is the head", Choices = ["natural=first class (benchmark)", "reversed=last class"])]
     public string ClassOrder { get; init; } = "natural";
+
     /// <summary>Caps the images per class taken from the training set before the long-tail draw (CPU demos).</summary>
+    [ConfigField("Data", "Images per class (cap)", Help = "Cap before the long-tail draw (CPU demos)", EmptyMeans = "all", Min = 2,
+        Error = "At least 2 images per class.")]
     public int? MaxPerClass { get; init; }
+
     /// <summary>Caps the test images per class (CPU demos); the test set stays balanced.</summary>
+    [ConfigField("Data", "Test images per class (cap)", Help = "The test set stays balanced", EmptyMeans = "all", Min = 1,
+        Error = "At least 1 test image per class.")]
     public int? MaxTestPerClass { get; init; }
+
     /// <summary>proco, la or ce.</summary>
+    [ConfigField("Method and model", "Method", Choices = ["proco=ProCo", "la=Logit-adjusted CE", "ce=Plain CE"])]
     public string Method { get; init; } = "proco";
-    public int Epochs { get; init; } = 200;
-    public int BatchSize { get; init; } = 256;
-    public double LearningRate { get; init; } = 0.3;
-    public double Momentum { get; init; } = 0.9;
-    public double WeightDecay { get; init; } = 2e-4;
-    /// <summary>Linear warm-up epochs; null derives it (5 for 200 epochs, 10 for 400, 2.5% otherwise, at least 1).</summary>
-    public int? WarmupEpochs { get; init; }
-    /// <summary>step (the published milestones) or cosine.</summary>
-    public string Schedule { get; init; } = "step";
-    /// <summary>Weight of the ProCo contrastive loss.</summary>
-    public double Alpha { get; init; } = 1.0;
-    /// <summary>τ of the contrastive logits.</summary>
-    public double Temperature { get; init; } = 0.1;
-    /// <summary>τ of the logit adjustment (1 as published).</summary>
-    public double LogitAdjustTau { get; init; } = 1.0;
-    public int FeatDim { get; init; } = 128;
-    /// <summary>Cosine classifier (normalised weights, scale 30).</summary>
-    public bool UseNorm { get; init; }
+
+    /// <summary>CIFAR ResNet depth (6n+2).</summary>
+    [ConfigField("Method and model", "ResNet depth", Help = "6n+2: 8, 20, 32, 44, 56 ...", Min = 8, Max = 200, Error = DepthRule)]
     public int Depth { get; init; } = 32;
+
     /// <summary>Width multiplier of the ResNet (1 = 16/32/64 channels).</summary>
+    [ConfigField("Method and model", "Width multiplier", Help = "1 = 16/32/64 channels", Min = 1, Max = 16,
+        Error = "Width multiplier between 1 and 16.")]
     public int Width { get; init; } = 1;
+
+    /// <summary>Dimension of the contrastive features.</summary>
+    [ConfigField("Method and model", "Feature dim", Help = "Contrastive feature dimension", Min = 4, Max = 4096,
+        Error = "Feature dimension between 4 and 4096 (the vMF normaliser needs ν ≥ 1).")]
+    public int FeatDim { get; init; } = 128;
+
+    /// <summary>Cosine classifier (normalised weights, scale 30).</summary>
+    [ConfigField("Method and model", "Cosine classifier", Help = "Normalised weights, scale 30")]
+    public bool UseNorm { get; init; }
+
+    /// <summary>Weight of the ProCo contrastive loss.</summary>
+    [ConfigField("Method and model", "α (ProCo weight)", Help = "Weight of the ProCo loss", Min = 0, Max = 100, Step = 0.1, Error = "Alpha in [0, 100].")]
+    public double Alpha { get; init; } = 1.0;
+
+    /// <summary>τ of the contrastive logits.</summary>
+    [ConfigField("Method and model", "Temperature", Help = "Contrastive temperature", Min = 0, MinExclusive = true, Max = 100, Step = 0.01,
+        Error = "A positive temperature.")]
+    public double Temperature { get; init; } = 0.1;
+
+    /// <summary>τ of the logit adjustment (1 as published).</summary>
+    [ConfigField("Method and model", "Logit adjustment τ", Option = "tau", Help = "τ of the logit adjustment", Min = 0, Max = 10, Step = 0.1,
+        Error = "τ in [0, 10].")]
+    public double LogitAdjustTau { get; init; } = 1.0;
+
+    /// <summary>Epochs of the run.</summary>
+    [ConfigField("Optimisation", "Epochs", Help = "200 as published", Min = 1, Max = 10000, Error = "Between 1 and 10000 epochs.")]
+    public int Epochs { get; init; } = 200;
+
+    /// <summary>Training batch size.</summary>
+    [ConfigField("Optimisation", "Batch size", Min = 2, Max = 65536, Error = "Between 2 and 65536 (BatchNorm needs at least 2).")]
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Peak learning rate (after warm-up).</summary>
+    [ConfigField("Optimisation", "Learning rate", Option = "lr", Min = 0, MinExclusive = true, Max = 100, Step = 0.01,
+        Error = "A positive learning rate up to 100.")]
+    public double LearningRate { get; init; } = 0.3;
+
+    /// <summary>Linear warm-up epochs; null derives it (5 for 200 epochs, 10 for 400, 2.5% otherwise, at least 1).</summary>
+    [ConfigField("Optimisation", "Warm-up epochs", Option = "warmup", Help = "5 for 200 epochs, 10 for 400", EmptyMeans = "published", Min = 0)]
+    public int? WarmupEpochs { get; init; }
+
+    /// <summary>SGD momentum.</summary>
+    [ConfigField("Optimisation", "Momentum", Help = "SGD momentum", Min = 0, Max = 1, MaxExclusive = true, Step = 0.05, Error = "Momentum in [0, 1).")]
+    public double Momentum { get; init; } = 0.9;
+
+    /// <summary>L2 weight decay of SGD.</summary>
+    [ConfigField("Optimisation", "Weight decay", Min = 0, Max = 1, MaxExclusive = true, Step = 0.0001, Error = "Weight decay in [0, 1).")]
+    public double WeightDecay { get; init; } = 2e-4;
+
+    /// <summary>step (the published milestones) or cosine.</summary>
+    [ConfigField("Optimisation", "Schedule", Help = "Learning-rate schedule", Choices = ["step=step (published)", "cosine=cosine"])]
+    public string Schedule { get; init; } = "step";
+
+    /// <summary>Seed of the subset draw and of training.</summary>
+    [ConfigField("Optimisation", "Seed", Help = "Seed of the subset draw and of training", Min = 0, Error = "A non-negative seed.")]
     public int Seed { get; init; }
+
     /// <summary>cpu, cuda or cuda:N.</summary>
+    [ConfigField("Optimisation", "Device", Help = "cpu, cuda or cuda:N", Error = "cpu, cuda or cuda:N.")]
     public string Device { get; init; } = "cpu";
+
     /// <summary>Batch size of evaluation passes.</summary>
+    [ConfigField("Optimisation", "Eval batch size", Help = "Batch size of evaluation passes", Min = 1, Max = 65536, Error = "Between 1 and 65536.")]
     public int EvalBatchSize { get; init; } = 500;
 
     /// <summary>Warm-up epochs actually used.</summary>
@@ -76,42 +142,31 @@ public sealed record TrainingConfig
     public IReadOnlyDictionary<string, string> Validate()
     {
         var errors = new Dictionary<string, string>();
+        // Ranges and choices, as each field's description states them.
+        foreach (var field in ConfigSchema.Fields)
+        {
+            if (field.Check(field.Get(this)) is { } message) errors[field.Property] = message;
+        }
+        // Rules a range cannot say.
         void Check(bool ok, string field, string message)
         {
             if (!ok) errors.TryAdd(field, message);
         }
-        try
+        if (Dataset is not null)
         {
-            DatasetCatalog.NormalizeKey(Dataset);
+            try
+            {
+                DatasetCatalog.NormalizeKey(Dataset);
+            }
+            catch (ArgumentException e)
+            {
+                errors.TryAdd(nameof(Dataset), e.Message);
+            }
         }
-        catch (ArgumentException e)
-        {
-            errors[nameof(Dataset)] = e.Message;
-        }
-        Check(ImbalanceFactor > 0 && ImbalanceFactor <= 1, nameof(ImbalanceFactor),
-            "The imbalance factor is smallest over largest class count, in (0, 1]: 0.01 for imbalance 100.");
-        Check(ImbalanceProfile is "exp" or "step", nameof(ImbalanceProfile), "Use exp or step.");
-        Check(ClassOrder is "natural" or "reversed", nameof(ClassOrder), "Use natural or reversed.");
-        Check(MaxPerClass is null or >= 2, nameof(MaxPerClass), "At least 2 images per class.");
-        Check(MaxTestPerClass is null or >= 1, nameof(MaxTestPerClass), "At least 1 test image per class.");
-        Check(Methods.Contains(Method), nameof(Method), "Use proco, la or ce.");
-        Check(Epochs is >= 1 and <= 10000, nameof(Epochs), "Between 1 and 10000 epochs.");
-        Check(BatchSize is >= 2 and <= 65536, nameof(BatchSize), "Between 2 and 65536 (BatchNorm needs at least 2).");
-        Check(LearningRate is > 0 and <= 100, nameof(LearningRate), "A positive learning rate up to 100.");
-        Check(Momentum is >= 0 and < 1, nameof(Momentum), "Momentum in [0, 1).");
-        Check(WeightDecay is >= 0 and < 1, nameof(WeightDecay), "Weight decay in [0, 1).");
-        Check(WarmupEpochs is null || (WarmupEpochs >= 0 && WarmupEpochs <= Epochs), nameof(WarmupEpochs), "Warm-up cannot be longer than the run.");
-        Check(Schedule is "step" or "cosine", nameof(Schedule), "Use step or cosine.");
-        Check(Alpha is >= 0 and <= 100, nameof(Alpha), "Alpha in [0, 100].");
-        Check(Temperature is > 0 and <= 100, nameof(Temperature), "A positive temperature.");
-        Check(LogitAdjustTau is >= 0 and <= 10, nameof(LogitAdjustTau), "τ in [0, 10].");
-        Check(FeatDim is >= 4 and <= 4096, nameof(FeatDim), "Feature dimension between 4 and 4096 (the vMF normaliser needs ν ≥ 1).");
-        Check(Depth >= 8 && (Depth - 2) % 6 == 0 && Depth <= 200, nameof(Depth), "A CIFAR ResNet depth 6n+2: 8, 20, 32, 44, 56 ...");
-        Check(Width is >= 1 and <= 16, nameof(Width), "Width multiplier between 1 and 16.");
-        Check(Seed >= 0, nameof(Seed), "A non-negative seed.");
-        Check(Device == "cpu" || Device == "cuda" || (Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device[5..], out var n) && n >= 0),
+        Check((Depth - 2) % 6 == 0, nameof(Depth), DepthRule);
+        Check(WarmupEpochs is null || WarmupEpochs <= Epochs, nameof(WarmupEpochs), "Warm-up cannot be longer than the run.");
+        Check(Device is null || Device == "cpu" || Device == "cuda" || (Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device[5..], out var n) && n >= 0),
             nameof(Device), "cpu, cuda or cuda:N.");
-        Check(EvalBatchSize is >= 1 and <= 65536, nameof(EvalBatchSize), "Between 1 and 65536.");
         return errors;
     }
 

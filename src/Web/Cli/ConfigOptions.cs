@@ -3,88 +3,72 @@ using ProCo.Training.Engine;
 
 namespace ProCo.Web.Cli;
 
-/// <summary>Named options for every field of a <see cref="TrainingConfig"/>, shared by train and bench.</summary>
+/// <summary>
+/// A named option for every field of <see cref="TrainingConfig"/>, made from
+/// <see cref="ConfigSchema"/> (shared by train and bench): a field added there is an option here.
+/// </summary>
 internal sealed class ConfigOptions
 {
-    public Option<string?> Preset { get; } = new("--preset") { Description = "Start from a preset: " + string.Join(", ", Presets.All.Select(p => p.Id)) };
-    public Option<string?> Dataset { get; } = new("--dataset") { Description = "fashion-mnist, cifar10 or cifar100 (same as the first positional argument)" };
-    public Option<double?> Imbalance { get; } = new("--imbalance") { Description = "Imbalance factor: 0.01 (or 100) for imbalance 100" };
-    public Option<int?> Epochs { get; } = new("--epochs") { Description = "Epochs (200 as published)" };
-    public Option<string?> Method { get; } = new("--method") { Description = "proco (default), la (logit-adjusted CE) or ce (plain CE)" };
-    public Option<string?> Profile { get; } = new("--profile") { Description = "Long-tail profile: exp (default) or step" };
-    public Option<string?> ClassOrder { get; } = new("--class-order") { Description = "natural (class 0 is the head) or reversed" };
-    public Option<int?> MaxPerClass { get; } = new("--max-per-class") { Description = "Cap images per class before the long-tail draw (CPU demos)" };
-    public Option<int?> MaxTestPerClass { get; } = new("--max-test-per-class") { Description = "Cap test images per class" };
-    public Option<int?> BatchSize { get; } = new("--batch-size") { Description = "Batch size (256)" };
-    public Option<double?> LearningRate { get; } = new("--lr") { Description = "Learning rate (0.3)" };
-    public Option<double?> Momentum { get; } = new("--momentum") { Description = "SGD momentum (0.9)" };
-    public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = "Weight decay (2e-4)" };
-    public Option<int?> Warmup { get; } = new("--warmup") { Description = "Warm-up epochs (5 for 200 epochs, 10 for 400)" };
-    public Option<string?> Schedule { get; } = new("--schedule") { Description = "step (published milestones) or cosine" };
-    public Option<double?> Alpha { get; } = new("--alpha") { Description = "Weight of the ProCo loss (1)" };
-    public Option<double?> Temperature { get; } = new("--temperature") { Description = "Contrastive temperature (0.1)" };
-    public Option<double?> Tau { get; } = new("--tau") { Description = "Logit adjustment tau (1)" };
-    public Option<int?> FeatDim { get; } = new("--feat-dim") { Description = "Contrastive feature dimension (128)" };
-    public Option<bool> UseNorm { get; } = new("--use-norm") { Description = "Cosine classifier (normalised weights, scale 30)" };
-    public Option<int?> Depth { get; } = new("--depth") { Description = "ResNet depth 6n+2 (32)" };
-    public Option<int?> Width { get; } = new("--width") { Description = "ResNet width multiplier (1)" };
-    public Option<int?> Seed { get; } = new("--seed") { Description = "Seed of the subset draw and of training (0)" };
-    public Option<string?> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N" };
-    public Option<int?> EvalBatchSize { get; } = new("--eval-batch-size") { Description = "Evaluation batch size (500)" };
+    private readonly Option<string?> _preset = new("--preset") { Description = "Start from a preset: " + string.Join(", ", Presets.All.Select(p => p.Id)) };
+    private readonly List<(ConfigField Field, Option Option)> _fields = ConfigSchema.Fields.Select(f => (f, Create(f))).ToList();
+
+    private static Option Create(ConfigField field)
+    {
+        var description = string.Join(" ", new[]
+        {
+            field.Label + (field.Help.Length > 0 ? $": {field.Help}" : ""),
+            field.Choices.Count > 0 ? $"({string.Join(", ", field.Choices.Select(c => c.Value))})" : null,
+            $"[default: {field.Format(field.Default)}]",
+        }.Where(s => s is not null));
+        // A switch may be given alone (--use-norm) or with a value (--use-norm false).
+        return field.Kind == ConfigFieldKind.Switch
+            ? new Option<bool>("--" + field.Option) { Description = description }
+            : new Option<string?>("--" + field.Option) { Description = description };
+    }
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[]
-                 {
-                     Preset, Dataset, Imbalance, Epochs, Method, Profile, ClassOrder, MaxPerClass, MaxTestPerClass, BatchSize, LearningRate, Momentum, WeightDecay, Warmup,
-                     Schedule, Alpha, Temperature, Tau, FeatDim, UseNorm, Depth, Width, Seed, Device, EvalBatchSize,
-                 })
-            command.Options.Add(option);
+        command.Options.Add(_preset);
+        foreach (var (_, option) in _fields) command.Options.Add(option);
     }
 
     /// <summary>The preset (or the paper's defaults), overridden by the positional form and each option given.</summary>
     public TrainingConfig Build(ParseResult parse, string? dataset, double? imbalance, int? epochs)
     {
-        var presetId = parse.GetValue(Preset);
+        var presetId = parse.GetValue(_preset);
         var config = presetId is null
             ? new TrainingConfig()
             : Presets.All.FirstOrDefault(p => p.Id == presetId)?.Config
               ?? throw new ArgumentException($"Unknown preset '{presetId}'. Presets: {string.Join(", ", Presets.All.Select(p => p.Id))}.");
-        dataset = Either(dataset, parse.GetValue(Dataset), "dataset");
-        imbalance = Either(imbalance, parse.GetValue(Imbalance), "imbalance");
-        epochs = Either(epochs, parse.GetValue(Epochs), "epochs");
-        if (dataset is not null) config = config with { Dataset = dataset };
-        if (imbalance is { } f) config = config with { ImbalanceFactor = f > 1 ? 1 / f : f }; // "100" and "0.01" both mean imbalance 100
-        if (epochs is { } e) config = config with { Epochs = e };
-        return config with
+        // The positional form of the public script (DATASET IMBALANCE EPOCHS) names three fields too.
+        var positional = new Dictionary<string, object?>
         {
-            Method = parse.GetValue(Method) ?? config.Method,
-            ImbalanceProfile = parse.GetValue(Profile) ?? config.ImbalanceProfile,
-            ClassOrder = parse.GetValue(ClassOrder) ?? config.ClassOrder,
-            MaxPerClass = parse.GetValue(MaxPerClass) ?? config.MaxPerClass,
-            MaxTestPerClass = parse.GetValue(MaxTestPerClass) ?? config.MaxTestPerClass,
-            BatchSize = parse.GetValue(BatchSize) ?? config.BatchSize,
-            LearningRate = parse.GetValue(LearningRate) ?? config.LearningRate,
-            Momentum = parse.GetValue(Momentum) ?? config.Momentum,
-            WeightDecay = parse.GetValue(WeightDecay) ?? config.WeightDecay,
-            WarmupEpochs = parse.GetValue(Warmup) ?? config.WarmupEpochs,
-            Schedule = parse.GetValue(Schedule) ?? config.Schedule,
-            Alpha = parse.GetValue(Alpha) ?? config.Alpha,
-            Temperature = parse.GetValue(Temperature) ?? config.Temperature,
-            LogitAdjustTau = parse.GetValue(Tau) ?? config.LogitAdjustTau,
-            FeatDim = parse.GetValue(FeatDim) ?? config.FeatDim,
-            UseNorm = parse.GetValue(UseNorm) || config.UseNorm,
-            Depth = parse.GetValue(Depth) ?? config.Depth,
-            Width = parse.GetValue(Width) ?? config.Width,
-            Seed = parse.GetValue(Seed) ?? config.Seed,
-            Device = parse.GetValue(Device) ?? config.Device,
-            EvalBatchSize = parse.GetValue(EvalBatchSize) ?? config.EvalBatchSize,
+            [nameof(TrainingConfig.Dataset)] = dataset,
+            [nameof(TrainingConfig.ImbalanceFactor)] = imbalance is { } f ? ConfigSchema.Get(nameof(TrainingConfig.ImbalanceFactor)).Normalize(f) : null,
+            [nameof(TrainingConfig.Epochs)] = epochs,
         };
+        foreach (var (field, option) in _fields)
+        {
+            object? named = null;
+            var given = parse.GetResult(option) is not null;
+            if (given)
+            {
+                try
+                {
+                    named = option is Option<bool> flag ? parse.GetValue(flag) : field.Parse(parse.GetValue((Option<string?>)option) ?? "");
+                }
+                catch (FormatException e)
+                {
+                    throw new ArgumentException($"--{field.Option}: {e.Message}", e);
+                }
+            }
+            var first = positional.GetValueOrDefault(field.Property);
+            // A value given both positionally and by name must agree.
+            if (first is not null && given && !Equals(first, named))
+                throw new ArgumentException($"The {field.Option} is given twice, as '{field.Format(first)}' and as --{field.Option} '{field.Format(named)}'; give it once.");
+            if (first is not null) config = field.With(config, first);
+            else if (given) config = field.With(config, named);
+        }
+        return config;
     }
-
-    // A value given both positionally and by name must agree.
-    private static T? Either<T>(T? positional, T? named, string name) =>
-        positional is not null && named is not null && !EqualityComparer<T>.Default.Equals(positional, named)
-            ? throw new ArgumentException($"The {name} is given twice, as '{positional}' and as --{name} '{named}'; give it once.")
-            : positional ?? named;
 }

@@ -3,8 +3,9 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using ProCo.Data;
 using ProCo.Data.TensorBoard;
-using ProCo.Web.Api;
 using ProCo.Web.Hosting;
+using ProCo.Web.Live;
+using ProCo.Web.Runs;
 
 namespace ProCo.Web.Cli;
 
@@ -23,11 +24,11 @@ internal static class TensorBoardCommands
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, ct) =>
         {
-            var factory = await OpenAsync(parse, ct);
+            var imports = await OpenAsync(parse, ct);
             IReadOnlyList<ImportResult> results;
             try
             {
-                results = await ImportApi.ImportFoldersAsync(factory, parse.GetValue(path)!, parse.GetValue(name), parse.GetValue(tag), null, ct);
+                results = await imports.ImportFoldersAsync(parse.GetValue(path)!, parse.GetValue(name), parse.GetValue(tag), ct);
             }
             catch (Exception e) when (e is DirectoryNotFoundException or InvalidDataException)
             {
@@ -61,25 +62,26 @@ internal static class TensorBoardCommands
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, ct) =>
         {
-            var factory = await OpenAsync(parse, ct);
-            await using var db = await factory.CreateDbContextAsync(ct);
+            var imports = await OpenAsync(parse, ct);
             var id = parse.GetValue(run);
-            if (!await db.Runs.AnyAsync(r => r.Id == id, ct))
+            var folder = Path.GetFullPath(parse.GetValue(output) ?? ".");
+            var file = Path.Combine(folder, EventFiles.FileName(DateTimeOffset.UtcNow, $"proco-run{id}"));
+            var buffer = new MemoryStream();
+            if (!await imports.ExportAsync(id, buffer, ct))
             {
                 Console.WriteLine($"Run {id} does not exist.");
                 return 1;
             }
-            var folder = Path.GetFullPath(parse.GetValue(output) ?? ".");
             Directory.CreateDirectory(folder);
-            var file = Path.Combine(folder, EventFiles.FileName(DateTimeOffset.UtcNow, $"proco-run{id}"));
-            await using (var stream = File.Create(file)) await TensorBoardImporter.ExportAsync(db, id, stream, ct);
+            await File.WriteAllBytesAsync(file, buffer.ToArray(), ct);
             Console.WriteLine(file);
             return 0;
         });
         return command;
     }
 
-    private static async Task<IDbContextFactory<ProCoDbContext>> OpenAsync(ParseResult parse, CancellationToken ct)
+    // The same import service as the web app's, on the data folder's database; nobody watches live here.
+    private static async Task<ImportService> OpenAsync(ParseResult parse, CancellationToken ct)
     {
         var paths = CliConfiguration.Paths(parse);
         paths.EnsureCreated();
@@ -87,6 +89,6 @@ internal static class TensorBoardCommands
         var factory = new PooledDbContextFactory<ProCoDbContext>(options);
         await using var db = await factory.CreateDbContextAsync(ct);
         await DatabaseMigrator.MigrateAsync(db, ct);
-        return factory;
+        return new ImportService(factory, paths, new NoRunPublisher());
     }
 }

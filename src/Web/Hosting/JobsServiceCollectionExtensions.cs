@@ -1,5 +1,6 @@
 using Hangfire;
 using Hangfire.Storage.SQLite;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ProCo.Training;
 using ProCo.Web.Live;
@@ -24,16 +25,17 @@ public static class JobsServiceCollectionExtensions
     {
         services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section);
         var identity = new WorkerIdentity();
-        WorkerIdentity.Current = identity;
         services.AddSingleton(identity);
         services.AddSingleton<ActiveRuns>();
         services.AddSingleton<RunLeases>();
         services.AddSingleton<RunFolders>();
         services.AddSingleton<RunService>();
+        services.AddSingleton<RunQueries>();
+        services.AddSingleton<ImportService>();
         services.AddSingleton<MetricWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<MetricWriter>());
-        services.AddSingleton<RunBroadcaster>();
-        services.AddHostedService(sp => sp.GetRequiredService<RunBroadcaster>());
+        // A worker has no browsers to tell; the web app registers its hub publisher first (AddLive).
+        services.TryAddSingleton<IRunPublisher, NoRunPublisher>();
         services.AddTransient<TrainingJob>();
 
         // This host's own storage object, registered before AddHangfire (which would otherwise hand out
@@ -68,6 +70,23 @@ public static class JobsServiceCollectionExtensions
                 server.CancellationCheckInterval = TimeSpan.FromMilliseconds(500);
             });
         }
+        return services;
+    }
+
+    /// <summary>
+    /// The live path of the web app: the hub publisher (instead of the worker's no-op one), the
+    /// watchers of each connection, and the follower of runs trained by other processes. Call
+    /// before <see cref="AddJobs"/>.
+    /// </summary>
+    public static IServiceCollection AddLive(this IServiceCollection services)
+    {
+        services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section);
+        services.AddSingleton<RunChanges>();
+        services.AddSingleton<RunWatchers>();
+        services.AddSingleton<HubRunPublisher>();
+        services.AddSingleton<IRunPublisher>(sp => sp.GetRequiredService<HubRunPublisher>());
+        services.AddHostedService(sp => sp.GetRequiredService<HubRunPublisher>());
+        services.AddHostedService<DatabaseFollower>();
         return services;
     }
 

@@ -36,6 +36,7 @@ public static class WebApp
         builder.WebHost.UseStaticWebAssets();
 
         builder.Services.AddProCoCore();
+        builder.Services.AddLive();
         // ProCo:Workers = 0 makes this process web-only: `proco worker` processes do the training.
         builder.Services.AddJobs(runServer: builder.Configuration["ProCo:Workers"] != "0");
         builder.Services.AddDataProtection();

@@ -33,12 +33,13 @@ public sealed class WorkerIdentity
     public string Name { get; }
 
     /// <summary>True when <paramref name="worker"/> names a process on this host that no longer exists.</summary>
-    public static bool IsDeadLocalProcess(string? worker)
+    public bool IsDeadLocalProcess(string? worker)
     {
         if (worker is null) return false;
         var parts = worker.Split(':');
         if (parts.Length < 2 || parts[0] != Environment.MachineName || !int.TryParse(parts[1], out var pid)) return false;
-        if (pid == Environment.ProcessId) return !worker.Equals(Current?.Name, StringComparison.Ordinal);
+        // Our own pid under another name: a process before us had it and is gone.
+        if (pid == Environment.ProcessId) return !worker.Equals(Name, StringComparison.Ordinal);
         try
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid);
@@ -49,7 +50,4 @@ public sealed class WorkerIdentity
             return true; // no such process
         }
     }
-
-    /// <summary>The identity of this process once created (for the PID-reuse check above).</summary>
-    public static WorkerIdentity? Current { get; set; }
 }

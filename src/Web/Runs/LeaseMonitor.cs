@@ -16,6 +16,7 @@ public sealed class LeaseMonitor(
     RunService runs,
     JobStorage storage,
     MetricWriter writer,
+    WorkerIdentity identity,
     IOptions<JobsOptions> options,
     ILogger<LeaseMonitor> logger) : BackgroundService
 {
@@ -60,7 +61,7 @@ public sealed class LeaseMonitor(
         foreach (var run in running)
         {
             var expired = run.LeaseUntil is null || run.LeaseUntil < now;
-            if (!expired && !WorkerIdentity.IsDeadLocalProcess(run.Worker)) continue;
+            if (!expired && !identity.IsDeadLocalProcess(run.Worker)) continue;
             var rows = await db.Runs.Where(r => r.Id == run.Id && r.Status == RunStatus.Running && r.Worker == run.Worker)
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(r => r.Status, RunStatus.Interrupted)

@@ -17,16 +17,14 @@ public sealed class MetricWriter : BackgroundService
     private readonly ILogger<MetricWriter> _logger;
     private long _enqueued;
     private long _written;
-    private readonly SemaphoreSlim _progress = new(0);
+    // Completed (and replaced) after every batch, so every waiter of FlushAsync wakes at once.
+    private TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public MetricWriter(IDbContextFactory<ProCoDbContext> factory, ILogger<MetricWriter> logger)
     {
         _factory = factory;
         _logger = logger;
     }
-
-    /// <summary>Raised after each batch is committed, with the runs it touched.</summary>
-    public event Action<IReadOnlyCollection<long>>? BatchWritten;
 
     public void Add(MetricPoint point) => Enqueue(point);
     public void Add(EpochVector vector) => Enqueue(vector);
@@ -38,13 +36,18 @@ public sealed class MetricWriter : BackgroundService
         _queue.Writer.TryWrite(item);
     }
 
-    /// <summary>Waits until everything enqueued before the call is in the database.</summary>
+    /// <summary>
+    /// Waits until everything enqueued before the call is in the database (the writer's watermark
+    /// has passed it): woken by each committed batch, no polling.
+    /// </summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         var target = Interlocked.Read(ref _enqueued);
-        while (Interlocked.Read(ref _written) < target)
+        while (true)
         {
-            await _progress.WaitAsync(TimeSpan.FromMilliseconds(100), cancellationToken);
+            var batchDone = Volatile.Read(ref _batchDone).Task;
+            if (Interlocked.Read(ref _written) >= target) return;
+            await batchDone.WaitAsync(cancellationToken);
         }
     }
 
@@ -109,10 +112,8 @@ public sealed class MetricWriter : BackgroundService
         finally
         {
             Interlocked.Add(ref _written, batch.Count);
-            _progress.Release();
+            Interlocked.Exchange(ref _batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
-        var runs = points.Select(p => p.RunId).Concat(vectors.Select(v => v.RunId)).Concat(events.Select(e => e.RunId)).ToHashSet();
-        BatchWritten?.Invoke(runs);
     }
 
     private async Task WriteExistingRunsOnlyAsync(List<MetricPoint> points, List<EpochVector> vectors, List<RunEvent> events)
@@ -122,11 +123,5 @@ public sealed class MetricWriter : BackgroundService
         var existing = (await db.Runs.Where(r => ids.Contains(r.Id)).Select(r => r.Id).ToListAsync()).ToHashSet();
         await MetricStore.WriteAsync(db, points.Where(p => existing.Contains(p.RunId)).ToList(),
             vectors.Where(v => existing.Contains(v.RunId)).ToList(), events.Where(e => existing.Contains(e.RunId)).ToList());
-    }
-
-    public override void Dispose()
-    {
-        _progress.Dispose();
-        base.Dispose();
     }
 }

@@ -3,6 +3,7 @@ using Hangfire.States;
 using Microsoft.EntityFrameworkCore;
 using ProCo.Data;
 using ProCo.Data.Entities;
+using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
 using ProCo.Web.Hosting;
 using ProCo.Web.Live;
@@ -18,17 +19,27 @@ public enum RunActionError
     None,
     NotFound,
     Conflict,
+    Invalid,
 }
 
-/// <summary>Queueing, cancelling, resuming and deleting runs: the actions the UI and the API share.</summary>
+/// <summary>
+/// Queueing, editing, cancelling, resuming and deleting runs: the commands the pages, the API and
+/// the CLI share, each validated here once.
+/// </summary>
 public sealed class RunService(
     IDbContextFactory<ProCoDbContext> factory,
     IBackgroundJobClient jobs,
     ActiveRuns active,
     RunFolders folders,
-    RunBroadcaster broadcaster,
+    IRunPublisher publisher,
     DataPaths paths)
 {
+    /// <summary>Longest run name.</summary>
+    public const int MaxNameLength = 200;
+
+    /// <summary>Longest tag.</summary>
+    public const int MaxTagLength = 50;
+
     /// <summary>Field errors of a request, keyed by the JSON field name; empty when it is valid.</summary>
     public static Dictionary<string, string[]> Validate(RunRequest request)
     {
@@ -36,14 +47,23 @@ public sealed class RunService(
         if (request.Config is null)
         {
             errors["config"] = ["A training configuration is required."];
-            return errors;
         }
-        foreach (var (field, message) in request.Config.Validate())
-            errors[$"config.{char.ToLowerInvariant(field[0])}{field[1..]}"] = [message];
-        if (request.Name is { Length: > 200 }) errors["name"] = ["At most 200 characters."];
-        if (request.Tags is not null && request.Tags.Any(t => string.IsNullOrWhiteSpace(t) || t.Contains(',', StringComparison.Ordinal) || t.Length > 50))
-            errors["tags"] = ["Tags are non-empty words of at most 50 characters, without commas."];
+        else
+        {
+            foreach (var (field, message) in request.Config.Validate())
+                errors[$"config.{ConfigSchema.Get(field).Name}"] = [message];
+        }
+        ValidateMetadata(request.Name, request.Tags, nameRequired: false, errors);
         return errors;
+    }
+
+    /// <summary>Name and tags, the same on create and on edit.</summary>
+    private static void ValidateMetadata(string? name, IReadOnlyList<string>? tags, bool nameRequired, Dictionary<string, string[]> errors)
+    {
+        if (name is not null && (name.Trim().Length > MaxNameLength || (nameRequired && string.IsNullOrWhiteSpace(name))))
+            errors["name"] = [$"A name of {(nameRequired ? 1 : 0)} to {MaxNameLength} characters."];
+        if (tags is not null && tags.Any(t => string.IsNullOrWhiteSpace(t) || t.Contains(',', StringComparison.Ordinal) || t.Trim().Length > MaxTagLength))
+            errors["tags"] = [$"Tags are non-empty words of at most {MaxTagLength} characters, without commas."];
     }
 
     /// <summary>Stores a queued run and enqueues its job. The request must be valid.</summary>
@@ -68,7 +88,7 @@ public sealed class RunService(
         await db.SaveChangesAsync(cancellationToken);
         run.JobId = Enqueue(run.Id, run.Queue);
         await db.SaveChangesAsync(cancellationToken);
-        broadcaster.Run(RunMessages.From(run));
+        publisher.Run(RunSummaries.Message(run));
         return run;
     }
 
@@ -81,6 +101,47 @@ public sealed class RunService(
         jobs.Create<TrainingJob>(job => job.Run(runId, null, CancellationToken.None), new EnqueuedState(queue));
 
     /// <summary>
+    /// Edits name and tags of any run, and dataset, imbalance factor and epochs of an imported one
+    /// (what a trained run was trained with is fixed). Field errors come back keyed by JSON name.
+    /// </summary>
+    public async Task<(RunActionError Error, Dictionary<string, string[]> Errors, RunSummary? Run)> EditAsync(long id, RunPatch patch,
+        CancellationToken cancellationToken = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        string? dataset = null;
+        if (patch.Dataset is not null)
+        {
+            try { dataset = DatasetCatalog.NormalizeKey(patch.Dataset); }
+            catch (ArgumentException e) { errors["dataset"] = [e.Message]; }
+        }
+        // The same ranges as a new run's configuration.
+        foreach (var (name, value) in new (string, object?)[] { (nameof(TrainingConfig.ImbalanceFactor), patch.ImbalanceFactor), (nameof(TrainingConfig.Epochs), patch.Epochs) })
+        {
+            var field = ConfigSchema.Get(name);
+            if (value is not null && field.Check(value) is { } message) errors[field.Name] = [message];
+        }
+        ValidateMetadata(patch.Name, patch.Tags, nameRequired: true, errors);
+        if (errors.Count > 0) return (RunActionError.Invalid, errors, null);
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+        if (run is null) return (RunActionError.NotFound, errors, null);
+        if (!run.IsImported && (dataset is not null || patch.ImbalanceFactor is not null || patch.Epochs is not null))
+        {
+            errors["dataset"] = ["Dataset, imbalance factor and epochs of a trained run come from its configuration; only imported runs can be edited."];
+            return (RunActionError.Invalid, errors, null);
+        }
+        if (patch.Name is not null) run.Name = patch.Name.Trim();
+        if (patch.Tags is not null) run.Tags = string.Join(',', patch.Tags.Select(t => t.Trim()));
+        if (dataset is not null) run.Dataset = dataset;
+        if (patch.ImbalanceFactor is { } imbalance) run.ImbalanceFactor = imbalance;
+        if (patch.Epochs is { } epochs) run.Epochs = epochs;
+        await db.SaveChangesAsync(cancellationToken);
+        publisher.Run(RunSummaries.Message(run));
+        return (RunActionError.None, errors, RunSummary.From(run));
+    }
+
+    /// <summary>
     /// A queued or interrupted run is cancelled at once; a running one is asked to stop (it writes a
     /// checkpoint at its next step and becomes Cancelled).
     /// </summary>
@@ -90,24 +151,20 @@ public sealed class RunService(
         var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (run is null) return (RunActionError.NotFound, $"Run {runId} does not exist.");
         if (run.IsImported) return (RunActionError.Conflict, "Imported runs are read-only.");
-        switch (run.Status)
+        if (!run.Status.CanCancel(run.IsImported))
+            return (RunActionError.Conflict, $"Run {runId} is {run.Status}; only queued, running or interrupted runs can be cancelled.");
+        if (run.Status == RunStatus.Running)
         {
-            case RunStatus.Queued or RunStatus.Interrupted:
-            {
-                var rows = await db.Runs.Where(r => r.Id == runId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Interrupted))
-                    .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, DateTimeOffset.UtcNow), cancellationToken);
-                if (rows == 0) return await CancelAsync(runId, cancellationToken); // it started meanwhile
-                if (run.JobId is not null) jobs.Delete(run.JobId);
-                await AnnounceAsync(runId, cancellationToken);
-                return (RunActionError.None, "Cancelled before it started.");
-            }
-            case RunStatus.Running:
-                await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequested, true), cancellationToken);
-                active.TryCancel(runId);
-                return (RunActionError.None, "Stopping at the next step; a checkpoint will be written.");
-            default:
-                return (RunActionError.Conflict, $"Run {runId} is {run.Status}; only queued, running or interrupted runs can be cancelled.");
+            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequested, true), cancellationToken);
+            active.TryCancel(runId);
+            return (RunActionError.None, "Stopping at the next step; a checkpoint will be written.");
         }
+        var rows = await db.Runs.Where(r => r.Id == runId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Interrupted))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, DateTimeOffset.UtcNow), cancellationToken);
+        if (rows == 0) return await CancelAsync(runId, cancellationToken); // it started meanwhile
+        if (run.JobId is not null) jobs.Delete(run.JobId);
+        await AnnounceAsync(runId, cancellationToken);
+        return (RunActionError.None, "Cancelled before it started.");
     }
 
     /// <summary>Queues a cancelled, failed or interrupted run again; it resumes from its last checkpoint.</summary>
@@ -119,7 +176,7 @@ public sealed class RunService(
         if (run.IsImported) return (RunActionError.Conflict, "Imported runs are read-only.");
         if (run.Status == RunStatus.Succeeded)
             return (RunActionError.Conflict, $"Run {runId} already finished all {run.Epochs} epochs; clone it to train another run.");
-        if (run.Status is not (RunStatus.Cancelled or RunStatus.Failed or RunStatus.Interrupted))
+        if (!run.Status.CanResume(run.IsImported))
             return (RunActionError.Conflict, $"Run {runId} is {run.Status}; only cancelled, failed or interrupted runs can be resumed.");
         var rows = await db.Runs.Where(r => r.Id == runId && (r.Status == RunStatus.Cancelled || r.Status == RunStatus.Failed || r.Status == RunStatus.Interrupted))
             .ExecuteUpdateAsync(s => s
@@ -140,7 +197,7 @@ public sealed class RunService(
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (run is null) return (RunActionError.NotFound, $"Run {runId} does not exist.");
-        if (run.Status == RunStatus.Running) return (RunActionError.Conflict, $"Run {runId} is training; cancel it first.");
+        if (!run.Status.CanDelete()) return (RunActionError.Conflict, $"Run {runId} is training; cancel it first.");
         if (run.JobId is not null) jobs.Delete(run.JobId);
         // Cascades to metric points, vectors, checkpoints and events.
         await db.Runs.Where(r => r.Id == runId).ExecuteDeleteAsync(cancellationToken);
@@ -153,6 +210,6 @@ public sealed class RunService(
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
-        if (run is not null) broadcaster.Run(RunMessages.From(run));
+        if (run is not null) publisher.Run(RunSummaries.Message(run));
     }
 }

@@ -19,7 +19,7 @@ public sealed class TrainingJob(
     IDbContextFactory<ProCoDbContext> factory,
     RunLeases leases,
     MetricWriter writer,
-    RunBroadcaster broadcaster,
+    IRunPublisher publisher,
     RunFolders folders,
     DatasetCatalog catalog,
     ActiveRuns active,
@@ -109,8 +109,8 @@ public sealed class TrainingJob(
         {
             db.Runs.Where(r => r.Id == runId).ExecuteUpdate(s => s.SetProperty(r => r.StepsPerEpoch, trainer.StepsPerEpoch));
         }
-        broadcaster.Run(RunMessages.From(run) with { Status = nameof(RunStatus.Running) });
-        var sink = new RunMetricSink(runId, writer, broadcaster, factory, folders);
+        publisher.Run(RunSummaries.Message(run) with { Status = nameof(RunStatus.Running), Live = true });
+        var sink = new RunMetricSink(runId, writer, publisher, factory, folders);
         var result = trainer.Run(sink, folders.For(runId), resumeFrom, cancellationToken);
         return result.Outcome;
     }
@@ -155,7 +155,7 @@ public sealed class TrainingJob(
         leases.FinishAsync(runId, status, error).GetAwaiter().GetResult();
         using var db = factory.CreateDbContext();
         var run = db.Runs.AsNoTracking().FirstOrDefault(r => r.Id == runId);
-        if (run is not null) broadcaster.Run(RunMessages.From(run));
+        if (run is not null) publisher.Run(RunSummaries.Message(run));
     }
 
     private void Event(long runId, string level, string message) =>

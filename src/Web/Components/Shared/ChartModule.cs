@@ -7,16 +7,18 @@ public sealed class ChartModule(IJSRuntime js) : IAsyncDisposable
 {
     private IJSObjectReference? _module;
     private int? _handle;
+    private Task? _mounting;
 
-    /// <summary>True once charts are mounted.</summary>
-    public bool Mounted => _handle is not null;
+    /// <summary>
+    /// Calls a mount function of the module (mountRun, mountCompare) once, however often a page
+    /// renders while the charts are still loading.
+    /// </summary>
+    public Task MountAsync(string function, params object[] args) => _mounting ??= MountOnceAsync(function, args);
 
-    /// <summary>Calls a mount function of the module (mountRun, mountCompare) once.</summary>
-    public async Task MountAsync(string function, params object[] args)
+    private async Task MountOnceAsync(string function, object[] args)
     {
-        if (_handle is not null) return;
-        _module ??= await js.InvokeAsync<IJSObjectReference>("import", "./js/studio.js");
-        _handle = await _module.InvokeAsync<int>(function, args);
+        var module = await ModuleAsync();
+        _handle = await module.InvokeAsync<int>(function, args);
     }
 
     /// <summary>Calls a module function with the mounted handle first (e.g. setSmoothing).</summary>
@@ -33,15 +35,17 @@ public sealed class ChartModule(IJSRuntime js) : IAsyncDisposable
     {
         try
         {
+            // Charts still loading are disposed once they are there, not left connected.
+            if (_mounting is not null) await _mounting;
             if (_module is not null)
             {
                 if (_handle is { } handle) await _module.InvokeVoidAsync("dispose", handle);
                 await _module.DisposeAsync();
             }
         }
-        catch (JSDisconnectedException)
+        catch (Exception e) when (e is JSDisconnectedException or JSException or TaskCanceledException)
         {
-            // The browser is gone; so are its charts.
+            // The browser is gone (so are its charts), or they never mounted.
         }
     }
 }

@@ -1,17 +1,15 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.JSInterop;
-using ProCo.Data;
-using ProCo.Web.Api;
 using ProCo.Web.Components.Shared;
+using ProCo.Web.Runs;
 
 namespace ProCo.Web.Components.Pages.Compare;
 
 /// <summary>Selected runs overlaid on shared axes, their configuration differences, and head/medium/tail accuracy.</summary>
 public partial class ComparePage
 {
-    [Inject] private IDbContextFactory<ProCoDbContext> Factory { get; set; } = null!;
+    [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private IJSRuntime JS { get; set; } = null!;
 
     [SupplyParameterFromQuery(Name = "ids")] public string? Ids { get; set; }
@@ -26,11 +24,9 @@ public partial class ComparePage
     {
         var ids = (Ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(s => long.TryParse(s, out var id) ? id : -1).Where(id => id > 0).Distinct().ToList();
-        await using var db = await Factory.CreateDbContextAsync();
-        var rows = await db.Runs.AsNoTracking().Where(r => ids.Contains(r.Id)).ToListAsync();
-        var ordered = ids.Select(id => rows.FirstOrDefault(r => r.Id == id)).Where(r => r is not null).Select(r => r!).ToList();
-        _runs = ordered.Select(RunSummary.From).ToList();
-        _diff = Diff(ordered.Select(r => r.ConfigJson).ToList());
+        var found = await Queries.WithConfigsAsync(ids);
+        _runs = found.Select(r => r.Run).ToList();
+        _diff = Diff(found.Select(r => r.ConfigJson).ToList());
     }
 
     /// <summary>Fields whose values are not the same in every configuration ("–" where a run lacks the field).</summary>

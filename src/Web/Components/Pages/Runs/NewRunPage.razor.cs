@@ -1,8 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
 using MudBlazor;
-using ProCo.Data;
 using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
 using ProCo.Web.Runs;
@@ -13,8 +11,8 @@ namespace ProCo.Web.Components.Pages.Runs;
 public partial class NewRunPage
 {
     [Inject] private RunService Runs { get; set; } = null!;
+    [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private DatasetCatalog Catalog { get; set; } = null!;
-    [Inject] private IDbContextFactory<ProCoDbContext> Factory { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
 
@@ -33,16 +31,15 @@ public partial class NewRunPage
         _datasets = Catalog.Probe();
         if (Clone is { } id)
         {
-            await using var db = await Factory.CreateDbContextAsync();
-            var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id);
-            if (run is null || run.IsImported)
+            var (run, config) = await Queries.ConfigOfAsync(id);
+            if (run is null || config is null)
             {
                 Snackbar.Add(run is null ? $"Run {id} does not exist." : "Imported runs have no configuration to clone.", Severity.Warning);
                 return;
             }
-            _form = RunForm.From(TrainingConfig.FromJson(run.ConfigJson));
+            _form = RunForm.From(config);
             _form.Name = $"{run.Name} (copy)";
-            _form.Tags = run.Tags;
+            _form.Tags = string.Join(", ", run.Tags);
             _cloneOf = run.Name;
             _preset = "";
         }
@@ -60,15 +57,12 @@ public partial class NewRunPage
         }
     }
 
-    private bool Has(string field) => _errors.ContainsKey(field);
-    private string? Err(string field) => _errors.GetValueOrDefault(field);
-
-    private int GridCount() => _grid.Expand(_form.ToConfig()).Count;
+    private int GridCount() => _form.ToConfig(out _) is { } config ? _grid.Expand(config).Count : 0;
 
     private async Task SubmitAsync()
     {
-        var baseConfig = _form.ToConfig();
-        _errors = baseConfig.Validate();
+        var baseConfig = _form.ToConfig(out var missing);
+        _errors = missing.Count > 0 ? missing : baseConfig.Validate();
         if (_errors.Count > 0) return;
         var configs = _grid.Expand(baseConfig);
         if (_grid.Error is not null) return;
@@ -106,63 +100,57 @@ public partial class NewRunPage
         }
     }
 
-    /// <summary>The form's editable copy of a configuration.</summary>
+    /// <summary>The form's editable copy of a configuration: one value per <see cref="ConfigSchema"/> field.</summary>
     public sealed class RunForm
     {
-        public string Dataset { get; set; } = "";
-        public double ImbalanceFactor { get; set; }
-        public string ImbalanceProfile { get; set; } = "exp";
-        public string ClassOrder { get; set; } = "natural";
-        public int? MaxPerClass { get; set; }
-        public int? MaxTestPerClass { get; set; }
-        public string Method { get; set; } = "proco";
-        public int Epochs { get; set; }
-        public int BatchSize { get; set; }
-        public double LearningRate { get; set; }
-        public double Momentum { get; set; }
-        public double WeightDecay { get; set; }
-        public int? WarmupEpochs { get; set; }
-        public string Schedule { get; set; } = "step";
-        public double Alpha { get; set; }
-        public double Temperature { get; set; }
-        public double LogitAdjustTau { get; set; }
-        public int FeatDim { get; set; }
-        public bool UseNorm { get; set; }
-        public int Depth { get; set; }
-        public int Width { get; set; }
-        public int Seed { get; set; }
-        public string Device { get; set; } = "cpu";
-        public int EvalBatchSize { get; set; }
+        /// <summary>Values by property name; null where a box was emptied.</summary>
+        public Dictionary<string, object?> Values { get; } = [];
         public string? Name { get; set; }
         public string? Tags { get; set; }
 
-        public static RunForm From(TrainingConfig c) => new()
+        public static RunForm From(TrainingConfig config)
         {
-            Dataset = c.Dataset, ImbalanceFactor = c.ImbalanceFactor, ImbalanceProfile = c.ImbalanceProfile, ClassOrder = c.ClassOrder,
-            MaxPerClass = c.MaxPerClass, MaxTestPerClass = c.MaxTestPerClass, Method = c.Method, Epochs = c.Epochs, BatchSize = c.BatchSize,
-            LearningRate = c.LearningRate, Momentum = c.Momentum, WeightDecay = c.WeightDecay, WarmupEpochs = c.WarmupEpochs, Schedule = c.Schedule,
-            Alpha = c.Alpha, Temperature = c.Temperature, LogitAdjustTau = c.LogitAdjustTau, FeatDim = c.FeatDim, UseNorm = c.UseNorm,
-            Depth = c.Depth, Width = c.Width, Seed = c.Seed, Device = c.Device, EvalBatchSize = c.EvalBatchSize,
-        };
+            var form = new RunForm();
+            foreach (var field in ConfigSchema.Fields) form.Values[field.Property] = field.Get(config);
+            return form;
+        }
 
-        public TrainingConfig ToConfig() => new()
+        /// <summary>The configuration the form holds; a required field left empty is reported in <paramref name="missing"/> and keeps its default.</summary>
+        public TrainingConfig ToConfig(out Dictionary<string, string> missing)
         {
-            Dataset = Dataset, ImbalanceFactor = ImbalanceFactor, ImbalanceProfile = ImbalanceProfile, ClassOrder = ClassOrder,
-            MaxPerClass = MaxPerClass, MaxTestPerClass = MaxTestPerClass, Method = Method, Epochs = Epochs, BatchSize = BatchSize,
-            LearningRate = LearningRate, Momentum = Momentum, WeightDecay = WeightDecay, WarmupEpochs = WarmupEpochs, Schedule = Schedule,
-            Alpha = Alpha, Temperature = Temperature, LogitAdjustTau = LogitAdjustTau, FeatDim = FeatDim, UseNorm = UseNorm,
-            Depth = Depth, Width = Width, Seed = Seed, Device = Device.Trim(), EvalBatchSize = EvalBatchSize,
-        };
+            missing = [];
+            var config = new TrainingConfig();
+            foreach (var field in ConfigSchema.Fields)
+            {
+                var value = Values.GetValueOrDefault(field.Property);
+                if (value is null && !field.IsNullable) missing[field.Property] = $"{field.Label} is required.";
+                else config = field.With(config, value);
+            }
+            return config;
+        }
     }
 
     /// <summary>Lists of values that turn one configuration into a grid of runs.</summary>
     public sealed class GridForm
     {
-        public string? Imbalances { get; set; }
-        public string? Alphas { get; set; }
-        public string? Seeds { get; set; }
-        public string? Methods { get; set; }
+        /// <summary>The fields a grid can vary.</summary>
+        public static readonly IReadOnlyList<ConfigField> Fields =
+            [.. new[] { nameof(TrainingConfig.ImbalanceFactor), nameof(TrainingConfig.Alpha), nameof(TrainingConfig.Seed), nameof(TrainingConfig.Method) }
+                .Select(ConfigSchema.Get)];
+
+        /// <summary>Comma-separated values by property name.</summary>
+        public Dictionary<string, string?> Lists { get; } = Fields.ToDictionary(f => f.Property, _ => (string?)null);
         public string? Error { get; private set; }
+
+        public static string Title(ConfigField field) => field.Label + (field.Kind == ConfigFieldKind.Choice ? "s" : " values");
+
+        public static string Example(ConfigField field) => field.Kind switch
+        {
+            ConfigFieldKind.Choice => string.Join(", ", field.Choices.Select(c => c.Value)),
+            ConfigFieldKind.WholeNumber => "0, 1, 2",
+            _ when field.ReciprocalAboveOne => "0.01, 0.02, 0.1",
+            _ => "0.5, 1, 2",
+        };
 
         /// <summary>The cartesian product of the lists (each empty list keeps the base value).</summary>
         public List<TrainingConfig> Expand(TrainingConfig baseConfig)
@@ -170,12 +158,13 @@ public partial class NewRunPage
             Error = null;
             try
             {
-                var imbalances = Doubles(Imbalances, "imbalance factors") ?? [baseConfig.ImbalanceFactor];
-                var alphas = Doubles(Alphas, "α values") ?? [baseConfig.Alpha];
-                var seeds = Doubles(Seeds, "seeds")?.Select(s => (int)s).ToList() ?? [baseConfig.Seed];
-                var methods = Words(Methods) ?? [baseConfig.Method];
-                return (from f in imbalances from a in alphas from s in seeds from m in methods
-                        select baseConfig with { ImbalanceFactor = f > 1 ? 1 / f : f, Alpha = a, Seed = s, Method = m }).ToList();
+                IEnumerable<TrainingConfig> configs = [baseConfig];
+                foreach (var field in Fields)
+                {
+                    var values = Values(field);
+                    if (values is not null) configs = configs.SelectMany(c => values.Select(v => field.With(c, v)));
+                }
+                return configs.ToList();
             }
             catch (FormatException e)
             {
@@ -188,28 +177,26 @@ public partial class NewRunPage
         public static string Describe(TrainingConfig c, TrainingConfig b)
         {
             var parts = new List<string>();
-            if (c.Method != b.Method) parts.Add(c.Method);
-            if (c.ImbalanceFactor != b.ImbalanceFactor) parts.Add(string.Create(CultureInfo.InvariantCulture, $"imb {1 / c.ImbalanceFactor:0.##}"));
-            if (c.Alpha != b.Alpha) parts.Add(string.Create(CultureInfo.InvariantCulture, $"α {c.Alpha}"));
-            if (c.Seed != b.Seed) parts.Add($"seed {c.Seed}");
+            foreach (var field in Fields.Reverse())
+            {
+                var value = field.Get(c);
+                if (Equals(value, field.Get(b))) continue;
+                parts.Add(field.Property switch
+                {
+                    nameof(TrainingConfig.Method) => (string)value!,
+                    nameof(TrainingConfig.ImbalanceFactor) => string.Create(CultureInfo.InvariantCulture, $"imb {1 / (double)value!:0.##}"),
+                    nameof(TrainingConfig.Alpha) => $"α {field.Format(value)}",
+                    _ => $"{field.Label.ToLowerInvariant()} {field.Format(value)}",
+                });
+            }
             return parts.Count > 0 ? string.Join(", ", parts) : "base";
         }
 
-        private static List<double>? Doubles(string? text, string what)
+        private List<object?>? Values(ConfigField field)
         {
+            var text = Lists[field.Property];
             if (string.IsNullOrWhiteSpace(text)) return null;
-            var values = new List<double>();
-            foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
-                    throw new FormatException($"'{part}' in the {what} is not a number.");
-                values.Add(v);
-            }
-            return values.Distinct().ToList();
+            return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(field.Parse).Distinct().ToList();
         }
-
-        private static List<string>? Words(string? text) => string.IsNullOrWhiteSpace(text)
-            ? null
-            : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(w => w.ToLowerInvariant()).Distinct().ToList();
     }
 }

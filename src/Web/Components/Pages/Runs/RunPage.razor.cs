@@ -1,10 +1,7 @@
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.JSInterop;
 using MudBlazor;
-using ProCo.Data;
 using ProCo.Data.Entities;
-using ProCo.Web.Api;
 using ProCo.Web.Components.Shared;
 using ProCo.Web.Live;
 using ProCo.Web.Runs;
@@ -19,17 +16,17 @@ public partial class RunPage
 {
     [Parameter] public long Id { get; set; }
 
-    [Inject] private IDbContextFactory<ProCoDbContext> Factory { get; set; } = null!;
+    [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private RunService Runs { get; set; } = null!;
-    [Inject] private RunBroadcaster Broadcaster { get; set; } = null!;
+    [Inject] private RunChanges Changes { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private IJSRuntime JS { get; set; } = null!;
     [Inject] private IDialogService Dialogs { get; set; } = null!;
 
     private RunSummary? _run;
     private string _configJson = "";
-    private List<CheckpointData> _checkpoints = [];
-    private List<RunEvent> _events = [];
+    private IReadOnlyList<CheckpointData> _checkpoints = [];
+    private IReadOnlyList<RunEvent> _events = [];
     private bool _missing;
     private ElementReference _charts;
     private ChartModule? _chartModule;
@@ -44,10 +41,10 @@ public partial class RunPage
             StateHasChanged();
         });
         await LoadAsync();
-        Broadcaster.RunChanged -= OnRunChanged;
-        Broadcaster.RunChanged += OnRunChanged;
+        Changes.Changed -= OnRunChanged;
+        Changes.Changed += OnRunChanged;
         // Events and checkpoints of a run trained elsewhere (another worker process) are picked up too.
-        _timer ??= new Timer(_ => { if (_run?.Status is "Running" or "Queued" or "Interrupted") OnRunChanged(null); }, null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
+        _timer ??= new Timer(_ => { if (_run?.CanCancel == true) OnRunChanged(null); }, null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -60,14 +57,13 @@ public partial class RunPage
 
     private async Task LoadAsync()
     {
-        await using var db = await Factory.CreateDbContextAsync();
-        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == Id);
-        _missing = run is null;
-        if (run is null) return;
-        _run = RunSummary.From(run);
-        _configJson = run.ConfigJson;
-        _checkpoints = (await db.Checkpoints.AsNoTracking().Where(c => c.RunId == Id).OrderBy(c => c.Kind).ToListAsync()).Select(CheckpointData.From).ToList();
-        _events = await db.RunEvents.AsNoTracking().Where(e => e.RunId == Id).OrderByDescending(e => e.At).ThenByDescending(e => e.Id).Take(300).ToListAsync();
+        var detail = await Queries.DetailAsync(Id);
+        _missing = detail is null;
+        if (detail is null) return;
+        _run = detail.Run;
+        _configJson = detail.ConfigJson;
+        _checkpoints = await Queries.CheckpointsAsync(Id) ?? [];
+        _events = await Queries.EventsAsync(Id, newest: 300) ?? [];
     }
 
     private void OnRunChanged(RunMessage? message)
@@ -103,7 +99,7 @@ public partial class RunPage
 
     public async ValueTask DisposeAsync()
     {
-        Broadcaster.RunChanged -= OnRunChanged;
+        Changes.Changed -= OnRunChanged;
         if (_timer is not null) await _timer.DisposeAsync();
         if (_chartModule is not null) await _chartModule.DisposeAsync();
         GC.SuppressFinalize(this);

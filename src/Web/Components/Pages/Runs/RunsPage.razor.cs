@@ -1,14 +1,7 @@
-using System.Globalization;
-using System.Text.Json;
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.JSInterop;
 using MudBlazor;
-using ProCo.Data;
-using ProCo.Data.Entities;
-using ProCo.Web.Api;
 using ProCo.Web.Components.Shared;
-using ProCo.Web.Hosting;
 using ProCo.Web.Live;
 using ProCo.Web.Runs;
 
@@ -24,17 +17,16 @@ public partial class RunsPage
         ("best", "Best top-1"), ("last", "Last top-1 (last epoch)"), ("shots", "Many / medium / few"), ("tags", "Tags"), ("created", "Created"),
     ];
 
-    [Inject] private IDbContextFactory<ProCoDbContext> Factory { get; set; } = null!;
+    [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private RunService Runs { get; set; } = null!;
-    [Inject] private RunBroadcaster Broadcaster { get; set; } = null!;
-    [Inject] private DataPaths Paths { get; set; } = null!;
+    [Inject] private ImportService Imports { get; set; } = null!;
+    [Inject] private RunChanges Changes { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private IDialogService Dialogs { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
     [Inject] private IJSRuntime JS { get; set; } = null!;
 
     private List<RunSummary>? _runs;
-    private Dictionary<long, string> _recipes = [];
     private HashSet<RunSummary> _selected = [];
     // Shown by default: what fits a laptop screen next to the navigation; the rest is a click away.
     private HashSet<string> _hidden = ["hyper", "tags", "created"];
@@ -51,8 +43,6 @@ public partial class RunsPage
 
     private bool Shown(string column) => !_hidden.Contains(column);
 
-    private string Recipe(long id) => _recipes.GetValueOrDefault(id, "");
-
     protected override async Task OnInitializedAsync()
     {
         _refresh = new RefreshCoalescer(TimeSpan.FromMilliseconds(250), InvokeAsync, async () =>
@@ -61,9 +51,9 @@ public partial class RunsPage
             StateHasChanged();
         });
         await LoadAsync();
-        Broadcaster.RunChanged += OnRunChanged;
+        Changes.Changed += OnRunChanged;
         // Runs trained by another process report no events here: refresh while anything is in flight.
-        _timer = new Timer(_ => { if (_runs?.Any(r => r.Status is "Running" or "Queued" or "Interrupted") == true) _refresh.Request(); },
+        _timer = new Timer(_ => { if (_runs?.Any(r => r.CanCancel) == true) _refresh.Request(); },
             null, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3));
     }
 
@@ -81,30 +71,9 @@ public partial class RunsPage
 
     private async Task LoadAsync()
     {
-        await using var db = await Factory.CreateDbContextAsync();
-        var rows = await db.Runs.AsNoTracking().OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).ToListAsync();
-        _recipes = rows.ToDictionary(r => r.Id, r => RecipeOf(r));
         var selectedIds = _selected.Select(s => s.Id).ToHashSet();
-        _runs = rows.Select(RunSummary.From).ToList();
+        _runs = await Queries.AllAsync();
         _selected = _runs.Where(r => selectedIds.Contains(r.Id)).ToHashSet();
-    }
-
-    // Key hyper-parameters at a glance: "resnet32 · bs 256 · lr 0.3 · α 1 · 200 ep".
-    private static string RecipeOf(Run run)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(run.ConfigJson);
-            var c = json.RootElement;
-            string Get(string name) => c.TryGetProperty(name, out var v) ? v.ToString() : "?";
-            return c.TryGetProperty("source", out _)
-                ? "imported"
-                : string.Create(CultureInfo.InvariantCulture, $"resnet{Get("depth")} · bs {Get("batchSize")} · lr {Get("learningRate")} · α {Get("alpha")} · seed {Get("seed")}");
-        }
-        catch (JsonException)
-        {
-            return "";
-        }
     }
 
     private void OnRunChanged(RunMessage message) => _refresh?.Request();
@@ -146,13 +115,12 @@ public partial class RunsPage
         _busy = true;
         try
         {
-            if (!Directory.Exists(Paths.ReferenceLogsDir))
+            if (!Imports.HasReferenceLogs())
             {
-                Snackbar.Add($"The paper's TensorBoard logs are not in {Paths.ReferenceLogsDir}. Copy the authors' run folders there " +
-                             "(or set ProCo:ReferenceLogsDir) and click again.", Severity.Warning, o => o.VisibleStateDuration = 12000);
+                Snackbar.Add(Imports.ReferenceLogsAdvice + " Then click again.", Severity.Warning, o => o.VisibleStateDuration = 12000);
                 return;
             }
-            var results = await ImportApi.ImportFoldersAsync(Factory, Paths.ReferenceLogsDir, null, "paper", Broadcaster, CancellationToken.None);
+            var results = await Imports.ImportReferenceAsync();
             var added = results.Count(r => !r.AlreadyImported);
             Snackbar.Add(added > 0 ? $"Added {added} of the paper's runs." : "The paper's runs are already here.", Severity.Success);
             foreach (var warning in results.SelectMany(r => r.Warnings)) Snackbar.Add(warning, Severity.Warning);
@@ -177,7 +145,7 @@ public partial class RunsPage
 
     public async ValueTask DisposeAsync()
     {
-        Broadcaster.RunChanged -= OnRunChanged;
+        Changes.Changed -= OnRunChanged;
         if (_timer is not null) await _timer.DisposeAsync();
         if (_settings is not null) await _settings.DisposeAsync();
         GC.SuppressFinalize(this);

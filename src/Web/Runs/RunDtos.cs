@@ -1,19 +1,23 @@
+using System.Globalization;
+using System.Text.Json;
 using ProCo.Data.Entities;
 using ProCo.Training.Engine;
 
-namespace ProCo.Web.Api;
+namespace ProCo.Web.Runs;
 
-/// <summary>A run as listed.</summary>
+/// <summary>A run as listed, with what its status allows (<see cref="RunStatusRules"/>).</summary>
 public sealed record RunSummary(
     long Id, string Name, string Status, string Method, string Dataset, double ImbalanceFactor, int Epochs,
     int CompletedEpochs, double Progress, double? EtaSeconds, double? BestTop1, double? LastTop1, double? LastMany,
     double? LastMedium, double? LastFew, IReadOnlyList<string> Tags, bool IsImported, DateTimeOffset CreatedAt,
-    DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error)
+    DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, string Recipe,
+    bool Live, bool CanCancel, bool CanResume, bool CanDelete)
 {
     public static RunSummary From(Run run) => new(
         run.Id, run.Name, run.Status.ToString(), run.Method, run.Dataset, run.ImbalanceFactor, run.Epochs,
         run.CompletedEpochs, run.Progress, Eta(run), run.BestTop1, run.LastTop1, run.LastMany, run.LastMedium, run.LastFew,
-        SplitTags(run.Tags), run.IsImported, run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error);
+        SplitTags(run.Tags), run.IsImported, run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error, RecipeOf(run),
+        run.Status.IsLive(), run.Status.CanCancel(run.IsImported), run.Status.CanResume(run.IsImported), run.Status.CanDelete());
 
     public static IReadOnlyList<string> SplitTags(string tags) =>
         tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -25,6 +29,21 @@ public sealed record RunSummary(
         var elapsed = (DateTimeOffset.UtcNow - run.StartedAt.Value).TotalSeconds;
         return elapsed / run.Progress * (1 - run.Progress);
     }
+
+    // Key hyper-parameters at a glance: "resnet32 · bs 256 · lr 0.3 · α 1 · seed 0".
+    private static string RecipeOf(Run run)
+    {
+        if (run.IsImported) return "imported";
+        try
+        {
+            var c = TrainingConfig.FromJson(run.ConfigJson);
+            return string.Create(CultureInfo.InvariantCulture, $"resnet{c.Depth} · bs {c.BatchSize} · lr {c.LearningRate} · α {c.Alpha} · seed {c.Seed}");
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            return "";
+        }
+    }
 }
 
 /// <summary>Best and last value of one series.</summary>
@@ -35,6 +54,10 @@ public sealed record RunDetail(RunSummary Run, TrainingConfig? Config, string Co
     string? Worker, int Attempts, int StepsPerEpoch, IReadOnlyList<string> ClassNames);
 
 /// <summary>One series, possibly downsampled.</summary>
+/// <param name="Series">Its name.</param>
+/// <param name="Total">Points stored in the requested range.</param>
+/// <param name="Steps">Steps of the points returned.</param>
+/// <param name="Values">Their values (null where not finite).</param>
 public sealed record SeriesData(string Series, long Total, long[] Steps, double?[] Values);
 
 /// <summary>One per-class vector of one epoch.</summary>
@@ -52,3 +75,6 @@ public sealed record RunPage(int Total, int Page, int PageSize, IReadOnlyList<Ru
 
 /// <summary>What an action did.</summary>
 public sealed record ActionResult(long RunId, string Message);
+
+/// <summary>Metadata of a run that may change after the fact (imported runs take theirs from folder names).</summary>
+public sealed record RunPatch(string? Name, IReadOnlyList<string>? Tags, string? Dataset, double? ImbalanceFactor, int? Epochs);

@@ -1,0 +1,99 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using ProCo.Data;
+using ProCo.Data.TensorBoard;
+using ProCo.Web.Hosting;
+using ProCo.Web.Live;
+
+namespace ProCo.Web.Runs;
+
+/// <summary>A file handed to an import: its name as sent (an upload of a folder sends "run/events..."), its size, and how to read it.</summary>
+public sealed record UploadedFile(string Name, long Length, Func<Stream> OpenRead);
+
+/// <summary>
+/// TensorBoard logs in and out of the run database, for the API, the import dialog, the runs page
+/// and the CLI alike: uploads are staged in the data folder, imported run by run, and announced.
+/// </summary>
+public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, DataPaths paths, IRunPublisher publisher)
+{
+    /// <summary>Upload limit: TensorBoard scalar logs are small; this keeps a stray upload from filling the disk.</summary>
+    public const long MaxUploadBytes = 256L << 20;
+
+    /// <summary>Imports every run folder under <paramref name="path"/> (a single folder may be named).</summary>
+    public async Task<IReadOnlyList<ImportResult>> ImportFoldersAsync(string path, string? name, string? tag, CancellationToken ct = default)
+    {
+        var folders = TensorBoardImporter.RunFolders(path);
+        var results = new List<ImportResult>();
+        foreach (var folder in folders)
+        {
+            await using var db = await factory.CreateDbContextAsync(ct);
+            var result = await TensorBoardImporter.ImportRunAsync(db, folder, folders.Count == 1 ? name : null, tag, ct);
+            results.Add(result);
+            if (result.AlreadyImported || await db.Runs.FirstOrDefaultAsync(r => r.Id == result.RunId, ct) is not { } run) continue;
+            await RunSummaries.FromStoredSeriesAsync(db, run, ct);
+            await db.SaveChangesAsync(ct);
+            publisher.Run(RunSummaries.Message(run));
+        }
+        return results;
+    }
+
+    /// <summary>Field errors of an upload (no files, too large, not event files); empty when it can be imported.</summary>
+    public static Dictionary<string, string[]> Validate(IReadOnlyCollection<UploadedFile> files)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var notEvents = files.Where(f => !Path.GetFileName(f.Name).Contains("tfevents", StringComparison.Ordinal)).Select(f => f.Name).ToList();
+        if (files.Count == 0) errors["files"] = ["Choose the event files (events.out.tfevents.*) of one or more run folders."];
+        else if (files.Sum(f => f.Length) > MaxUploadBytes) errors["files"] = [$"At most {MaxUploadBytes >> 20} MB per upload."];
+        else if (notEvents.Count > 0) errors["files"] = [$"Not TensorBoard event files: {string.Join(", ", notEvents)}."];
+        return errors;
+    }
+
+    /// <summary>
+    /// Stages uploaded files in the data folder, each in the folder it came from reduced to a plain
+    /// name (or one named after the run), and imports them. The files must be valid (<see cref="Validate"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<ImportResult>> ImportUploadAsync(IReadOnlyCollection<UploadedFile> files, string? name, string? tag, CancellationToken ct = default)
+    {
+        var root = Path.Combine(paths.ImportsDir, DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6]);
+        foreach (var file in files)
+        {
+            var parts = file.Name.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries)
+                .Where(p => p is not "." and not "..").Select(Path.GetFileName).Where(p => !string.IsNullOrEmpty(p)).ToList();
+            var runFolder = parts.Count >= 2 ? parts[^2]! : Sanitize(name ?? "");
+            var target = Path.Combine(root, runFolder, parts[^1]!);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            await using var output = File.Create(target);
+            await using var input = file.OpenRead();
+            await input.CopyToAsync(output, ct);
+        }
+        return await ImportFoldersAsync(root, name, tag, ct);
+    }
+
+    /// <summary>A run name reduced to a safe folder name ("uploaded-run" when nothing is left).</summary>
+    public static string Sanitize(string name) =>
+        string.Concat(name.Trim().Select(c => char.IsLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '_')).Trim('.') is { Length: > 0 } clean ? clean : "uploaded-run";
+
+    /// <summary>Where "Add the paper's runs" looks.</summary>
+    public string ReferenceLogsDir => paths.ReferenceLogsDir;
+
+    /// <summary>True when the paper's logs are where <see cref="ReferenceLogsDir"/> says.</summary>
+    public bool HasReferenceLogs() => Directory.Exists(paths.ReferenceLogsDir) && TensorBoardImporter.RunFolders(paths.ReferenceLogsDir).Count > 0;
+
+    /// <summary>What to do when the paper's logs are missing.</summary>
+    public string ReferenceLogsAdvice =>
+        $"The paper's TensorBoard logs are not in {paths.ReferenceLogsDir}. Copy the authors' run folders " +
+        "(ProCo_cifar100_imb0.01_epochs200 ...) there, or set ProCo:ReferenceLogsDir to where they are.";
+
+    /// <summary>Imports the paper authors' runs, tagged "paper". Call <see cref="HasReferenceLogs"/> first.</summary>
+    public Task<IReadOnlyList<ImportResult>> ImportReferenceAsync(CancellationToken ct = default) =>
+        ImportFoldersAsync(paths.ReferenceLogsDir, null, "paper", ct);
+
+    /// <summary>A run's series as one TensorBoard event file; false when the run does not exist.</summary>
+    public async Task<bool> ExportAsync(long runId, Stream output, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        if (!await db.Runs.AnyAsync(r => r.Id == runId, ct)) return false;
+        await TensorBoardImporter.ExportAsync(db, runId, output, ct);
+        return true;
+    }
+}

@@ -1,0 +1,227 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using ProCo.Data;
+using ProCo.Data.Entities;
+using ProCo.Training.Datasets;
+using ProCo.Training.Engine;
+
+namespace ProCo.Web.Runs;
+
+/// <summary>A filtered, sorted page of runs as the API asks for it.</summary>
+public sealed record RunListQuery(string? Status = null, string? Dataset = null, string? Method = null, string? Tag = null, string? Sort = null,
+    int Page = 1, int PageSize = 50);
+
+/// <summary>Which points of a run's series to read.</summary>
+/// <param name="Series">Series names; null for all of the run's.</param>
+/// <param name="MaxPoints">Spike-preserving downsampling above this many points per series.</param>
+/// <param name="AfterStep">Only steps above this one.</param>
+/// <param name="FromStep">Only steps at or above this one.</param>
+/// <param name="ToStep">Only steps at or below this one.</param>
+public sealed record MetricsQuery(IReadOnlyList<string>? Series = null, int MaxPoints = 2000, long? AfterStep = null, long? FromStep = null, long? ToStep = null);
+
+/// <summary>
+/// What the pages, the API and the CLI read about runs: one query each, shared. Missing runs come
+/// back as null (the API answers 404, the pages say so).
+/// </summary>
+public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFolders folders)
+{
+    /// <summary>Sort keys of <see cref="ListAsync"/>.</summary>
+    public static readonly IReadOnlyList<string> Sorts = ["created", "-created", "name", "-name", "bestTop1", "-bestTop1", "status", "-status", "dataset", "-dataset"];
+
+    /// <summary>Every run, newest first.</summary>
+    public async Task<List<RunSummary>> AllAsync(CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var rows = await db.Runs.AsNoTracking().OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).ToListAsync(ct);
+        return rows.Select(RunSummary.From).ToList();
+    }
+
+    /// <summary>A page of runs, or the field errors of the query.</summary>
+    public async Task<(Dictionary<string, string[]> Errors, RunPage? Page)> ListAsync(RunListQuery query, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        RunStatus? wanted = null;
+        if (query.Status is not null)
+        {
+            if (Enum.TryParse<RunStatus>(query.Status, ignoreCase: true, out var parsed)) wanted = parsed;
+            else errors["status"] = [$"One of {string.Join(", ", Enum.GetNames<RunStatus>())}."];
+        }
+        if (query.Page < 1) errors["page"] = ["Pages start at 1."];
+        if (query.PageSize is < 1 or > 500) errors["pageSize"] = ["Between 1 and 500."];
+        var sortKey = (query.Sort ?? "-created").Trim();
+        if (!Sorts.Contains(sortKey)) errors["sort"] = [$"One of {string.Join(", ", Sorts)}."];
+        if (errors.Count > 0) return (errors, null);
+
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var runs = db.Runs.AsNoTracking();
+        if (wanted is { } s) runs = runs.Where(r => r.Status == s);
+        if (query.Dataset is { } dataset) runs = runs.Where(r => r.Dataset == dataset);
+        if (query.Method is { } method) runs = runs.Where(r => r.Method == method);
+        if (query.Tag is { } tag) runs = runs.Where(r => ("," + r.Tags + ",").Contains("," + tag + ","));
+        runs = sortKey switch
+        {
+            "created" => runs.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id),
+            "name" => runs.OrderBy(r => r.Name).ThenBy(r => r.Id),
+            "-name" => runs.OrderByDescending(r => r.Name).ThenBy(r => r.Id),
+            "bestTop1" => runs.OrderBy(r => r.BestTop1).ThenBy(r => r.Id),
+            "-bestTop1" => runs.OrderByDescending(r => r.BestTop1).ThenBy(r => r.Id),
+            "status" => runs.OrderBy(r => r.Status).ThenBy(r => r.Id),
+            "-status" => runs.OrderByDescending(r => r.Status).ThenBy(r => r.Id),
+            "dataset" => runs.OrderBy(r => r.Dataset).ThenBy(r => r.Id),
+            "-dataset" => runs.OrderByDescending(r => r.Dataset).ThenBy(r => r.Id),
+            _ => runs.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
+        };
+        var total = await runs.CountAsync(ct);
+        var items = await runs.Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
+        return (errors, new RunPage(total, query.Page, query.PageSize, items.Select(RunSummary.From).ToList()));
+    }
+
+    /// <summary>A run with its configuration and series summaries.</summary>
+    public async Task<RunDetail?> DetailAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
+        if (run is null) return null;
+        return new RunDetail(RunSummary.From(run), TryConfig(run.ConfigJson), run.ConfigJson, await SeriesSummariesAsync(db, id, ct),
+            run.Worker, run.Attempts, run.StepsPerEpoch, DatasetLoader.ClassNames(run.Dataset));
+    }
+
+    /// <summary>A run and its training configuration (null for an imported run, which has none).</summary>
+    public async Task<(RunSummary? Run, TrainingConfig? Config)> ConfigOfAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
+        return run is null ? (null, null) : (RunSummary.From(run), run.IsImported ? null : TryConfig(run.ConfigJson));
+    }
+
+    /// <summary>Runs by id in the order asked (missing ones left out), each with its stored configuration JSON.</summary>
+    public async Task<List<(RunSummary Run, string ConfigJson)>> WithConfigsAsync(IReadOnlyList<long> ids, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var rows = await db.Runs.AsNoTracking().Where(r => ids.Contains(r.Id)).ToDictionaryAsync(r => r.Id, ct);
+        return ids.Where(rows.ContainsKey).Select(id => (RunSummary.From(rows[id]), rows[id].ConfigJson)).ToList();
+    }
+
+    /// <summary>Best (<see cref="Series.HigherIsBetter"/>: max, else min) and last of every series of a run.</summary>
+    public static async Task<IReadOnlyList<SeriesSummary>> SeriesSummariesAsync(ProCoDbContext db, long runId, CancellationToken ct)
+    {
+        var groups = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == runId)
+            .GroupBy(p => p.Series)
+            .Select(g => new { Series = g.Key, Count = g.LongCount(), LastStep = g.Max(p => p.Step), Max = g.Max(p => (double?)p.Value), Min = g.Min(p => (double?)p.Value) })
+            .ToListAsync(ct);
+        var result = new List<SeriesSummary>();
+        foreach (var g in groups.OrderBy(g => g.Series, StringComparer.Ordinal))
+        {
+            var last = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == runId && p.Series == g.Series && p.Step == g.LastStep)
+                .Select(p => (double?)p.Value).FirstOrDefaultAsync(ct);
+            result.Add(new SeriesSummary(g.Series, g.Count, g.LastStep, last, Series.HigherIsBetter(g.Series) ? g.Max : g.Min));
+        }
+        return result;
+    }
+
+    /// <summary>Points of a run's series in one query, each series downsampled to <see cref="MetricsQuery.MaxPoints"/>.</summary>
+    public async Task<IReadOnlyList<SeriesData>?> MetricsAsync(long id, MetricsQuery query, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return null;
+        var points = db.MetricPoints.AsNoTracking().Where(p => p.RunId == id);
+        if (query.Series is { Count: > 0 } names) points = points.Where(p => names.Contains(p.Series));
+        if (query.AfterStep is { } after) points = points.Where(p => p.Step > after);
+        if (query.FromStep is { } from) points = points.Where(p => p.Step >= from);
+        if (query.ToStep is { } to) points = points.Where(p => p.Step <= to);
+        var rows = await points.OrderBy(p => p.Series).ThenBy(p => p.Step).Select(p => new { p.Series, p.Step, p.Value }).ToListAsync(ct);
+        var bySeries = rows.GroupBy(r => r.Series).ToDictionary(g => g.Key, g => g.ToList());
+        // Asked-for series without points come back empty, so a client can tell them from unknown ones.
+        var wanted = query.Series is { Count: > 0 } ? query.Series.Distinct() : bySeries.Keys;
+        return wanted.Order(StringComparer.Ordinal).Select(name =>
+        {
+            var series = bySeries.GetValueOrDefault(name) ?? [];
+            var (steps, values) = Downsampling.MinMax(series.Select(p => p.Step).ToList(), series.Select(p => p.Value).ToList(), query.MaxPoints);
+            return new SeriesData(name, series.Count, steps, values.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray());
+        }).ToList();
+    }
+
+    /// <summary>
+    /// Per-class vectors of one kind per epoch, after <paramref name="afterEpoch"/> when given, or only
+    /// the newest with <paramref name="latest"/> (class counts); null when the run does not exist.
+    /// </summary>
+    public async Task<IReadOnlyList<EpochVectorData>?> VectorsAsync(long id, string kind, int? afterEpoch = null, bool latest = false, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return null;
+        var vectors = db.EpochVectors.AsNoTracking().Where(v => v.RunId == id && v.Kind == kind);
+        if (afterEpoch is { } after) vectors = vectors.Where(v => v.Epoch > after);
+        var rows = latest
+            ? await vectors.OrderByDescending(v => v.Epoch).Take(1).ToListAsync(ct)
+            : await vectors.OrderBy(v => v.Epoch).ToListAsync(ct);
+        return rows.Select(v => new EpochVectorData(v.Epoch, JsonSerializer.Deserialize<double[]>(v.ValuesJson) ?? [])).ToList();
+    }
+
+    /// <summary>The run's log, oldest first; with <paramref name="newest"/>, only that many of the newest, newest first.</summary>
+    public async Task<IReadOnlyList<RunEvent>?> EventsAsync(long id, int? newest = null, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return null;
+        var events = db.RunEvents.AsNoTracking().Where(e => e.RunId == id);
+        return newest is { } n
+            ? await events.OrderByDescending(e => e.At).ThenByDescending(e => e.Id).Take(n).ToListAsync(ct)
+            : await events.OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync(ct);
+    }
+
+    /// <summary>Checkpoints of a run; null when the run does not exist.</summary>
+    public async Task<IReadOnlyList<CheckpointData>?> CheckpointsAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return null;
+        var rows = await db.Checkpoints.AsNoTracking().Where(c => c.RunId == id).OrderBy(c => c.Kind).ToListAsync(ct);
+        return rows.Select(CheckpointData.From).ToList();
+    }
+
+    /// <summary>
+    /// A checkpoint's row and file, resolved by id to a path the server stored inside the data
+    /// folder (nothing a client sends names a path); null when either is missing.
+    /// </summary>
+    public async Task<(Checkpoint Row, string Path)?> CheckpointFileAsync(long checkpointId, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var checkpoint = await db.Checkpoints.AsNoTracking().FirstOrDefaultAsync(c => c.Id == checkpointId, ct);
+        return checkpoint is not null && folders.ResolveInside(checkpoint.RelativePath) is { } path ? (checkpoint, path) : null;
+    }
+
+    /// <summary>Every run as CSV, one row each.</summary>
+    public async Task<string> CsvAsync(CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var runs = await db.Runs.AsNoTracking().OrderBy(r => r.Id).ToListAsync(ct);
+        var csv = new StringBuilder("id,name,status,method,dataset,imbalance_factor,epochs,completed_epochs,best_top1,last_top1,last_many,last_medium,last_few,tags,imported,created_at,finished_at\n");
+        foreach (var r in runs)
+        {
+            csv.AppendLine(string.Join(',',
+                r.Id.ToString(CultureInfo.InvariantCulture), Csv(r.Name), r.Status, r.Method, r.Dataset, Num(r.ImbalanceFactor),
+                r.Epochs.ToString(CultureInfo.InvariantCulture), r.CompletedEpochs.ToString(CultureInfo.InvariantCulture),
+                Num(r.BestTop1), Num(r.LastTop1), Num(r.LastMany), Num(r.LastMedium), Num(r.LastFew), Csv(r.Tags),
+                r.IsImported ? "true" : "false", r.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
+                r.FinishedAt?.ToString("O", CultureInfo.InvariantCulture) ?? ""));
+        }
+        return csv.ToString();
+    }
+
+    private static string Num(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+
+    private static string Csv(string text) =>
+        text.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
+
+    private static TrainingConfig? TryConfig(string json)
+    {
+        try
+        {
+            return TrainingConfig.FromJson(json);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,39 @@
+// The compare page's charts (ComparePage.razor): every chart of the series table with one line
+// per run and series, one colour per run, one dash pattern per series.
+import { seriesTableAsync } from '../shared/api.js';
+import { COLORS, LineChart, stepRange } from '../shared/line-chart.js';
+import { loadRunAsync, refineAsync } from '../shared/run-data.js';
+
+const DASHES = [undefined, [6, 4], [2, 3]];
+
+export async function mountCompare(root, runIds) {
+  const [table, runs] = await Promise.all([seriesTableAsync(), Promise.all(runIds.map(loadRunAsync))]);
+  const charts = [];
+  for (const def of table.charts) {
+    const el = root.querySelector(`[data-chart="${def.key}"]`);
+    if (!el) continue;
+    const names = table.series.filter(s => s.chart === def.key).map(s => s.name);
+    const lines = [];
+    runs.forEach((run, r) => names.forEach((name, s) => {
+      if (!run.stores.has(name)) return;
+      lines.push({
+        label: `${run.name} · ${name}`, name, store: run.stores.get(name), run, color: COLORS[r % COLORS.length], dash: DASHES[s % DASHES.length],
+        perStep: table.byName.get(name)?.cadence === 'Step',
+      });
+    }));
+    if (!lines.length) { el.textContent = `${def.title}: none of these runs has this series.`; el.classList.add('studio-muted'); continue; }
+    const chart = new LineChart(el, def.title, def.unit, lines, async (min, max) => {
+      const refined = await Promise.all(runs.map(run => {
+        const first = lines.find(l => l.run === run);
+        if (!first) return false;
+        const [from, to] = stepRange(first, min, max);
+        return refineAsync(run, names, from, to);
+      }));
+      if (refined.some(Boolean)) chart.redraw();
+    });
+    chart.key = def.key;
+    charts.push(chart);
+    chart.redraw();
+  }
+  return { runs, charts, dispose: async () => charts.forEach(c => c.destroy()) };
+}

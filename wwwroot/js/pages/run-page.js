@@ -1,0 +1,131 @@
+// The run page's charts (RunPage.razor): loss, accuracy and the other charts of the series table,
+// the κ heatmap and the per-class chart, fed from the hub and kept gap-free across reconnects.
+import { metricsAsync, seriesTableAsync, vectorsAsync } from '../shared/api.js';
+import { ClassAccuracy } from '../shared/class-chart.js';
+import { Heatmap } from '../shared/heatmap.js';
+import { connect } from '../shared/hub.js';
+import { LineChart, stepRange } from '../shared/line-chart.js';
+import { READ_POINTS, compactIfLargeAsync, loadRunAsync, mergeAll, refineAsync, storeOf } from '../shared/run-data.js';
+
+// Per-class vectors of each epoch the page keeps: the estimator's κ (training features, what the
+// loss uses), κ of the test features, and test accuracy.
+const PER_CLASS = ['kappa', 'kappa_test', 'accuracy'];
+
+export async function mountRun(root, runId, options) {
+  const [table, run] = await Promise.all([seriesTableAsync(), loadRunAsync(runId)]);
+  const perStep = name => table.byName.get(name)?.cadence === 'Step';
+  const imported = run.detail.run.isImported;
+
+  const charts = [];
+  for (const def of table.charts) {
+    const el = root.querySelector(`[data-chart="${def.key}"]`);
+    if (!el) continue;
+    const names = table.series.filter(s => s.chart === def.key).map(s => s.name);
+    const lines = names.map(name => ({ label: name, name, store: storeOf(run, name), run, perStep: perStep(name) }));
+    // Imported logs carry training losses per epoch, not per step.
+    const title = imported ? def.title.replace('(per step)', '(per epoch)') : def.title;
+    const chart = new LineChart(el, title, def.unit, lines, async (min, max) => {
+      const [from, to] = stepRange(lines[0], min, max);
+      if (await refineAsync(run, names, from, to)) { dirty = true; schedule(); }
+    });
+    chart.key = def.key;
+    charts.push(chart);
+  }
+
+  const info = { counts: null, classNames: run.detail.classNames || [] };
+  for (const kind of PER_CLASS) info[kind] = new Map();
+  const lastEpoch = () => Math.max(0, ...PER_CLASS.flatMap(k => [...info[k].keys()]));
+  const loadVectors = async afterEpoch => {
+    const [counts, ...byKind] = await Promise.all([
+      vectorsAsync(runId, 'counts', { latest: true }),
+      ...PER_CLASS.map(k => vectorsAsync(runId, k, { afterEpoch })),
+    ]);
+    if (counts.length) info.counts = counts[counts.length - 1].values;
+    PER_CLASS.forEach((kind, i) => { for (const v of byKind[i]) info[kind].set(v.epoch, v.values); });
+  };
+  await loadVectors();
+  const heatEl = root.querySelector('[data-chart="kappa"]');
+  const heatmap = heatEl ? new Heatmap(heatEl, info) : null;
+  const accEl = root.querySelector('[data-chart="class-accuracy"]');
+  const classAcc = accEl ? new ClassAccuracy(accEl, info) : null;
+
+  let dirty = true, vectorsDirty = true, raf = null;
+  const handle = { runId, run, charts, info, heatmap, latencies: options?.recordLatencies ? [] : null };
+  const frame = () => {
+    if (dirty) { for (const c of charts) c.redraw(); dirty = false; }
+    if (vectorsDirty) { heatmap?.draw(); classAcc?.draw(); vectorsDirty = false; }
+    raf = null;
+  };
+  const schedule = () => { raf ??= requestAnimationFrame(frame); };
+
+  // Catch-up: what the page held when live updates stopped (or before it first subscribed) is its
+  // mark; after (re)subscribing, everything after the mark is read once from the database. The
+  // hub's Subscribe returns only when all it broadcast before the join is stored, so the read and
+  // the live points that follow leave no gap, and a point seen twice replaces itself.
+  let marks = null;
+  const mark = () => {
+    if (marks) return;
+    marks = { steps: new Map(), epoch: lastEpoch() };
+    for (const [name, s] of run.stores) marks.steps.set(name, s.last);
+  };
+  const catchUp = async () => {
+    const from = marks ?? { steps: new Map([...run.stores].map(([n, s]) => [n, s.last])), epoch: lastEpoch() };
+    // Per-step and per-epoch series count steps differently, and a series the page holds nothing
+    // of is read whole: one read for each such group.
+    const groups = new Map();
+    for (const name of new Set([...run.stores.keys(), ...table.series.map(s => s.name)])) {
+      const held = Number.isFinite(from.steps.get(name) ?? -Infinity);
+      const key = `${perStep(name)}|${held}`;
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(name);
+    }
+    await Promise.all([...groups.values()].map(async names => {
+      const after = Math.min(...names.map(n => from.steps.get(n) ?? -Infinity));
+      mergeAll(run, await metricsAsync(runId, { series: names, maxPoints: READ_POINTS, afterStep: after }));
+    }));
+    await loadVectors(from.epoch);
+    dirty = vectorsDirty = true; schedule();
+  };
+
+  const onPoints = message => {
+    if (message.runId !== runId) return;
+    if (message.stepsPerEpoch) run.stepsPerEpoch = message.stepsPerEpoch;
+    const now = Date.now();
+    for (const p of message.points) {
+      storeOf(run, p.s).add(p.t, p.v);
+      if (handle.latencies && p.w) handle.latencies.push(now - p.w);
+    }
+    for (const name of new Set(message.points.map(p => p.s))) {
+      compactIfLargeAsync(run, name).then(done => { if (done) { dirty = true; schedule(); } }, () => {});
+    }
+    dirty = true; schedule();
+  };
+  const onVectors = message => {
+    if (message.runId !== runId) return;
+    if (PER_CLASS.includes(message.kind)) info[message.kind].set(message.epoch, message.values);
+    if (message.kind === 'counts') info.counts = message.values;
+    vectorsDirty = true; schedule();
+  };
+  // When the run stops, one last catch-up makes the charts complete whatever happened before.
+  const onRun = message => {
+    if (message.runId === runId && !message.live) catchUp().catch(() => {});
+  };
+
+  const subscribe = async () => {
+    await handle.connection.invoke('Subscribe', runId);
+    await catchUp();
+    marks = null;
+  };
+  handle.connection = connect({ onPoints, onVectors, onRun, onLost: mark, onReconnected: () => subscribe().catch(() => mark()) });
+  handle.mark = mark;
+  handle.start = async () => { await handle.connection.start(); await subscribe(); };
+  mark(); // points stored between the first load and the subscription are read once more
+  await handle.start();
+  schedule();
+  handle.dispose = async () => {
+    if (raf) cancelAnimationFrame(raf);
+    charts.forEach(c => c.destroy()); heatmap?.destroy(); classAcc?.destroy();
+    await handle.connection.stop();
+  };
+  return handle;
+}
