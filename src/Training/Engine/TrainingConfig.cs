@@ -43,6 +43,11 @@ public sealed record TrainingConfig
         Error = "At least 1 test image per class.")]
     public int? MaxTestPerClass { get; init; }
 
+    /// <summary>Seed of the long-tailed subset draw alone; null draws with <see cref="Seed"/>. Fixes the images while the training seed varies.</summary>
+    [ConfigField("Data", "Subset seed", Help = "Seed of the long-tailed draw alone", EmptyMeans = "the run's seed", Min = 0,
+        Error = "A non-negative subset seed.")]
+    public int? SubsetSeed { get; init; }
+
     /// <summary>proco, la or ce.</summary>
     [ConfigField("Method and model", "Method", Choices = ["proco=ProCo", "la=Logit-adjusted CE", "ce=Plain CE"])]
     public string Method { get; init; } = "proco";

@@ -10,11 +10,11 @@ public sealed record TrainingData(ImageDataset Train, ImageDataset Test)
     /// <summary>Training images per class (what the logit adjustment and the shot split use).</summary>
     public long[] ClassCounts { get; } = Train.ClassCounts();
 
-    /// <summary>Draws the subsets from the full splits: cap per class, long-tail profile, seeded.</summary>
+    /// <summary>Draws the subsets from the full splits: cap per class, long-tail profile, seeded (by the subset seed when given).</summary>
     public static TrainingData Prepare(TrainingConfig config, DatasetSplits splits)
     {
         var train = LongTail.Subset(splits.Train, config.ImbalanceFactor, LongTail.ParseProfile(config.ImbalanceProfile),
-            config.Seed, config.MaxPerClass, config.ClassOrder == "reversed");
+            config.SubsetSeed ?? config.Seed, config.MaxPerClass, config.ClassOrder == "reversed");
         var test = config.MaxTestPerClass is { } perClass ? LongTail.Balanced(splits.Test, perClass) : splits.Test;
         if (train.Count < config.BatchSize)
             throw new ArgumentException(
