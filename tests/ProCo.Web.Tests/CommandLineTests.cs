@@ -31,6 +31,55 @@ public class CommandLineTests
         Assert.Equal(("fashion-mnist", 12, 8), (demo.Dataset, demo.Epochs, demo.Depth));
     }
 
+    // A non-default value of every configuration field, as typed on the command line. A new field
+    // fails this test until it has one here: proof that it got its CLI option without more code.
+    private static readonly Dictionary<string, (string Text, object Expected)> NonDefaults = new()
+    {
+        [nameof(TrainingConfig.Dataset)] = ("cifar10", "cifar10"),
+        [nameof(TrainingConfig.ImbalanceFactor)] = ("50", 0.02),
+        [nameof(TrainingConfig.ImbalanceProfile)] = ("step", "step"),
+        [nameof(TrainingConfig.ClassOrder)] = ("reversed", "reversed"),
+        [nameof(TrainingConfig.MaxPerClass)] = ("300", 300),
+        [nameof(TrainingConfig.MaxTestPerClass)] = ("20", 20),
+        [nameof(TrainingConfig.SubsetSeed)] = ("5", 5),
+        [nameof(TrainingConfig.Method)] = ("la", "la"),
+        [nameof(TrainingConfig.Depth)] = ("56", 56),
+        [nameof(TrainingConfig.Width)] = ("2", 2),
+        [nameof(TrainingConfig.FeatDim)] = ("64", 64),
+        [nameof(TrainingConfig.UseNorm)] = ("true", true),
+        [nameof(TrainingConfig.Alpha)] = ("0.5", 0.5),
+        [nameof(TrainingConfig.Temperature)] = ("0.07", 0.07),
+        [nameof(TrainingConfig.LogitAdjustTau)] = ("1.5", 1.5),
+        [nameof(TrainingConfig.Epochs)] = ("400", 400),
+        [nameof(TrainingConfig.BatchSize)] = ("128", 128),
+        [nameof(TrainingConfig.LearningRate)] = ("0.1", 0.1),
+        [nameof(TrainingConfig.WarmupEpochs)] = ("3", 3),
+        [nameof(TrainingConfig.Momentum)] = ("0.8", 0.8),
+        [nameof(TrainingConfig.WeightDecay)] = ("5e-4", 5e-4),
+        [nameof(TrainingConfig.Schedule)] = ("cosine", "cosine"),
+        [nameof(TrainingConfig.Seed)] = ("7", 7),
+        [nameof(TrainingConfig.Device)] = ("cuda:1", "cuda:1"),
+        [nameof(TrainingConfig.EvalBatchSize)] = ("250", 250),
+    };
+
+    [Fact]
+    public void Train_HasAnOptionForEveryConfigField_MadeFromItsDescription()
+    {
+        Assert.Equal(ConfigSchema.Fields.Select(f => f.Property).Order(), NonDefaults.Keys.Order());
+        var args = ConfigSchema.Fields.SelectMany(f => new[] { "--" + f.Option, NonDefaults[f.Property].Text }).ToArray();
+        var config = TrainCommand.ConfigFor(args);
+        foreach (var field in ConfigSchema.Fields)
+        {
+            Assert.NotEqual(field.Default, NonDefaults[field.Property].Expected);
+            Assert.Equal(NonDefaults[field.Property].Expected, field.Get(config));
+        }
+        Assert.Empty(config.Validate());
+        // A value the field cannot read is refused with the option and the field named.
+        var bad = Assert.Throws<ArgumentException>(() => TrainCommand.ConfigFor("--method", "focal"));
+        Assert.Equal("--method: Method: 'focal' is not one of proco, la, ce.", bad.Message);
+        Assert.Contains("--feat-dim", TrainCommand.Create().Options.Select(o => o.Name));
+    }
+
     [Theory]
     [InlineData(new[] { "train", "--epoch", "60" }, "Unrecognised argument '--epoch'. See 'train --help'.")]
     [InlineData(new[] { "bench", "--stepz", "5" }, "Unrecognised argument '--stepz'. See 'bench --help'.")]

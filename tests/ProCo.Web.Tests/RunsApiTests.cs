@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using ProCo.Data;
@@ -52,6 +53,84 @@ public sealed class RunsApiTests : IClassFixture<StudioFactory>
         var missing = await http.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative), new { name = "no config" });
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
         Assert.Contains("\"config\"", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfigFieldsAndTheSeriesTable_AreServedFromTheirOneDefinition_AndANullFieldIs400NamingIt()
+    {
+        using var http = _factory.CreateClient();
+        var fields = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/config", UriKind.Relative))).RootElement.EnumerateArray()
+            .ToDictionary(f => f.GetProperty("name").GetString()!);
+        Assert.Equal(ProCo.Training.Engine.ConfigSchema.Fields.Select(f => f.Name).Order(), fields.Keys.Order());
+        var imbalance = fields["imbalanceFactor"];
+        Assert.Equal((0.0, 1.0, true, "imbalance", "number"), (imbalance.GetProperty("min").GetDouble(), imbalance.GetProperty("max").GetDouble(),
+            imbalance.GetProperty("minExclusive").GetBoolean(), imbalance.GetProperty("option").GetString(), imbalance.GetProperty("kind").GetString()));
+        Assert.Equal(["proco", "la", "ce"], fields["method"].GetProperty("choices").EnumerateArray().Select(c => c.GetProperty("value").GetString()));
+        Assert.Equal(0.3, fields["learningRate"].GetProperty("default").GetDouble());
+        Assert.Equal(JsonValueKind.Null, fields["warmupEpochs"].GetProperty("default").ValueKind);
+
+        var table = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/series", UriKind.Relative))).RootElement;
+        Assert.Equal(["acc", "loss", "shots", "valloss", "lr"], table.GetProperty("charts").EnumerateArray().Select(c => c.GetProperty("key").GetString()));
+        var series = table.GetProperty("series").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
+        Assert.Equal(("Step", "loss", false), (series["CE_loss/train"].GetProperty("cadence").GetString(), series["CE_loss/train"].GetProperty("chart").GetString(),
+            series["CE_loss/train"].GetProperty("higherIsBetter").GetBoolean()));
+        Assert.Equal(("Epoch", "acc", true), (series["acc/val_top1"].GetProperty("cadence").GetString(), series["acc/val_top1"].GetProperty("chart").GetString(),
+            series["acc/val_top1"].GetProperty("higherIsBetter").GetBoolean()));
+
+        var nulls = await http.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative), new { config = new { dataset = (string?)null, device = (string?)null } });
+        Assert.Equal(HttpStatusCode.BadRequest, nulls.StatusCode);
+        var errors = JsonDocument.Parse(await nulls.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+        Assert.Equal("Dataset is required.", errors.GetProperty("config.dataset")[0].GetString());
+        Assert.Equal("Device is required.", errors.GetProperty("config.device")[0].GetString());
+    }
+
+    [Fact]
+    public async Task AFinishedRun_ServesStepRangesVectorWindowsAndItsCapabilities_EditsAreValidatedAsOnCreate_AndTheHubRefusesUnknownRuns()
+    {
+        using var http = _factory.CreateClient();
+        var id = await FinishedRunAsync(http);
+        var all = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/metrics?series=CE_loss/train,lr,acc/val_top1,nope", UriKind.Relative))).RootElement;
+        Assert.Equal(["CE_loss/train", "acc/val_top1", "lr", "nope"], all.EnumerateArray().Select(s => s.GetProperty("series").GetString()));
+        var steps = all[0].GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()).ToArray();
+        Assert.Equal(0, all[3].GetProperty("total").GetInt64());
+        Assert.True(steps.Length >= 5, $"{steps.Length} steps");
+        // A step range, and a downsampled read that keeps the first, the last and each bucket's extremes.
+        var range = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/metrics?series=CE_loss/train&fromStep={steps[1]}&toStep={steps[3]}", UriKind.Relative))).RootElement[0];
+        Assert.Equal(steps[1..4], range.GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()));
+        Assert.Equal(3, range.GetProperty("total").GetInt64());
+        var thin = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/metrics?series=CE_loss/train&maxPoints=4", UriKind.Relative))).RootElement[0];
+        var thinSteps = thin.GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()).ToArray();
+        Assert.Equal(steps.Length, thin.GetProperty("total").GetInt64());
+        Assert.True(thinSteps.Length <= 4 && thinSteps[0] == steps[0] && thinSteps[^1] == steps[^1], string.Join(",", thinSteps));
+        var values = all[0].GetProperty("values").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        Assert.Contains(values.Skip(1).SkipLast(1).Max(), thin.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()));
+
+        var counts = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/vectors?kind=counts&latest=true", UriKind.Relative))).RootElement;
+        Assert.Equal(1, counts.GetArrayLength());
+        var after = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/vectors?kind=kappa&afterEpoch=1", UriKind.Relative))).RootElement;
+        Assert.Equal(0, after.GetArrayLength());
+
+        var run = await Api.RunAsync(http, id);
+        Assert.Equal((false, false, false, true), (run.GetProperty("live").GetBoolean(), run.GetProperty("canCancel").GetBoolean(),
+            run.GetProperty("canResume").GetBoolean(), run.GetProperty("canDelete").GetBoolean()));
+        // Editing takes the same name and tag rules as creating.
+        var longTag = await http.PatchAsJsonAsync(new Uri($"/api/runs/{id}", UriKind.Relative), new { tags = new[] { new string('t', 51) } });
+        Assert.Equal(HttpStatusCode.BadRequest, longTag.StatusCode);
+        Assert.Contains("at most 50 characters", await longTag.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var missing = await http.PatchAsJsonAsync(new Uri("/api/runs/987654", UriKind.Relative), new { name = "nobody" });
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(_factory.Server.BaseAddress, "hubs/runs"), o =>
+            {
+                o.HttpMessageHandlerFactory = _ => _factory.Server.CreateHandler();
+                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
+            }).Build();
+        await hub.StartAsync();
+        var subscribed = await hub.InvokeAsync<JsonElement>("Subscribe", id);
+        Assert.Equal(steps[^1], subscribed.GetProperty("storedStep").GetInt64());
+        var unknown = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => hub.InvokeAsync<JsonElement>("Subscribe", 987654L));
+        Assert.Contains("Run 987654 does not exist", unknown.Message, StringComparison.Ordinal);
     }
 
     [Fact]
