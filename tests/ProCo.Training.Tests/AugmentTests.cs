@@ -81,7 +81,7 @@ public class AugmentTests
     [Fact]
     public void Views_OfIdenticalImages_DifferPerImageAndAreNormalised()
     {
-        var augmenter = new Augmenter([0.5, 0.5, 0.5], [0.25, 0.25, 0.25], CPU);
+        using var augmenter = new Augmenter([0.5, 0.5, 0.5], [0.25, 0.25, 0.25], CPU);
         var batch = RgbImage().expand(8, 3, 20, 20).to_type(ScalarType.Byte).contiguous();
         var generator = new Generator(3);
         var random = new Random(3);

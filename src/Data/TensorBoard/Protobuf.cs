@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -77,9 +78,16 @@ internal ref struct ProtoReader(ReadOnlySpan<byte> data)
 /// <summary>Writes protocol-buffer fields.</summary>
 internal sealed class ProtoWriter
 {
-    private readonly MemoryStream _buffer = new();
+    // A growing array, nothing to dispose.
+    private readonly ArrayBufferWriter<byte> _buffer = new();
 
-    public byte[] ToArray() => _buffer.ToArray();
+    public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
+
+    private void WriteByte(byte value)
+    {
+        _buffer.GetSpan(1)[0] = value;
+        _buffer.Advance(1);
+    }
 
     private void Key(int field, int wireType) => Varint(((ulong)field << 3) | (uint)wireType);
 
@@ -87,10 +95,10 @@ internal sealed class ProtoWriter
     {
         while (value >= 0x80)
         {
-            _buffer.WriteByte((byte)(value | 0x80));
+            WriteByte((byte)(value | 0x80));
             value >>= 7;
         }
-        _buffer.WriteByte((byte)value);
+        WriteByte((byte)value);
     }
 
     public void Double(int field, double value)

@@ -11,7 +11,7 @@ namespace ProCo.Training.Augment;
 /// views 1-2: random resized crop (scale 0.08-1, ratio 3/4-4/3), flip, colour jitter
 /// 0.4/0.4/0.4/0.1 with p 0.8, grayscale with p 0.2, normalise.
 /// </summary>
-public sealed class Augmenter
+public sealed class Augmenter : IDisposable
 {
     private readonly Tensor _mean;
     private readonly Tensor _std;
@@ -23,6 +23,13 @@ public sealed class Augmenter
     {
         _mean = tensor(mean.Select(v => (float)(v * 255)).ToArray(), device: device).view(1, -1, 1, 1);
         _std = tensor(std.Select(v => (float)(v * 255)).ToArray(), device: device).view(1, -1, 1, 1);
+    }
+
+    /// <summary>Frees the normalisation constants.</summary>
+    public void Dispose()
+    {
+        _mean.Dispose();
+        _std.Dispose();
     }
 
     /// <summary>Normalisation constants of a dataset key.</summary>

@@ -19,8 +19,7 @@ public enum TrainingOutcome
 /// <param name="Outcome">Completed, or cancelled at a step boundary (a checkpoint was written).</param>
 /// <param name="CompletedEpochs">Epochs finished.</param>
 /// <param name="BestTop1">Best test top-1 (percent).</param>
-/// <param name="LastValues">Last epoch's per-epoch values.</param>
-public sealed record TrainingResult(TrainingOutcome Outcome, int CompletedEpochs, double BestTop1, IReadOnlyDictionary<string, double> LastValues);
+public sealed record TrainingResult(TrainingOutcome Outcome, int CompletedEpochs, double BestTop1);
 
 /// <summary>Evaluation of a model on the balanced test set.</summary>
 /// <param name="Top1">Top-1 accuracy (percent).</param>
@@ -115,13 +114,12 @@ public sealed class Trainer : IDisposable
                              $"({string.Join("/", _data.ClassCounts)} per class), {_data.Test.Count} test images, {StepsPerEpoch} steps per epoch.");
         }
 
-        IReadOnlyDictionary<string, double> lastValues = new Dictionary<string, double>();
         for (var epoch = startEpoch; epoch < _config.Epochs; epoch++)
         {
             var watch = Stopwatch.StartNew();
             var firstStep = epoch == startEpoch ? startStep : 0;
             // Stop before the epoch-start swap of the estimators, so the checkpoint is the epoch boundary itself.
-            if (cancellationToken.IsCancellationRequested) return Cancel(sink, checkpointDir, epoch, firstStep, globalStep, best, bestEpoch, lastValues);
+            if (cancellationToken.IsCancellationRequested) return Cancel(sink, checkpointDir, epoch, firstStep, globalStep, best, bestEpoch);
             var lr = LearningRateSchedule.At(_config, epoch);
             foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
             if (firstStep == 0) _proco?.StartEpoch(new Generator((ulong)Seeds.Mix(_config.Seed, epoch, -1)));
@@ -133,7 +131,7 @@ public sealed class Trainer : IDisposable
             for (var step = firstStep; step < StepsPerEpoch; step++)
             {
                 if (step > firstStep && cancellationToken.IsCancellationRequested)
-                    return Cancel(sink, checkpointDir, epoch, step, globalStep, best, bestEpoch, lastValues);
+                    return Cancel(sink, checkpointDir, epoch, step, globalStep, best, bestEpoch);
                 var (ce, scl, hits) = TrainStep(order, epoch, step);
                 globalStep++;
                 correct += hits;
@@ -164,7 +162,6 @@ public sealed class Trainer : IDisposable
             if (shots.ManyClasses > 0) values[Series.ValMany] = shots.Many;
             if (shots.MediumClasses > 0) values[Series.ValMedium] = shots.Medium;
             if (shots.FewClasses > 0) values[Series.ValFew] = shots.Few;
-            lastValues = values;
             var vectors = new Dictionary<string, double[]>
             {
                 [VectorKinds.Accuracy] = evaluation.PerClassAccuracy,
@@ -177,17 +174,16 @@ public sealed class Trainer : IDisposable
             WriteCheckpoint(sink, checkpointDir, "last", epoch + 1, 0, globalStep, best, bestEpoch, "epoch-end");
             if (bestEpoch == epoch + 1) CopyAsBest(sink, checkpointDir, epoch + 1);
         }
-        return new TrainingResult(TrainingOutcome.Completed, _config.Epochs, best, lastValues);
+        return new TrainingResult(TrainingOutcome.Completed, _config.Epochs, best);
     }
 
-    private TrainingResult Cancel(IMetricSink sink, string checkpointDir, int epoch, int step, long globalStep, double best, int bestEpoch,
-        IReadOnlyDictionary<string, double> lastValues)
+    private TrainingResult Cancel(IMetricSink sink, string checkpointDir, int epoch, int step, long globalStep, double best, int bestEpoch)
     {
         WriteCheckpoint(sink, checkpointDir, "last", epoch, step, globalStep, best, bestEpoch, "cancelled");
         sink.Log("info", step == 0
             ? $"Cancelled after epoch {epoch}; checkpoint written."
             : $"Cancelled at epoch {epoch + 1}, after step {step} of {StepsPerEpoch}; checkpoint written.");
-        return new TrainingResult(TrainingOutcome.Cancelled, epoch, best, lastValues);
+        return new TrainingResult(TrainingOutcome.Cancelled, epoch, best);
     }
 
     // The epoch's sample order, drawn from (seed, epoch).
@@ -331,6 +327,7 @@ public sealed class Trainer : IDisposable
         _optimizer.Dispose();
         _proco?.Dispose();
         _criterion.Dispose();
+        _augmenter.Dispose();
         _trainPixels.Dispose();
         _trainLabels.Dispose();
         _testPixels.Dispose();

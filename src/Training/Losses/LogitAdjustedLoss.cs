@@ -20,11 +20,7 @@ public sealed class LogitAdjustedLoss : IDisposable
         var total = classCounts.Sum(c => (double)c);
         var logPrior = classCounts.Select(c => (float)(tau * System.Math.Log(c / total))).ToArray();
         _adjustment = tensor(logPrior, device: device).unsqueeze(0);
-        Tau = tau;
     }
-
-    /// <summary>The adjustment scale τ.</summary>
-    public double Tau { get; }
 
     /// <summary>Mean loss over the batch.</summary>
     public Tensor Forward(Tensor logits, Tensor labels) =>

@@ -50,7 +50,7 @@ internal static class BenchCommand
         // Augmentation alone: the three views of one batch.
         var (mean, std) = Augmenter.Normalization(config.Dataset);
         var device = new torch.Device(config.Device);
-        var augmenter = new Augmenter(mean, std, device);
+        using var augmenter = new Augmenter(mean, std, device);
         using (var scope = torch.NewDisposeScope())
         {
             var batch = torch.tensor(data.Train.Pixels.AsSpan(0, config.BatchSize * data.Train.Channels * data.Train.Height * data.Train.Width).ToArray(),

@@ -3,8 +3,8 @@
 import { getJson, metricsAsync } from './api.js';
 import { SeriesStore } from './store.js';
 
-// Points per series on first load and per zoomed range: about two per pixel of a wide chart.
-export const READ_POINTS = 4000;
+// Points per series on first load and per zoomed range: about three per pixel of a chart.
+export const READ_POINTS = 2000;
 // A store grown past this by live points is read again, downsampled, for the range already stored.
 const COMPACT_AT = 4 * READ_POINTS;
 
