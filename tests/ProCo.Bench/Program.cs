@@ -17,7 +17,7 @@ using ProCo.Web.Hosting;
 
 var dataDir = Path.Combine(Path.GetTempPath(), "proco-bench-" + Guid.NewGuid().ToString("N"));
 var app = await WebApp.BuildAsync(["--urls", "http://127.0.0.1:0", $"--ProCo:DataDir={dataDir}", "--Logging:LogLevel:Default=Warning", "--environment", "Production",
-    "--ProCo:Jobs:QueuePollSeconds=0.5"]);
+    "--ProCo:Jobs:QueuePollSeconds=0.5", "--ProCo:Live:StampPoints=true"]);
 await app.StartAsync();
 var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 Console.WriteLine($"ProCo Studio bench on {address}, data in {dataDir}");
@@ -37,6 +37,8 @@ try
         Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
     });
     var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = address + "/", ViewportSize = new ViewportSize { Width = 1600, Height = 1000 } });
+    // Run pages keep step-to-browser latencies only when asked (the server stamps points: ProCo:Live:StampPoints).
+    await context.AddInitScriptAsync("try { localStorage.setItem('proco.recordLatencies', '1'); } catch { }");
 
     // 1. Render time of a run page holding 100 classes x 200 epochs of kappa and 50,000 points per step series.
     var runTimes = new List<double>();
@@ -48,7 +50,17 @@ try
         await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 120_000 });
         await page.EvaluateAsync("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))");
         runTimes.Add(watch.Elapsed.TotalMilliseconds);
-        if (i == 0) await page.ScreenshotAsync(new() { Path = Path.Combine(dataDir, "bench-run.png"), FullPage = true });
+        if (i == 0)
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(dataDir, "bench-run.png"), FullPage = true });
+            // Bytes the page fetched from the API on its first load (any late catch-up included).
+            await page.WaitForTimeoutAsync(2500);
+            var bytes = await page.EvaluateAsync<double[]>(
+                "() => { const api = performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')); " +
+                "return [api.reduce((n, e) => n + e.encodedBodySize, 0), api.filter(e => e.name.includes('/metrics')).reduce((n, e) => n + e.encodedBodySize, 0), api.length]; }");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"run page first load, 150,000 step points: {bytes[0] / 1024:N0} KiB from the API in {bytes[2]:N0} requests ({bytes[1] / 1024:N0} KiB of metrics)"));
+        }
         await page.CloseAsync();
     }
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -62,27 +74,14 @@ try
     await comparePage.EvaluateAsync("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"compare page, 5 runs x 50,000 points: {compareWatch.Elapsed.TotalMilliseconds:F0} ms (navigation to charts drawn)"));
     var smooth = await comparePage.EvaluateAsync<double>(
-        "() => { const h = [...studioDebug.handles.values()][0]; const t = performance.now(); for (let i = 0; i < 10; i++) h.setSmoothing(0.5 + i / 100); return (performance.now() - t) / 10; }");
+        "() => { const t = performance.now(); for (let i = 0; i < 10; i++) studioTest.setSmoothing(0.5 + i / 100); return (performance.now() - t) / 10; }");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"compare page, smoothing change redraw (5 runs x 50,000 points, 4 charts): {smooth:F1} ms"));
 
     // 3. Append cost of a live point: storing it, and the redraw of the chart (once per frame, whatever the point rate).
     var runPage = await context.NewPageAsync();
     await runPage.GotoAsync($"/runs/{big[1]}");
     await runPage.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 120_000 });
-    var append = await runPage.EvaluateAsync<JsonElement>(@"() => {
-        const h = [...studioDebug.handles.values()][0];
-        const store = h.run.stores.get('CE_loss/train');
-        let step = store.last;
-        const n = 100000;
-        let t = performance.now();
-        for (let i = 0; i < n; i++) store.add(++step, Math.random());
-        const perPoint = (performance.now() - t) * 1000 / n;
-        const chart = h.charts.find(c => c.key === 'loss');
-        t = performance.now();
-        for (let i = 0; i < 20; i++) { store.add(++step, Math.random()); chart.redraw(); }
-        const redraw = (performance.now() - t) / 20;
-        return { perPoint, redraw, points: store.steps.length };
-    }");
+    var append = await runPage.EvaluateAsync<JsonElement>("() => studioTest.appendCost('CE_loss/train', 'loss', 100000)");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"live point append: {append.GetProperty("perPoint").GetDouble():F3} µs to store; chart redraw with {append.GetProperty("points").GetInt32():N0} points: {append.GetProperty("redraw").GetDouble():F1} ms (at most once per animation frame)"));
 
@@ -104,7 +103,7 @@ try
         if (status is "Succeeded" or "Failed") break;
         await Task.Delay(500);
     }
-    var latencies = (await livePage.EvaluateAsync<double[]>("() => [...studioDebug.handles.values()][0].stats.latencies")).Order().ToArray();
+    var latencies = (await livePage.EvaluateAsync<double[]>("() => studioTest.latencies()")).Order().ToArray();
     double Percentile(double p) => latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p * latencies.Length) - 1)];
     Console.WriteLine(latencies.Length == 0
         ? "step-to-browser latency: no live points received"
