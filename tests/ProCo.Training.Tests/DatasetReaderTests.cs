@@ -10,6 +10,26 @@ public sealed class DatasetReaderTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
+    [Fact]
+    public void KnownDatasets_GiveEachDatasetsShapeClassesAndNormalisation_AndNameTheKnownOnesForAnUnknownKey()
+    {
+        Assert.Equal(["fashion-mnist", "cifar10", "cifar100"], DatasetCatalog.Keys);
+        foreach (var (key, channels, size, classes) in new[] { ("fashion-mnist", 1, 28, 10), ("cifar10", 3, 32, 10), ("cifar100", 3, 32, 100) })
+        {
+            var info = KnownDatasets.Get(key);
+            Assert.Equal((channels, size, classes), (info.Channels, info.Size, info.NumClasses));
+            Assert.Equal(channels, info.Mean.Length);
+            Assert.Equal(channels, info.Std.Length);
+            Assert.Equal(classes, DatasetLoader.ClassNames(key).Distinct().Count());
+        }
+        Assert.Equal("Trouser", DatasetLoader.ClassNames("fashion-mnist")[1]);
+        Assert.Equal("worm", DatasetLoader.ClassNames("cifar100")[99]);
+        Assert.Equal("cifar100", DatasetCatalog.NormalizeKey(" CIFAR_100 "));
+        Assert.Equal("fashion-mnist", DatasetCatalog.NormalizeKey("fmnist"));
+        Assert.Equal("Unknown dataset 'imagenet'. Known datasets: fashion-mnist, cifar10, cifar100.",
+            Assert.Throws<ArgumentException>(() => DatasetCatalog.NormalizeKey("imagenet")).Message);
+    }
+
     private static long[] Labels(int count, int classes) => Enumerable.Range(0, count).Select(i => (long)(i * 7 % classes)).ToArray();
 
     private string WriteCifar(string key, string format, int perFile)

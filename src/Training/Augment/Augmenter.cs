@@ -32,13 +32,6 @@ public sealed class Augmenter : IDisposable
         _std.Dispose();
     }
 
-    /// <summary>Normalisation constants of a dataset key.</summary>
-    public static (double[] Mean, double[] Std) Normalization(string dataset) => dataset switch
-    {
-        "fashion-mnist" => ([0.2860], [0.3530]),
-        _ => ([0.4914, 0.4822, 0.4465], [0.2023, 0.1994, 0.2010]),
-    };
-
     /// <summary>Test-time transform: normalise only.</summary>
     public Tensor Normalize(Tensor pixels) => (pixels.to_type(ScalarType.Float32) - _mean) / _std;
 

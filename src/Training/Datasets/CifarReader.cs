@@ -5,34 +5,13 @@ public static class CifarReader
 {
     private const int ImageBytes = 3 * 32 * 32;
 
-    /// <summary>CIFAR-10 class names, in label order.</summary>
-    public static readonly IReadOnlyList<string> Cifar10Classes =
-        ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
-
-    /// <summary>CIFAR-100 fine class names, in label order.</summary>
-    public static readonly IReadOnlyList<string> Cifar100Classes =
-    [
-        "apple", "aquarium_fish", "baby", "bear", "beaver", "bed", "bee", "beetle", "bicycle", "bottle",
-        "bowl", "boy", "bridge", "bus", "butterfly", "camel", "can", "castle", "caterpillar", "cattle",
-        "chair", "chimpanzee", "clock", "cloud", "cockroach", "couch", "crab", "crocodile", "cup", "dinosaur",
-        "dolphin", "elephant", "flatfish", "forest", "fox", "girl", "hamster", "house", "kangaroo", "keyboard",
-        "lamp", "lawn_mower", "leopard", "lion", "lizard", "lobster", "man", "maple_tree", "motorcycle", "mountain",
-        "mouse", "mushroom", "oak_tree", "orange", "orchid", "otter", "palm_tree", "pear", "pickup_truck", "pine_tree",
-        "plain", "plate", "poppy", "porcupine", "possum", "rabbit", "raccoon", "ray", "road", "rocket",
-        "rose", "sea", "seal", "shark", "shrew", "skunk", "skyscraper", "snail", "snake", "spider",
-        "squirrel", "streetcar", "sunflower", "sweet_pepper", "table", "tank", "telephone", "television", "tiger", "tractor",
-        "train", "trout", "tulip", "turtle", "wardrobe", "whale", "willow_tree", "wolf", "woman", "worm",
-    ];
-
     /// <summary>Loads train and test splits from a folder in the given format (binary or python).</summary>
     public static DatasetSplits Load(string key, string folder, string format)
     {
-        var cifar100 = key == "cifar100";
-        var classes = cifar100 ? Cifar100Classes : Cifar10Classes;
-        string[] trainFiles = cifar100
-            ? [format == "binary" ? "train.bin" : "train"]
-            : Enumerable.Range(1, 5).Select(i => format == "binary" ? $"data_batch_{i}.bin" : $"data_batch_{i}").ToArray();
-        var testFile = cifar100 ? (format == "binary" ? "test.bin" : "test") : (format == "binary" ? "test_batch.bin" : "test_batch");
+        var info = KnownDatasets.Get(key);
+        var cifar100 = info == KnownDatasets.Cifar100;
+        var layout = info.Layouts.FirstOrDefault(l => l.Format == format)
+                     ?? throw new ArgumentException($"{info.Key} has no '{format}' distribution.", nameof(format));
 
         ImageDataset Read(IEnumerable<string> files, string split)
         {
@@ -43,10 +22,10 @@ public static class CifarReader
             }).ToList();
             var pixels = parts.SelectMany(p => p.Pixels).ToArray();
             var labels = parts.SelectMany(p => p.Labels).ToArray();
-            return new ImageDataset($"{key} {split}", pixels, labels, 3, 32, 32, classes);
+            return new ImageDataset($"{info.Key} {split}", pixels, labels, info.Channels, info.Size, info.Size, info.ClassNames);
         }
 
-        return new DatasetSplits(Read(trainFiles, "train"), Read([testFile], "test"));
+        return new DatasetSplits(Read(layout.TrainFiles, "train"), Read(layout.TestFiles, "test"));
     }
 
     /// <summary>

@@ -18,25 +18,9 @@ public sealed record DownloadSource(Uri Url, string FileName, string Checksum, s
 /// </summary>
 public sealed class DatasetDownloader(HttpClient http)
 {
-    /// <summary>Official sources: the CIFAR python archives (their published MD5s) and the four Fashion-MNIST IDX files.</summary>
-    public static IReadOnlyList<DownloadSource> OfficialSources(string key)
-    {
-        const string fashion = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/";
-        return key switch
-        {
-            "cifar10" => [new(new Uri("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"), "cifar-10-python.tar.gz", "c58f30108f718f92721af3b95e74349a", "md5", true)],
-            "cifar100" => [new(new Uri("https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"), "cifar-100-python.tar.gz", "eb9058c3a382ffc7106e4002c42a8d85", "md5", true)],
-            // Checked on the decompressed IDX content, so a re-compressed mirror (Debian's) verifies too.
-            "fashion-mnist" =>
-            [
-                new(new Uri(fashion + "train-images-idx3-ubyte.gz"), "fashion-mnist/train-images-idx3-ubyte.gz", "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", "sha256-gunzipped", false),
-                new(new Uri(fashion + "train-labels-idx1-ubyte.gz"), "fashion-mnist/train-labels-idx1-ubyte.gz", "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", "sha256-gunzipped", false),
-                new(new Uri(fashion + "t10k-images-idx3-ubyte.gz"), "fashion-mnist/t10k-images-idx3-ubyte.gz", "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", "sha256-gunzipped", false),
-                new(new Uri(fashion + "t10k-labels-idx1-ubyte.gz"), "fashion-mnist/t10k-labels-idx1-ubyte.gz", "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", "sha256-gunzipped", false),
-            ],
-            _ => throw new ArgumentException($"No download source for '{key}'."),
-        };
-    }
+    /// <summary>Official sources of a dataset (<see cref="DatasetInfo.Downloads"/>).</summary>
+    public static IReadOnlyList<DownloadSource> OfficialSources(string key) =>
+        KnownDatasets.Get(key).Downloads is { Count: > 0 } sources ? sources : throw new ArgumentException($"No download source for '{key}'.");
 
     /// <summary>
     /// Downloads and verifies every source into <paramref name="datasetsDir"/>; progress receives

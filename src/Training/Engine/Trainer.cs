@@ -67,8 +67,8 @@ public sealed class Trainer : IDisposable
         _criterion = new LogitAdjustedLoss(data.ClassCounts, _config.Method == "ce" ? 0 : _config.LogitAdjustTau, _device);
         if (_config.Method == "proco")
             _proco = new ProCoLoss(data.Train.NumClasses, _config.FeatDim, _config.Temperature, _device, new Generator((ulong)_config.Seed));
-        var (mean, std) = Augmenter.Normalization(_config.Dataset);
-        _augmenter = new Augmenter(mean, std, _device);
+        var dataset = KnownDatasets.Get(_config.Dataset);
+        _augmenter = new Augmenter(dataset.Mean, dataset.Std, _device);
 
         _trainPixels = ToDevice(data.Train);
         _trainLabels = tensor(data.Train.Labels, device: _device);

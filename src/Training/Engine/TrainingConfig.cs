@@ -15,8 +15,8 @@ public sealed record TrainingConfig
 {
     private const string DepthRule = "A CIFAR ResNet depth 6n+2: 8, 20, 32, 44, 56 ...";
 
-    /// <summary>Dataset key: fashion-mnist, cifar10 or cifar100.</summary>
-    [ConfigField("Data", "Dataset", Help = "fashion-mnist, cifar10 or cifar100")]
+    /// <summary>Dataset key (<see cref="KnownDatasets"/>).</summary>
+    [ConfigField("Data", "Dataset", Help = "A dataset key (proco doctor lists them and where they are)")]
     public string Dataset { get; init; } = "cifar100";
 
     /// <summary>Smallest over largest class count: 0.01 is "imbalance 100"; 1 keeps the dataset balanced.</summary>

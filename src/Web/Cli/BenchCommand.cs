@@ -14,7 +14,7 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var dataset = new Argument<string?>("dataset") { Description = "fashion-mnist, cifar10 or cifar100", Arity = ArgumentArity.ZeroOrOne };
+        var dataset = new Argument<string?>("dataset") { Description = "Dataset: " + string.Join(", ", DatasetCatalog.Keys), Arity = ArgumentArity.ZeroOrOne };
         var steps = new Option<int>("--steps") { Description = "Timed training steps (after one warm-up step)", DefaultValueFactory = _ => 3 };
         var options = new ConfigOptions();
         var command = new Command("bench", "Measure training images/second and augmentation images/second.");
@@ -48,9 +48,9 @@ internal static class BenchCommand
                          $"resnet{config.Depth} x{config.Width}, {data.Train.Channels}x{data.Train.Height}x{data.Train.Width} images");
 
         // Augmentation alone: the three views of one batch.
-        var (mean, std) = Augmenter.Normalization(config.Dataset);
+        var info = KnownDatasets.Get(config.Dataset);
         var device = new torch.Device(config.Device);
-        using var augmenter = new Augmenter(mean, std, device);
+        using var augmenter = new Augmenter(info.Mean, info.Std, device);
         using (var scope = torch.NewDisposeScope())
         {
             var batch = torch.tensor(data.Train.Pixels.AsSpan(0, config.BatchSize * data.Train.Channels * data.Train.Height * data.Train.Width).ToArray(),
@@ -103,18 +103,13 @@ internal static class BenchCommand
         {
             // Throughput does not depend on pixel values: random images of the dataset's shape.
             output.WriteLine($"{config.Dataset} is not on disk; timing with random images of its shape.");
-            var (channels, size, classes) = config.Dataset switch
-            {
-                "fashion-mnist" => (1, 28, 10),
-                "cifar10" => (3, 32, 10),
-                _ => (3, 32, 100),
-            };
+            var info = KnownDatasets.Get(config.Dataset);
+            var (channels, size, classes) = (info.Channels, info.Size, info.NumClasses);
             var count = Math.Max(config.BatchSize * 2, classes * 4);
             var pixels = new byte[count * channels * size * size];
             new Random(1).NextBytes(pixels);
             var labels = Enumerable.Range(0, count).Select(i => (long)(i % classes)).ToArray();
-            var set = new ImageDataset(config.Dataset, pixels, labels, channels, size, size,
-                Enumerable.Range(0, classes).Select(i => $"class {i}").ToArray());
+            var set = new ImageDataset(config.Dataset, pixels, labels, channels, size, size, info.ClassNames);
             return new TrainingData(set, set);
         }
     }

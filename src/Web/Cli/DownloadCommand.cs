@@ -9,7 +9,7 @@ internal static class DownloadCommand
 {
     public static Command Create()
     {
-        var dataset = new Argument<string>("dataset") { Description = "fashion-mnist, cifar10 or cifar100" };
+        var dataset = new Argument<string>("dataset") { Description = "Dataset: " + string.Join(", ", DatasetCatalog.Keys) };
         var command = new Command("download", "Download a dataset from its official source into the datasets folder (checksums verified).");
         command.Arguments.Add(dataset);
         command.TreatUnmatchedTokensAsErrors = false;

@@ -20,7 +20,7 @@ internal static class TrainCommand
 
     private static Command Create(out Func<ParseResult, TrainingConfig> config)
     {
-        var dataset = new Argument<string?>("dataset") { Description = "fashion-mnist, cifar10 or cifar100", Arity = ArgumentArity.ZeroOrOne };
+        var dataset = new Argument<string?>("dataset") { Description = "Dataset: " + string.Join(", ", DatasetCatalog.Keys), Arity = ArgumentArity.ZeroOrOne };
         var imbalance = new Argument<double?>("imbalance") { Description = "Imbalance factor: 0.01 (or 100) for imbalance 100", Arity = ArgumentArity.ZeroOrOne };
         var epochs = new Argument<int?>("epochs") { Description = "Epochs (200 as published)", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<string?>("--out") { Description = "Output folder: config.json, metrics, vectors.jsonl, events.log, checkpoints" };
