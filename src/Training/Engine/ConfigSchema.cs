@@ -181,6 +181,19 @@ public sealed class ConfigField
         _ => System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
     };
 
+    /// <summary>
+    /// One line for help texts (CLI options, the API schema): label and help, the allowed values,
+    /// and the default, e.g. "Learning rate. Above 0 and at most 100. Default 0.3.".
+    /// </summary>
+    public string Describe()
+    {
+        var parts = new List<string> { Label + (Help.Length > 0 ? $": {Help}" : "") };
+        if (Choices.Count > 0) parts.Add("One of " + string.Join(", ", Choices.Select(c => c.Value)));
+        else if (Min is not null || Max is not null) parts.Add(RangeText());
+        parts.Add($"Default {Format(Default)}");
+        return string.Join(". ", parts) + ".";
+    }
+
     /// <summary>Applies <see cref="ReciprocalAboveOne"/>: 100 and 0.01 both mean imbalance 100.</summary>
     public double Normalize(double value) => ReciprocalAboveOne && value > 1 ? 1 / value : value;
 
@@ -194,12 +207,16 @@ public sealed class ConfigField
     private bool InRange(double v) =>
         (Min is not { } lo || (MinExclusive ? v > lo : v >= lo)) && (Max is not { } hi || (MaxExclusive ? v < hi : v <= hi));
 
-    private string DefaultError()
+    private string DefaultError() =>
+        Kind == ConfigFieldKind.Choice ? $"Use {string.Join(" or ", Choices.Select(c => c.Value))}." : $"{Label}: {RangeText().ToLowerInvariant()}.";
+
+    // "At least 1 and at most 10000", "Above 0 and below 1".
+    private string RangeText()
     {
-        if (Kind == ConfigFieldKind.Choice) return $"Use {string.Join(" or ", Choices.Select(c => c.Value))}.";
         var lo = Min is { } a ? (MinExclusive ? $"above {Format(a)}" : $"at least {Format(a)}") : null;
         var hi = Max is { } b ? (MaxExclusive ? $"below {Format(b)}" : $"at most {Format(b)}") : null;
-        return $"{Label}: {string.Join(" and ", new[] { lo, hi }.Where(s => s is not null))}.";
+        var text = string.Join(" and ", new[] { lo, hi }.Where(s => s is not null));
+        return char.ToUpperInvariant(text[0]) + text[1..];
     }
 }
 

@@ -12,19 +12,10 @@ internal sealed class ConfigOptions
     private readonly Option<string?> _preset = new("--preset") { Description = "Start from a preset: " + string.Join(", ", Presets.All.Select(p => p.Id)) };
     private readonly List<(ConfigField Field, Option Option)> _fields = ConfigSchema.Fields.Select(f => (f, Create(f))).ToList();
 
-    private static Option Create(ConfigField field)
-    {
-        var description = string.Join(" ", new[]
-        {
-            field.Label + (field.Help.Length > 0 ? $": {field.Help}" : ""),
-            field.Choices.Count > 0 ? $"({string.Join(", ", field.Choices.Select(c => c.Value))})" : null,
-            $"[default: {field.Format(field.Default)}]",
-        }.Where(s => s is not null));
-        // A switch may be given alone (--use-norm) or with a value (--use-norm false).
-        return field.Kind == ConfigFieldKind.Switch
-            ? new Option<bool>("--" + field.Option) { Description = description }
-            : new Option<string?>("--" + field.Option) { Description = description };
-    }
+    // A switch may be given alone (--use-norm) or with a value (--use-norm false).
+    private static Option Create(ConfigField field) => field.Kind == ConfigFieldKind.Switch
+        ? new Option<bool>("--" + field.Option) { Description = field.Describe() }
+        : new Option<string?>("--" + field.Option) { Description = field.Describe() };
 
     public void AddTo(Command command)
     {

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor.Services;
 using ProCo.Data;
+using ProCo.Training.Engine;
 using ProCo.Web.Api;
 using ProCo.Web.Components;
 using ProCo.Web.Live;
@@ -43,7 +44,14 @@ public static class WebApp
         builder.Services.AddOptions<KeyManagementOptions>().Configure<DataPaths, ILoggerFactory>((keys, paths, logs) =>
             keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(paths.Root, "keys")), logs));
         builder.Services.AddSignalR();
-        builder.Services.AddOpenApi();
+        // The API schema's training fields say what ConfigSchema says of them (help, range, default).
+        builder.Services.AddOpenApi(openApi => openApi.AddSchemaTransformer((schema, context, _) =>
+        {
+            if (context.JsonPropertyInfo?.DeclaringType == typeof(TrainingConfig)
+                && ConfigSchema.Fields.FirstOrDefault(f => f.Name == context.JsonPropertyInfo.Name) is { } field)
+                schema.Description = field.Describe();
+            return Task.CompletedTask;
+        }));
         builder.Services.AddProblemDetails();
         // A misspelt or unknown field in a request body is an error, not silently a default; a request
         // the API cannot read throws, so that ExplainBadRequests can say why.
