@@ -117,6 +117,8 @@ public sealed class RunExecutionTests : IDisposable
         hub.On<System.Text.Json.JsonElement>("run", message => statuses.Enqueue(message.GetProperty("status").GetString()!));
         await hub.StartAsync();
         await hub.InvokeAsync("Subscribe", id);
+        // As a page does: once subscribed, read what is stored; everything after arrives live.
+        var caughtUp = (await Api.StepsAsync(http, id, "CE_loss/train")).ToHashSet();
 
         var run = await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() is "Succeeded" or "Failed", TimeSpan.FromSeconds(120),
             () => web.Output + worker.Output);
@@ -129,6 +131,9 @@ public sealed class RunExecutionTests : IDisposable
         Assert.Contains("Succeeded", statuses);
         var losses = points.Where(p => p.Series == "CE_loss/train").Select(p => p.Step).ToHashSet();
         Assert.True(losses.Count >= 10, $"only {losses.Count} loss points streamed; {started}");
+        // No step falls between the read and the stream.
+        var stored = await Api.StepsAsync(http, id, "CE_loss/train");
+        Assert.Equal(stored, caughtUp.Union(losses).Order());
         Assert.Contains(points, p => p.Series == "acc/val_top1");
     }
 

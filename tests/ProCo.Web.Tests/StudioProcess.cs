@@ -128,6 +128,13 @@ public static class Api
         return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt64();
     }
 
+    /// <summary>Every stored step of one series of a run, raw.</summary>
+    public static async Task<long[]> StepsAsync(HttpClient http, long id, string series)
+    {
+        var json = await http.GetStringAsync(new Uri($"/api/runs/{id}/metrics?series={Uri.EscapeDataString(series)}&maxPoints=1000000", UriKind.Relative));
+        return JsonDocument.Parse(json).RootElement[0].GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()).ToArray();
+    }
+
     public static async Task<JsonElement> RunAsync(HttpClient http, long id)
     {
         var json = await http.GetStringAsync(new Uri($"/api/runs/{id}", UriKind.Relative));

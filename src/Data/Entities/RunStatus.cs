@@ -17,18 +17,23 @@ public enum RunStatus
 /// </summary>
 public static class RunStatusRules
 {
+    /// <summary>Waiting for a worker: queued, or interrupted and about to be requeued. Cancelled at once.</summary>
+    public static readonly IReadOnlyList<RunStatus> Waiting = [RunStatus.Queued, RunStatus.Interrupted];
+
+    /// <summary>Stopped with epochs left: resumed from the last checkpoint.</summary>
+    public static readonly IReadOnlyList<RunStatus> Resumable = [RunStatus.Cancelled, RunStatus.Failed, RunStatus.Interrupted];
+
     /// <summary>Queued or training: its numbers may still change.</summary>
     public static bool IsLive(this RunStatus status) => status is RunStatus.Queued or RunStatus.Running;
 
     /// <summary>A worker has it or will take it (an interrupted run is resumed by the lease monitor).</summary>
-    public static bool IsInFlight(this RunStatus status) => status is RunStatus.Queued or RunStatus.Running or RunStatus.Interrupted;
+    public static bool IsInFlight(this RunStatus status) => status == RunStatus.Running || Waiting.Contains(status);
 
     /// <summary>A queued or interrupted run is cancelled at once; a running one stops at its next step.</summary>
     public static bool CanCancel(this RunStatus status, bool imported) => !imported && status.IsInFlight();
 
     /// <summary>A stopped run that has epochs left resumes from its last checkpoint.</summary>
-    public static bool CanResume(this RunStatus status, bool imported) =>
-        !imported && status is RunStatus.Cancelled or RunStatus.Failed or RunStatus.Interrupted;
+    public static bool CanResume(this RunStatus status, bool imported) => !imported && Resumable.Contains(status);
 
     /// <summary>Anything but a run a worker is training right now.</summary>
     public static bool CanDelete(this RunStatus status) => status != RunStatus.Running;

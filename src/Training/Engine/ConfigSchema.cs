@@ -190,6 +190,7 @@ public sealed class ConfigField
         var parts = new List<string> { Label + (Help.Length > 0 ? $": {Help}" : "") };
         if (Choices.Count > 0) parts.Add("One of " + string.Join(", ", Choices.Select(c => c.Value)));
         else if (Min is not null || Max is not null) parts.Add(RangeText());
+        if (ReciprocalAboveOne) parts.Add("Typed in the form, on the command line or in a grid, a value above 1 is read as its reciprocal");
         parts.Add($"Default {Format(Default)}");
         return string.Join(". ", parts) + ".";
     }

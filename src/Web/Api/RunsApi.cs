@@ -123,8 +123,9 @@ public sealed record SeriesTable(IReadOnlyList<ChartInfo> Charts, IReadOnlyList<
 
 /// <summary>One configuration field as served by <c>/api/config</c>.</summary>
 public sealed record ConfigFieldData(string Name, string Option, string Group, string Label, string Help, string Kind, bool Nullable,
-    object? Default, double? Min, double? Max, bool MinExclusive, bool MaxExclusive, IReadOnlyList<ConfigChoice> Choices, string? EmptyMeans)
+    object? Default, double? Min, double? Max, bool MinExclusive, bool MaxExclusive, IReadOnlyList<ConfigChoice> Choices, string? EmptyMeans,
+    bool ReciprocalAboveOne, string Description)
 {
     public static ConfigFieldData From(ConfigField f) => new(f.Name, f.Option, f.Group, f.Label, f.Help, f.Kind.ToString().ToLowerInvariant(), f.IsNullable,
-        f.Default, f.Min, f.Max, f.MinExclusive, f.MaxExclusive, f.Choices, f.EmptyMeans);
+        f.Default, f.Min, f.Max, f.MinExclusive, f.MaxExclusive, f.Choices, f.EmptyMeans, f.ReciprocalAboveOne, f.Describe());
 }

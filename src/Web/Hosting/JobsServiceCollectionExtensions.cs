@@ -86,7 +86,8 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<HubRunPublisher>();
         services.AddSingleton<IRunPublisher>(sp => sp.GetRequiredService<HubRunPublisher>());
         services.AddHostedService(sp => sp.GetRequiredService<HubRunPublisher>());
-        services.AddHostedService<DatabaseFollower>();
+        services.AddSingleton<DatabaseFollower>();
+        services.AddHostedService(sp => sp.GetRequiredService<DatabaseFollower>());
         return services;
     }
 

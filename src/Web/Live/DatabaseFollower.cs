@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using ProCo.Data;
@@ -9,49 +10,67 @@ namespace ProCo.Web.Live;
 /// <summary>
 /// Runs watched in this web app but trained by another process (a <c>proco worker</c>): every
 /// 500 ms their new points, vectors and row changes are read from the run database and published,
-/// so their pages stream too. Everything it sends is already stored, so a page that subscribes and
-/// then catches up from the database misses nothing.
+/// so their pages stream too. A run is followed from the baseline <see cref="PrimeAsync"/> takes
+/// when the hub subscribes a page to it, before the page catches up from the database: what is
+/// stored after the baseline is published, what is stored before it the page reads, so nothing
+/// falls between. Everything it publishes is already stored.
 /// </summary>
 public sealed class DatabaseFollower(RunWatchers watchers, ActiveRuns active, IDbContextFactory<ProCoDbContext> factory,
     IRunPublisher publisher, ILogger<DatabaseFollower> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
-    // What of each followed run has been sent.
-    private readonly Dictionary<long, TailState> _tails = [];
+    // What of each followed run has been published: the last step of each series, the last epoch
+    // of each vector kind, and the row's last state. Created only by PrimeAsync.
+    private readonly ConcurrentDictionary<long, TailState> _tails = new();
 
     private sealed class TailState
     {
-        public Dictionary<string, long> LastStep { get; } = [];
-        public int LastEpoch { get; set; }
-        public string Fingerprint { get; set; } = "";
-        public bool Primed { get; set; }
+        public required Dictionary<string, long> LastStep { get; init; }
+        public required Dictionary<string, int> LastEpoch { get; init; }
+        public required string Fingerprint { get; set; }
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Periodic.RunAsync(Interval, FollowAsync, stoppingToken);
 
+    /// <summary>
+    /// Takes the run's baseline if it is not followed yet (a run followed already keeps its own:
+    /// everything after it is still to be published). Called by the hub before a subscription returns.
+    /// </summary>
+    public async Task PrimeAsync(long runId, CancellationToken cancellationToken)
+    {
+        if (active.IsRunningHere(runId) || _tails.ContainsKey(runId)) return;
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
+        if (run is null || run.IsImported) return;
+        var steps = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == runId)
+            .GroupBy(p => p.Series).Select(g => new { Series = g.Key, Step = g.Max(p => p.Step) }).ToDictionaryAsync(g => g.Series, g => g.Step, cancellationToken);
+        var epochs = await db.EpochVectors.AsNoTracking().Where(v => v.RunId == runId)
+            .GroupBy(v => v.Kind).Select(g => new { Kind = g.Key, Epoch = g.Max(v => v.Epoch) }).ToDictionaryAsync(g => g.Kind, g => g.Epoch, cancellationToken);
+        _tails.TryAdd(runId, new TailState { LastStep = steps, LastEpoch = epochs, Fingerprint = Fingerprint(run) });
+    }
+
+    private static string Fingerprint(Run run) => $"{run.Status}|{run.CompletedEpochs}|{run.BestTop1}|{run.Error}";
+
     private async Task FollowAsync(CancellationToken cancellationToken)
     {
         var watched = watchers.Watched();
-        foreach (var id in _tails.Keys.Where(id => !watched.Contains(id)).ToList()) _tails.Remove(id);
-        if (watched.Count == 0) return;
+        foreach (var id in _tails.Keys.Where(id => !watched.Contains(id))) _tails.TryRemove(id, out _);
+        if (_tails.IsEmpty) return;
         try
         {
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
-            foreach (var runId in watched.Where(id => !active.IsRunningHere(id)))
+            foreach (var (runId, state) in _tails)
             {
+                if (active.IsRunningHere(runId)) continue;
                 var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
-                if (run is null || run.IsImported) continue;
-                if (!_tails.TryGetValue(runId, out var state)) _tails[runId] = state = new TailState();
-                var fingerprint = $"{run.Status}|{run.CompletedEpochs}|{run.BestTop1}|{run.Error}";
-                var live = run.Status is RunStatus.Running || state.Fingerprint.StartsWith(nameof(RunStatus.Running), StringComparison.Ordinal);
-                if (!state.Primed || live) await SendNewPointsAsync(db, run, state, cancellationToken);
+                if (run is null) continue;
+                var fingerprint = Fingerprint(run);
+                if (run.Status is RunStatus.Running || fingerprint != state.Fingerprint) await PublishNewAsync(db, run, state, cancellationToken);
                 if (fingerprint != state.Fingerprint)
                 {
-                    // The first look only sets the baseline: the page loaded everything before it.
-                    if (state.Primed) publisher.Run(RunSummaries.Message(run));
+                    publisher.Run(RunMessages.From(run));
                     state.Fingerprint = fingerprint;
                 }
-                state.Primed = true;
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -60,7 +79,7 @@ public sealed class DatabaseFollower(RunWatchers watchers, ActiveRuns active, ID
         }
     }
 
-    private async Task SendNewPointsAsync(ProCoDbContext db, Run run, TailState state, CancellationToken cancellationToken)
+    private async Task PublishNewAsync(ProCoDbContext db, Run run, TailState state, CancellationToken cancellationToken)
     {
         var latest = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == run.Id)
             .GroupBy(p => p.Series).Select(g => new { Series = g.Key, Step = g.Max(p => p.Step) }).ToListAsync(cancellationToken);
@@ -68,23 +87,21 @@ public sealed class DatabaseFollower(RunWatchers watchers, ActiveRuns active, ID
         foreach (var series in latest)
         {
             var known = state.LastStep.GetValueOrDefault(series.Series, long.MinValue);
-            if (state.Primed && series.Step > known)
-            {
-                var after = known == long.MinValue ? -1 : known;
-                var rows = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == run.Id && p.Series == series.Series && p.Step > after)
-                    .OrderBy(p => p.Step).Select(p => new { p.Step, p.Value }).ToListAsync(cancellationToken);
-                points.AddRange(rows.Select(r => new LivePoint(series.Series, r.Step, r.Value)));
-            }
+            if (series.Step <= known) continue;
+            var rows = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == run.Id && p.Series == series.Series && p.Step > known)
+                .OrderBy(p => p.Step).Select(p => new { p.Step, p.Value }).ToListAsync(cancellationToken);
+            points.AddRange(rows.Select(r => new LivePoint(series.Series, r.Step, r.Value)));
             state.LastStep[series.Series] = series.Step;
         }
         if (points.Count > 0) publisher.Points(run.Id, run.StepsPerEpoch, points);
 
-        var vectors = await db.EpochVectors.AsNoTracking().Where(v => v.RunId == run.Id && v.Epoch > state.LastEpoch)
-            .OrderBy(v => v.Epoch).ToListAsync(cancellationToken);
-        foreach (var v in vectors)
+        // Kinds of one epoch can land in different writer batches: each kind keeps its own mark.
+        var after = state.LastEpoch.Count == 0 ? 0 : state.LastEpoch.Values.Min();
+        var vectors = await db.EpochVectors.AsNoTracking().Where(v => v.RunId == run.Id && v.Epoch > after).ToListAsync(cancellationToken);
+        foreach (var v in vectors.Where(v => v.Epoch > state.LastEpoch.GetValueOrDefault(v.Kind)).OrderBy(v => v.Epoch))
         {
-            if (state.Primed) publisher.Vector(new VectorMessage(run.Id, v.Epoch, v.Kind, JsonSerializer.Deserialize<double[]>(v.ValuesJson) ?? []));
-            state.LastEpoch = Math.Max(state.LastEpoch, v.Epoch);
+            publisher.Vector(new VectorMessage(run.Id, v.Epoch, v.Kind, JsonSerializer.Deserialize<double[]>(v.ValuesJson) ?? []));
+            state.LastEpoch[v.Kind] = v.Epoch;
         }
     }
 }

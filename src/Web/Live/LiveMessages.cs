@@ -1,3 +1,4 @@
+using ProCo.Data.Entities;
 using System.Text.Json.Serialization;
 
 namespace ProCo.Web.Live;
@@ -21,6 +22,14 @@ public sealed record VectorMessage(long RunId, int Epoch, string Kind, double[] 
 /// <summary>What changed on a run row (status, what it allows, progress, summary).</summary>
 public sealed record RunMessage(long RunId, string Status, bool Live, double Progress, int CompletedEpochs, int Epochs,
     double? BestTop1, double? LastTop1, double? LastMany, double? LastMedium, double? LastFew, string? Error);
+
+/// <summary>Live messages made from run rows.</summary>
+public static class RunMessages
+{
+    /// <summary>What a run row says now, with what its status allows.</summary>
+    public static RunMessage From(Run run) => new(run.Id, run.Status.ToString(), run.Status.IsLive(), run.Progress, run.CompletedEpochs, run.Epochs,
+        run.BestTop1, run.LastTop1, run.LastMany, run.LastMedium, run.LastFew, run.Error);
+}
 
 /// <summary>
 /// Where numbers for the browsers go. The web app sends them to the hub (<see cref="HubRunPublisher"/>);

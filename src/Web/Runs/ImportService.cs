@@ -26,13 +26,16 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
         var results = new List<ImportResult>();
         foreach (var folder in folders)
         {
+            // A run, its points and its summary in one transaction: an import is whole or absent.
             await using var db = await factory.CreateDbContextAsync(ct);
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var result = await TensorBoardImporter.ImportRunAsync(db, folder, folders.Count == 1 ? name : null, tag, ct);
             results.Add(result);
             if (result.AlreadyImported || await db.Runs.FirstOrDefaultAsync(r => r.Id == result.RunId, ct) is not { } run) continue;
             await RunSummaries.FromStoredSeriesAsync(db, run, ct);
             await db.SaveChangesAsync(ct);
-            publisher.Run(RunSummaries.Message(run));
+            await transaction.CommitAsync(ct);
+            publisher.Run(RunMessages.From(run));
         }
         return results;
     }

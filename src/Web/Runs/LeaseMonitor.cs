@@ -79,7 +79,7 @@ public sealed class LeaseMonitor(
         }
 
         var waiting = await db.Runs.AsNoTracking()
-            .Where(r => (r.Status == RunStatus.Interrupted || r.Status == RunStatus.Queued) && !r.IsImported)
+            .Where(r => RunStatusRules.Waiting.Contains(r.Status) && !r.IsImported)
             .Select(r => new { r.Id, r.JobId }).ToListAsync(cancellationToken);
         foreach (var run in waiting)
         {
@@ -100,7 +100,7 @@ public sealed class LeaseMonitor(
     private async Task RequeueAsync(ProCoDbContext db, long runId, bool matchJob, string? previousJobId, CancellationToken cancellationToken)
     {
         var marker = $"requeue:{Guid.NewGuid():N}";
-        var query = db.Runs.Where(r => r.Id == runId && (r.Status == RunStatus.Interrupted || r.Status == RunStatus.Queued));
+        var query = db.Runs.Where(r => r.Id == runId && RunStatusRules.Waiting.Contains(r.Status));
         if (matchJob) query = query.Where(r => r.JobId == previousJobId);
         var rows = await query.ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, marker), cancellationToken);
         if (rows == 0) return;

@@ -53,7 +53,7 @@ public sealed class RunLeases(IDbContextFactory<ProCoDbContext> factory, IOption
     {
         await using var db = await factory.CreateDbContextAsync();
         var now = DateTimeOffset.UtcNow;
-        var final = status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
+        var final = !status.IsInFlight();
         var rows = await db.Runs
             .Where(r => r.Id == runId && r.Worker == identity.Name)
             .ExecuteUpdateAsync(s => s

@@ -38,7 +38,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
         run.Progress = (double)report.Epoch / report.Epochs;
         RunSummaries.ApplyEpoch(run, report.Values);
         db.SaveChanges();
-        publisher.Run(RunSummaries.Message(run));
+        publisher.Run(RunMessages.From(run));
     }
 
     private void Points(long step, IReadOnlyDictionary<string, double> values)

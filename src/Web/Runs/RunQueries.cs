@@ -78,6 +78,20 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
         return (errors, new RunPage(total, query.Page, query.PageSize, items.Select(RunSummary.From).ToList()));
     }
 
+    /// <summary>True when the run exists.</summary>
+    public async Task<bool> ExistsAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        return await db.Runs.AnyAsync(r => r.Id == id, ct);
+    }
+
+    /// <summary>The names of a run's stored series.</summary>
+    public async Task<IReadOnlyList<string>> SeriesNamesAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        return await db.MetricPoints.AsNoTracking().Where(p => p.RunId == id).Select(p => p.Series).Distinct().ToListAsync(ct);
+    }
+
     /// <summary>A run with its configuration and series summaries.</summary>
     public async Task<RunDetail?> DetailAsync(long id, CancellationToken ct = default)
     {

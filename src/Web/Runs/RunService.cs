@@ -88,7 +88,7 @@ public sealed class RunService(
         await db.SaveChangesAsync(cancellationToken);
         run.JobId = Enqueue(run.Id, run.Queue);
         await db.SaveChangesAsync(cancellationToken);
-        publisher.Run(RunSummaries.Message(run));
+        publisher.Run(RunMessages.From(run));
         return run;
     }
 
@@ -137,7 +137,7 @@ public sealed class RunService(
         if (patch.ImbalanceFactor is { } imbalance) run.ImbalanceFactor = imbalance;
         if (patch.Epochs is { } epochs) run.Epochs = epochs;
         await db.SaveChangesAsync(cancellationToken);
-        publisher.Run(RunSummaries.Message(run));
+        publisher.Run(RunMessages.From(run));
         return (RunActionError.None, errors, RunSummary.From(run));
     }
 
@@ -159,7 +159,7 @@ public sealed class RunService(
             active.TryCancel(runId);
             return (RunActionError.None, "Stopping at the next step; a checkpoint will be written.");
         }
-        var rows = await db.Runs.Where(r => r.Id == runId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Interrupted))
+        var rows = await db.Runs.Where(r => r.Id == runId && RunStatusRules.Waiting.Contains(r.Status))
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, DateTimeOffset.UtcNow), cancellationToken);
         if (rows == 0) return await CancelAsync(runId, cancellationToken); // it started meanwhile
         if (run.JobId is not null) jobs.Delete(run.JobId);
@@ -178,7 +178,7 @@ public sealed class RunService(
             return (RunActionError.Conflict, $"Run {runId} already finished all {run.Epochs} epochs; clone it to train another run.");
         if (!run.Status.CanResume(run.IsImported))
             return (RunActionError.Conflict, $"Run {runId} is {run.Status}; only cancelled, failed or interrupted runs can be resumed.");
-        var rows = await db.Runs.Where(r => r.Id == runId && (r.Status == RunStatus.Cancelled || r.Status == RunStatus.Failed || r.Status == RunStatus.Interrupted))
+        var rows = await db.Runs.Where(r => r.Id == runId && RunStatusRules.Resumable.Contains(r.Status))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Status, RunStatus.Queued)
                 .SetProperty(r => r.CancelRequested, false)
@@ -210,6 +210,6 @@ public sealed class RunService(
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
-        if (run is not null) publisher.Run(RunSummaries.Message(run));
+        if (run is not null) publisher.Run(RunMessages.From(run));
     }
 }

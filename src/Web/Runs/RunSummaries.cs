@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using ProCo.Data;
 using ProCo.Data.Entities;
 using ProCo.Training.Engine;
-using ProCo.Web.Live;
 
 namespace ProCo.Web.Runs;
 
@@ -38,8 +37,4 @@ public static class RunSummaries
         run.CompletedEpochs = (int)(top1?.Points ?? 0);
         if (run.Epochs == 0) run.Epochs = run.CompletedEpochs;
     }
-
-    /// <summary>The live message of a run row.</summary>
-    public static RunMessage Message(Run run) => new(run.Id, run.Status.ToString(), run.Status.IsLive(), run.Progress, run.CompletedEpochs, run.Epochs,
-        run.BestTop1, run.LastTop1, run.LastMany, run.LastMedium, run.LastFew, run.Error);
 }

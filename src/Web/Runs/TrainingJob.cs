@@ -109,7 +109,7 @@ public sealed class TrainingJob(
         {
             db.Runs.Where(r => r.Id == runId).ExecuteUpdate(s => s.SetProperty(r => r.StepsPerEpoch, trainer.StepsPerEpoch));
         }
-        publisher.Run(RunSummaries.Message(run) with { Status = nameof(RunStatus.Running), Live = true });
+        publisher.Run(RunMessages.From(run) with { Status = nameof(RunStatus.Running), Live = true });
         var sink = new RunMetricSink(runId, writer, publisher, factory, folders);
         var result = trainer.Run(sink, folders.For(runId), resumeFrom, cancellationToken);
         return result.Outcome;
@@ -155,7 +155,7 @@ public sealed class TrainingJob(
         leases.FinishAsync(runId, status, error).GetAwaiter().GetResult();
         using var db = factory.CreateDbContext();
         var run = db.Runs.AsNoTracking().FirstOrDefault(r => r.Id == runId);
-        if (run is not null) publisher.Run(RunSummaries.Message(run));
+        if (run is not null) publisher.Run(RunMessages.From(run));
     }
 
     private void Event(long runId, string level, string message) =>

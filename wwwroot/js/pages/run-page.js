@@ -34,11 +34,12 @@ export async function mountRun(root, runId, options) {
 
   const info = { counts: null, classNames: run.detail.classNames || [] };
   for (const kind of PER_CLASS) info[kind] = new Map();
-  const lastEpoch = () => Math.max(0, ...PER_CLASS.flatMap(k => [...info[k].keys()]));
-  const loadVectors = async afterEpoch => {
+  // The last epoch held of each kind: kinds of one epoch can arrive apart.
+  const lastEpochs = () => Object.fromEntries(PER_CLASS.map(k => [k, Math.max(0, ...info[k].keys())]));
+  const loadVectors = async afterEpochs => {
     const [counts, ...byKind] = await Promise.all([
       vectorsAsync(runId, 'counts', { latest: true }),
-      ...PER_CLASS.map(k => vectorsAsync(runId, k, { afterEpoch })),
+      ...PER_CLASS.map(k => vectorsAsync(runId, k, { afterEpoch: afterEpochs?.[k] })),
     ]);
     if (counts.length) info.counts = counts[counts.length - 1].values;
     PER_CLASS.forEach((kind, i) => { for (const v of byKind[i]) info[kind].set(v.epoch, v.values); });
@@ -65,11 +66,11 @@ export async function mountRun(root, runId, options) {
   let marks = null;
   const mark = () => {
     if (marks) return;
-    marks = { steps: new Map(), epoch: lastEpoch() };
+    marks = { steps: new Map(), epochs: lastEpochs() };
     for (const [name, s] of run.stores) marks.steps.set(name, s.last);
   };
   const catchUp = async () => {
-    const from = marks ?? { steps: new Map([...run.stores].map(([n, s]) => [n, s.last])), epoch: lastEpoch() };
+    const from = marks ?? { steps: new Map([...run.stores].map(([n, s]) => [n, s.last])), epochs: lastEpochs() };
     // Per-step and per-epoch series count steps differently, and a series the page holds nothing
     // of is read whole: one read for each such group.
     const groups = new Map();
@@ -83,7 +84,13 @@ export async function mountRun(root, runId, options) {
       const after = Math.min(...names.map(n => from.steps.get(n) ?? -Infinity));
       mergeAll(run, await metricsAsync(runId, { series: names, maxPoints: READ_POINTS, afterStep: after }));
     }));
-    await loadVectors(from.epoch);
+    await loadVectors(from.epochs);
+    dirty = vectorsDirty = true; schedule();
+  };
+  // Everything again, as the first load read it: whatever a page missed is there after this.
+  const reread = async () => {
+    mergeAll(run, await metricsAsync(runId, { maxPoints: READ_POINTS }));
+    await loadVectors();
     dirty = vectorsDirty = true; schedule();
   };
 
@@ -106,9 +113,9 @@ export async function mountRun(root, runId, options) {
     if (message.kind === 'counts') info.counts = message.values;
     vectorsDirty = true; schedule();
   };
-  // When the run stops, one last catch-up makes the charts complete whatever happened before.
+  // When the run stops, one last full read makes the charts complete whatever happened before.
   const onRun = message => {
-    if (message.runId === runId && !message.live) catchUp().catch(() => {});
+    if (message.runId === runId && !message.live) reread().catch(() => {});
   };
 
   const subscribe = async () => {

@@ -124,7 +124,7 @@ public partial class NewRunPage
             {
                 var value = Values.GetValueOrDefault(field.Property);
                 if (value is null && !field.IsNullable) missing[field.Property] = $"{field.Label} is required.";
-                else config = field.With(config, value);
+                else config = field.With(config, value is double number ? field.Normalize(number) : value);
             }
             return config;
         }

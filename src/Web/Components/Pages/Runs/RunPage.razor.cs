@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 using MudBlazor;
 using ProCo.Data.Entities;
+using ProCo.Training.Engine;
 using ProCo.Web.Components.Shared;
 using ProCo.Web.Live;
 using ProCo.Web.Runs;
@@ -28,6 +29,12 @@ public partial class RunPage
     private IReadOnlyList<CheckpointData> _checkpoints = [];
     private IReadOnlyList<RunEvent> _events = [];
     private bool _missing;
+    private HashSet<string>? _importedSeries;
+
+    // Every chart for a trained run (its series arrive as it trains); for an imported log, those it has series for.
+    private IEnumerable<ChartInfo> Charts => _importedSeries is null
+        ? Series.Charts
+        : Series.Charts.Where(c => Series.All.Any(s => s.Chart == c.Key && _importedSeries.Contains(s.Name)));
     private ElementReference _charts;
     private ChartModule? _chartModule;
     private Timer? _timer;
@@ -57,11 +64,13 @@ public partial class RunPage
 
     private async Task LoadAsync()
     {
-        var detail = await Queries.DetailAsync(Id);
-        _missing = detail is null;
-        if (detail is null) return;
-        _run = detail.Run;
-        _configJson = detail.ConfigJson;
+        // The run row only (this runs every few seconds while a run is in flight).
+        var found = await Queries.WithConfigsAsync([Id]);
+        _missing = found.Count == 0;
+        if (_missing) return;
+        (_run, _configJson) = found[0];
+        // An imported log's series are fixed: its page shows the charts it has series for.
+        if (_run.IsImported) _importedSeries ??= (await Queries.SeriesNamesAsync(Id)).ToHashSet();
         _checkpoints = await Queries.CheckpointsAsync(Id) ?? [];
         _events = await Queries.EventsAsync(Id, newest: 300) ?? [];
     }

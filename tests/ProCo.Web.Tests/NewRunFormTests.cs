@@ -1,0 +1,40 @@
+using ProCo.Training.Engine;
+using ProCo.Web.Components.Pages.Runs;
+
+namespace ProCo.Web.Tests;
+
+/// <summary>The new-run form's model: one value per described field, grids parsed by each field's own rules.</summary>
+public sealed class NewRunFormTests
+{
+    [Fact]
+    public void Form_HoldsEveryDescribedField_ReadsImbalance100As001_AndNamesAnEmptiedRequiredField()
+    {
+        var form = NewRunPage.RunForm.From(Presets.CpuDemo);
+        Assert.Equal(ConfigSchema.Fields.Select(f => f.Property).Order(), form.Values.Keys.Order());
+        Assert.Equal(Presets.CpuDemo, form.ToConfig(out var none));
+        Assert.Empty(none);
+
+        form.Values[nameof(TrainingConfig.ImbalanceFactor)] = 100.0;
+        form.Values[nameof(TrainingConfig.Epochs)] = null;
+        var config = form.ToConfig(out var missing);
+        Assert.Equal(0.01, config.ImbalanceFactor);
+        Assert.Equal("Epochs is required.", missing[nameof(TrainingConfig.Epochs)]);
+        Assert.Single(missing);
+    }
+
+    [Fact]
+    public void Grid_ExpandsEachListWithItsFieldsRules_AndNamesTheFieldOfAValueItCannotRead()
+    {
+        var grid = new NewRunPage.GridForm();
+        grid.Lists[nameof(TrainingConfig.ImbalanceFactor)] = "100, 0.1";
+        grid.Lists[nameof(TrainingConfig.Seed)] = "0, 1, 1";
+        var configs = grid.Expand(Presets.CpuDemo);
+        Assert.Null(grid.Error);
+        Assert.Equal([(0.01, 0), (0.01, 1), (0.1, 0), (0.1, 1)], configs.Select(c => (c.ImbalanceFactor, c.Seed)));
+        Assert.Equal("imb 10, seed 1", NewRunPage.GridForm.Describe(configs[3], Presets.CpuDemo));
+
+        grid.Lists[nameof(TrainingConfig.Method)] = "proco, foo";
+        Assert.Empty(grid.Expand(Presets.CpuDemo));
+        Assert.Equal("Method: 'foo' is not one of proco, la, ce.", grid.Error);
+    }
+}
