@@ -177,7 +177,8 @@ public partial class NewRunPage
         public static string Describe(TrainingConfig c, TrainingConfig b)
         {
             var parts = new List<string>();
-            foreach (var field in Fields.Reverse())
+            // The method first, then the grid's other fields in order: "la, imb 50, α 2, seed 1".
+            foreach (var field in Fields.OrderBy(f => f.Property == nameof(TrainingConfig.Method) ? 0 : 1))
             {
                 var value = field.Get(c);
                 if (Equals(value, field.Get(b))) continue;
