@@ -4,6 +4,7 @@ using Hangfire;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.FileProviders;
 using MudBlazor.Services;
 using ProCo.Data;
 using ProCo.Training.Engine;
@@ -61,6 +62,12 @@ public static class WebApp
         builder.Services.AddMudServices();
 
         var app = builder.Build();
+        // A published app keeps the framework's, MudBlazor's and the pages' collocated assets in
+        // wwwroot beside the binary (the build serves them from their sources instead); ours are in
+        // static. Both are the web root, or MapStaticAssets would answer those with empty bodies.
+        var published = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        if (Directory.Exists(published))
+            app.Environment.WebRootFileProvider = new CompositeFileProvider(app.Environment.WebRootFileProvider, new PhysicalFileProvider(published));
         await app.PrepareDataFolderAsync();
 
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);

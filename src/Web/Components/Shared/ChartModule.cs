@@ -2,23 +2,28 @@ using Microsoft.JSInterop;
 
 namespace ProCo.Web.Components.Shared;
 
-/// <summary>The pages' handle on wwwroot/js/studio.js and the charts it mounted.</summary>
-public sealed class ChartModule(IJSRuntime js) : IAsyncDisposable
+/// <summary>
+/// A page's handle on its JavaScript module (the <c>.razor.js</c> beside it, or a shared one) and
+/// the charts it mounted.
+/// </summary>
+/// <param name="js">The circuit's JS runtime.</param>
+/// <param name="path">The module, e.g. "./Components/Pages/Runs/RunPage.razor.js".</param>
+public sealed class ChartModule(IJSRuntime js, string path) : IAsyncDisposable
 {
     private IJSObjectReference? _module;
     private int? _handle;
     private Task? _mounting;
 
     /// <summary>
-    /// Calls a mount function of the module (mountRun, mountCompare) once, however often a page
-    /// renders while the charts are still loading.
+    /// Calls the module's <c>mount</c> once, however often a page renders while the charts are
+    /// still loading.
     /// </summary>
-    public Task MountAsync(string function, params object[] args) => _mounting ??= MountOnceAsync(function, args);
+    public Task MountAsync(params object[] args) => _mounting ??= MountOnceAsync(args);
 
-    private async Task MountOnceAsync(string function, object[] args)
+    private async Task MountOnceAsync(object[] args)
     {
         var module = await ModuleAsync();
-        _handle = await module.InvokeAsync<int>(function, args);
+        _handle = await module.InvokeAsync<int>("mount", args);
     }
 
     /// <summary>Calls a module function with the mounted handle first (e.g. setSmoothing).</summary>
@@ -29,7 +34,7 @@ public sealed class ChartModule(IJSRuntime js) : IAsyncDisposable
 
     /// <summary>The module itself, for calls that need no handle (settings).</summary>
     public async Task<IJSObjectReference> ModuleAsync() =>
-        _module ??= await js.InvokeAsync<IJSObjectReference>("import", "./js/studio.js");
+        _module ??= await js.InvokeAsync<IJSObjectReference>("import", path);
 
     public async ValueTask DisposeAsync()
     {

@@ -54,8 +54,8 @@ public partial class ComparePage
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (_runs.Count < 2 || _charts.Context is null) return;
-        _chartModule ??= new ChartModule(JS);
-        await _chartModule.MountAsync("mountCompare", _charts, _runs.Select(r => r.Id).ToArray());
+        _chartModule ??= new ChartModule(JS, "./Components/Pages/Compare/ComparePage.razor.js");
+        await _chartModule.MountAsync(_charts, _runs.Select(r => r.Id).ToArray());
     }
 
     private async Task SmoothingChanged(double value)

@@ -58,8 +58,8 @@ public partial class RunPage
     {
         // Mount once, as soon as the chart containers exist (after the run has loaded).
         if (_run is null || _charts.Context is null) return;
-        _chartModule ??= new ChartModule(JS);
-        await _chartModule.MountAsync("mountRun", _charts, Id);
+        _chartModule ??= new ChartModule(JS, "./Components/Pages/Runs/RunPage.razor.js");
+        await _chartModule.MountAsync(_charts, Id);
     }
 
     private async Task LoadAsync()

@@ -60,7 +60,7 @@ public partial class RunsPage
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (!firstRender) return;
-        _settings = new ChartModule(JS);
+        _settings = new ChartModule(JS, "./js/settings.js");
         var saved = await (await _settings.ModuleAsync()).InvokeAsync<string?>("loadSetting", "runs.hiddenColumns");
         if (saved is not null)
         {

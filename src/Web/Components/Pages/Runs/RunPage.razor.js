@@ -1,17 +1,27 @@
-// The run page's charts (RunPage.razor): loss, accuracy and the other charts of the series table,
-// the κ heatmap and the per-class chart, fed from the hub and kept gap-free across reconnects.
-import { metricsAsync, seriesTableAsync, vectorsAsync } from '../shared/api.js';
-import { ClassAccuracy } from '../shared/class-chart.js';
-import { Heatmap } from '../shared/heatmap.js';
-import { connect } from '../shared/hub.js';
-import { LineChart, stepRange } from '../shared/line-chart.js';
-import { READ_POINTS, compactIfLargeAsync, loadRunAsync, mergeAll, refineAsync, storeOf } from '../shared/run-data.js';
+// The run page's charts (beside RunPage.razor, which imports it through ChartModule.cs): the
+// charts of the series table, the κ heatmap and the per-class chart, fed from the hub and kept
+// gap-free across reconnects. What it shares with the compare page is in /js/shared.
+import { metricsAsync, seriesTableAsync, vectorsAsync } from '/js/shared/api.js';
+import { ClassAccuracy } from '/js/shared/class-chart.js';
+import { Heatmap } from '/js/shared/heatmap.js';
+import { dispose, register, setSmoothing } from '/js/shared/handles.js';
+import { connect } from '/js/shared/hub.js';
+import { LineChart, stepRange } from '/js/shared/line-chart.js';
+import { READ_POINTS, compactIfLargeAsync, loadRunAsync, mergeAll, refineAsync, storeOf } from '/js/shared/run-data.js';
 
 // Per-class vectors of each epoch the page keeps: the estimator's κ (training features, what the
 // loss uses), κ of the test features, and test accuracy.
 const PER_CLASS = ['kappa', 'kappa_test', 'accuracy'];
 
-export async function mountRun(root, runId, options) {
+export { dispose, setSmoothing };
+
+// Step-to-browser latencies are kept only when asked for (the UI benchmark sets this).
+export async function mount(root, runId) {
+  const recordLatencies = localStorage.getItem('proco.recordLatencies') === '1';
+  return register(root, await mountRun(root, runId, { recordLatencies }));
+}
+
+async function mountRun(root, runId, options) {
   const [table, run] = await Promise.all([seriesTableAsync(), loadRunAsync(runId)]);
   const perStep = name => table.byName.get(name)?.cadence === 'Step';
   const imported = run.detail.run.isImported;

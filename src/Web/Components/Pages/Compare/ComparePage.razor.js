@@ -1,12 +1,20 @@
-// The compare page's charts (ComparePage.razor): every chart of the series table with one line
-// per run and series, one colour per run, one dash pattern per series.
-import { seriesTableAsync } from '../shared/api.js';
-import { COLORS, LineChart, stepRange } from '../shared/line-chart.js';
-import { loadRunAsync, refineAsync } from '../shared/run-data.js';
+// The compare page's charts (beside ComparePage.razor, which imports it through ChartModule.cs):
+// every chart of the series table with one line per run and series, one colour per run, one dash
+// pattern per series.
+import { seriesTableAsync } from '/js/shared/api.js';
+import { dispose, register, setSmoothing } from '/js/shared/handles.js';
+import { COLORS, LineChart, stepRange } from '/js/shared/line-chart.js';
+import { loadRunAsync, refineAsync } from '/js/shared/run-data.js';
 
 const DASHES = [undefined, [6, 4], [2, 3]];
 
-export async function mountCompare(root, runIds) {
+export { dispose, setSmoothing };
+
+export async function mount(root, runIds) {
+  return register(root, await mountCompare(root, runIds));
+}
+
+async function mountCompare(root, runIds) {
   const [table, runs] = await Promise.all([seriesTableAsync(), Promise.all(runIds.map(loadRunAsync))]);
   const charts = [];
   for (const def of table.charts) {

@@ -1,28 +1,15 @@
-// ProCo Studio's chart module, imported by the pages through ChartModule.cs: uPlot (canvas) charts
-// fed from the SignalR hub. Blazor renders forms and tables; every chart point goes through here.
-// The pages' code lives in pages/, what they share in shared/.
-import { mountCompare as mountComparePage } from './pages/compare-page.js';
-import { mountRun as mountRunPage } from './pages/run-page.js';
+// The charts the pages mounted, by handle id (what ChartModule.cs holds), and the small surface
+// the browser tests and the UI benchmark use.
 
 const handles = new Map(); // handle id -> what a page mounted
 let nextHandle = 1;
 
-function register(root, handle) {
+export function register(root, handle) {
   handle.id = nextHandle++;
   handles.set(handle.id, handle);
   root.dataset.studioHandle = handle.id;
   root.dataset.studioReady = 'true';
   return handle.id;
-}
-
-export async function mountRun(root, runId) {
-  // Step-to-browser latencies are kept only when asked for (the UI benchmark sets this).
-  const recordLatencies = localStorage.getItem('proco.recordLatencies') === '1';
-  return register(root, await mountRunPage(root, runId, { recordLatencies }));
-}
-
-export async function mountCompare(root, runIds) {
-  return register(root, await mountComparePage(root, runIds));
 }
 
 export function setSmoothing(handleId, weight) {
@@ -34,10 +21,6 @@ export async function dispose(handleId) {
   handles.delete(handleId);
   if (handle) await handle.dispose();
 }
-
-// Column choices of the runs table, remembered per browser.
-export function loadSetting(key) { return localStorage.getItem(`proco.${key}`); }
-export function saveSetting(key, value) { localStorage.setItem(`proco.${key}`, value); }
 
 // What the browser tests and the UI benchmark may read and do, about the page's first mounted charts.
 const first = () => handles.values().next().value;
