@@ -128,4 +128,65 @@ public sealed class ImportApiTests : IClassFixture<ImportApiTests.ReferenceFacto
         Assert.Contains("events.out.tfevents.1.cut: ", warning, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/runs", UriKind.Relative))).StatusCode);
     }
+
+    // One TFRecord: length, masked CRC of the length, payload, masked CRC of the payload.
+    private static byte[] Record(byte[] payload)
+    {
+        var record = new byte[16 + payload.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(record, (ulong)payload.Length);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(8), ProCo.Data.TensorBoard.Crc32C.Masked(record.AsSpan(0, 8)));
+        payload.CopyTo(record, 12);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(12 + payload.Length), ProCo.Data.TensorBoard.Crc32C.Masked(payload));
+        return record;
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> UploadAsync(HttpClient http, string fileName, byte[] bytes, string? name = null)
+    {
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), "files", fileName } };
+        if (name is not null) form.Add(new StringContent(name), "name");
+        var response = await http.PostAsync(new Uri("/api/import", UriKind.Relative), form);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task MalformedEventFilesAndFolderNames_AreImportedAsFarAsTheyGo_WithAReason_AndTheListKeepsAnswering()
+    {
+        using var http = _factory.CreateClient();
+        // A step-7 event, then 12 to 15 bytes of a record header that announces more than is left.
+        byte[] e = [0x10, 0x07];
+        foreach (var extra in new[] { 12, 13, 15 })
+        {
+            var tail = new byte[extra];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(tail, 3);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(tail.AsSpan(8), ProCo.Data.TensorBoard.Crc32C.Masked(tail.AsSpan(0, 8)));
+            var (status, body) = await UploadAsync(http, $"tail{extra}/events.out.tfevents.{extra}.x", [.. Record(e), .. tail]);
+            Assert.True(status == HttpStatusCode.OK, body);
+            Assert.Contains("truncated record at byte 18", body, StringComparison.Ordinal);
+        }
+        // An event whose summary announces 2^31 - 1 bytes.
+        byte[] huge = [0x10, 0x07, 0x2A, 0xFF, 0xFF, 0xFF, 0xFF, 0x07];
+        var (hugeStatus, hugeBody) = await UploadAsync(http, "huge/events.out.tfevents.1.x", Record(huge));
+        Assert.True(hugeStatus == HttpStatusCode.OK, hugeBody);
+        Assert.Contains("unreadable event at byte 0", hugeBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("/tmp", hugeBody, StringComparison.Ordinal); // no server paths in answers
+
+        // Absurd numbers in a folder name are left empty, with the reason.
+        var (nameStatus, nameBody) = await UploadAsync(http, "ProCo_cifar100_imb1e999_epochs99999999999/events.out.tfevents.1.x", Record(e));
+        Assert.True(nameStatus == HttpStatusCode.OK, nameBody);
+        var imported = JsonDocument.Parse(nameBody).RootElement[0];
+        Assert.Contains("imbalance factor '1e999' is not in (0, 1]", nameBody, StringComparison.Ordinal);
+        Assert.Contains("epochs '99999999999' is not between 1 and 10000", nameBody, StringComparison.Ordinal);
+        var run = await Api.RunAsync(http, imported.GetProperty("runId").GetInt64());
+        Assert.Equal(("cifar100", 0.0, 0), (run.GetProperty("dataset").GetString(), run.GetProperty("imbalanceFactor").GetDouble(), run.GetProperty("epochs").GetInt32()));
+
+        // A NUL in the folder name and a 300-character one are staged under safe names; a name over 200 characters is refused.
+        Assert.Equal("bad_name", ProCo.Web.Runs.ImportService.Sanitize("bad\0name"));
+        Assert.Equal(120, ProCo.Web.Runs.ImportService.Sanitize(new string('f', 300)).Length);
+        Assert.Equal(HttpStatusCode.OK, (await UploadAsync(http, new string('f', 300) + "/events.out.tfevents.3.x", Record([0x10, 0x09]))).Status);
+        var (longStatus, longBody) = await UploadAsync(http, "events.out.tfevents.4.x", Record([0x10, 0x0A]), name: new string('n', 201));
+        Assert.Equal(HttpStatusCode.BadRequest, longStatus);
+        Assert.Contains("At most 200 characters", longBody, StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/runs", UriKind.Relative))).StatusCode);
+    }
 }

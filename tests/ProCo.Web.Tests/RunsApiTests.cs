@@ -143,6 +143,36 @@ public sealed class RunsApiTests : IClassFixture<StudioFactory>
     }
 
     [Fact]
+    public async Task ListingRefusesFlagStatusesAndPagesPastTheEnd_CsvNeutralisesFormulas_AndAnswersCarrySecurityHeaders()
+    {
+        using var http = _factory.CreateClient();
+        foreach (var status in new[] { "Queued,Running", "1", "Succeeded, Failed" })
+        {
+            var bad = await http.GetAsync(new Uri($"/api/runs?status={Uri.EscapeDataString(status)}", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        }
+        var far = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/runs?page=2147483647&pageSize=500", UriKind.Relative))).RootElement;
+        Assert.Equal(0, far.GetProperty("items").GetArrayLength());
+        Assert.Equal(2147483647, far.GetProperty("page").GetInt32());
+
+        // A run whose name and tag a spreadsheet would run as formulas.
+        var id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 1), "=HYPERLINK(\"http://x\",\"y\")");
+        await http.PostAsync(new Uri($"/api/runs/{id}/cancel", UriKind.Relative), null);
+        var patched = await http.PatchAsJsonAsync(new Uri($"/api/runs/{id}", UriKind.Relative), new { tags = new[] { "@cmd", "+1" } });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        var csv = await http.GetStringAsync(new Uri("/api/runs/export.csv", UriKind.Relative));
+        Assert.Contains($"\n{id},\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",", csv, StringComparison.Ordinal);
+        Assert.Contains(",\"'@cmd,+1\",", csv, StringComparison.Ordinal);
+
+        var page = await http.GetAsync(new Uri("/runs/new", UriKind.Relative));
+        Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("same-origin", page.Headers.GetValues("Referrer-Policy").Single());
+        Assert.Contains("script-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        var api = await http.GetAsync(new Uri("/api/series", UriKind.Relative));
+        Assert.Equal("nosniff", api.Headers.GetValues("X-Content-Type-Options").Single());
+    }
+
+    [Fact]
     public async Task Cancel_OfARunningRun_ReachesCancelledWithACheckpointWithin5SecondsPlusAStep()
     {
         using var http = _factory.CreateClient();

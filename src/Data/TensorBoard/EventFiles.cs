@@ -24,33 +24,38 @@ public static class EventFiles
     /// Reads every whole record of a file. A corrupt or truncated record ends the read of that
     /// file: the records before it are kept and the warning names the file and the byte offset.
     /// </summary>
-    public static EventFileContent Read(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="display">How warnings name the file (default: its path).</param>
+    public static EventFileContent Read(string path, string? display = null)
     {
         var data = File.ReadAllBytes(path);
+        var name = display ?? path;
         var scalars = new List<ScalarEvent>();
         var records = 0;
         var offset = 0;
         while (offset < data.Length)
         {
             if (data.Length - offset < 12)
-                return new(path, scalars, records, $"{path}: truncated record header at byte {offset}; {records} records before it were kept.");
+                return new(path, scalars, records, $"{name}: truncated record header at byte {offset}; {records} records before it were kept.");
             var length = BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan(offset));
             var lengthCrc = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(offset + 8));
             if (Crc32C.Masked(data.AsSpan(offset, 8)) != lengthCrc)
-                return new(path, scalars, records, $"{path}: corrupt record length at byte {offset} (CRC mismatch); {records} records before it were kept.");
-            if (length > (ulong)(data.Length - offset - 16))
-                return new(path, scalars, records, $"{path}: truncated record at byte {offset} ({length} bytes announced); {records} records before it were kept.");
+                return new(path, scalars, records, $"{name}: corrupt record length at byte {offset} (CRC mismatch); {records} records before it were kept.");
+            // What is left after the 12-byte header and the 4-byte data CRC; the announced length must fit in it.
+            var left = (long)data.Length - offset - 16;
+            if (left < 0 || length > (ulong)left)
+                return new(path, scalars, records, $"{name}: truncated record at byte {offset} ({length} bytes announced); {records} records before it were kept.");
             var payload = data.AsSpan(offset + 12, (int)length);
             var dataCrc = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(offset + 12 + (int)length));
             if (Crc32C.Masked(payload) != dataCrc)
-                return new(path, scalars, records, $"{path}: corrupt record data at byte {offset} (CRC mismatch); {records} records before it were kept.");
+                return new(path, scalars, records, $"{name}: corrupt record data at byte {offset} (CRC mismatch); {records} records before it were kept.");
             try
             {
                 ParseEvent(payload, scalars);
             }
             catch (InvalidDataException e)
             {
-                return new(path, scalars, records, $"{path}: unreadable event at byte {offset} ({e.Message}); {records} records before it were kept.");
+                return new(path, scalars, records, $"{name}: unreadable event at byte {offset} ({e.Message}); {records} records before it were kept.");
             }
             records++;
             offset += 16 + (int)length;

@@ -53,10 +53,11 @@ internal ref struct ProtoReader(ReadOnlySpan<byte> data)
 
     public ReadOnlySpan<byte> Bytes()
     {
-        var length = (int)Varint();
-        if (length < 0 || _position + length > _data.Length) throw new InvalidDataException("truncated length-delimited field");
-        var span = _data.Slice(_position, length);
-        _position += length;
+        // Checked against what remains before any arithmetic: a length near 2^31 or 2^64 must not wrap.
+        var length = Varint();
+        if (length > (ulong)(_data.Length - _position)) throw new InvalidDataException($"length-delimited field of {length} bytes with {_data.Length - _position} left");
+        var span = _data.Slice(_position, (int)length);
+        _position += (int)length;
         return span;
     }
 

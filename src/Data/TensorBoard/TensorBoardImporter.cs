@@ -9,7 +9,7 @@ using ProCo.Data.Entities;
 namespace ProCo.Data.TensorBoard;
 
 /// <summary>What importing one run folder did.</summary>
-/// <param name="Folder">The run folder.</param>
+/// <param name="Folder">The run folder's name (no server path).</param>
 /// <param name="RunId">The run created, or the one imported earlier from the same files.</param>
 /// <param name="Name">Its name.</param>
 /// <param name="AlreadyImported">True when the same files had been imported before (nothing was added).</param>
@@ -36,14 +36,27 @@ public static partial class TensorBoardImporter
             .Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>Dataset, imbalance factor, epochs and method read from a name like ProCo_cifar100_imb0.01_epochs200.</summary>
-    public static (string? Method, string? Dataset, double? Imbalance, int? Epochs) ParseName(string folderName)
+    /// <summary>Most epochs a folder name may claim (the training form allows as many).</summary>
+    public const int MaxEpochs = 10000;
+
+    /// <summary>
+    /// Dataset, imbalance factor, epochs and method read from a name like
+    /// ProCo_cifar100_imb0.01_epochs200. A number out of range (imb1e999, epochs99999999999) is
+    /// left empty and said in <c>Problem</c>; the run can be edited afterwards.
+    /// </summary>
+    public static (string? Method, string? Dataset, double? Imbalance, int? Epochs, string? Problem) ParseName(string folderName)
     {
         var match = RunFolderName().Match(folderName);
-        if (!match.Success) return (null, null, null, null);
+        if (!match.Success) return (null, null, null, null, null);
         var dataset = match.Groups["dataset"].Value.ToLowerInvariant() is "fashionmnist" ? "fashion-mnist" : match.Groups["dataset"].Value.ToLowerInvariant();
-        double? imbalance = double.TryParse(match.Groups["imb"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f : null;
-        return (match.Groups["method"].Value.ToLowerInvariant(), dataset, imbalance, int.Parse(match.Groups["epochs"].Value, CultureInfo.InvariantCulture));
+        var problems = new List<string>();
+        double? imbalance = double.TryParse(match.Groups["imb"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && f > 0 && f <= 1 ? f : null;
+        if (imbalance is null) problems.Add($"imbalance factor '{match.Groups["imb"].Value}' is not in (0, 1]");
+        int? epochs = int.TryParse(match.Groups["epochs"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var e) && e is >= 1 and <= MaxEpochs ? e : null;
+        if (epochs is null) problems.Add($"epochs '{match.Groups["epochs"].Value}' is not between 1 and {MaxEpochs}");
+        var problem = problems.Count == 0 ? null
+            : $"The folder name {folderName}: {string.Join("; ", problems)}. Left empty: set it with Edit on the run page.";
+        return (match.Groups["method"].Value.ToLowerInvariant(), dataset, imbalance, epochs, problem);
     }
 
     /// <summary>
@@ -58,19 +71,21 @@ public static partial class TensorBoardImporter
         if (files.Length == 0) throw new InvalidDataException($"{folder} holds no TensorBoard event file (events.out.tfevents.*).");
         var key = Fingerprint(files);
         var existing = await db.Runs.AsNoTracking().Where(r => r.ImportKey == key).Select(r => new { r.Id, r.Name }).FirstOrDefaultAsync(cancellationToken);
-        if (existing is not null) return new ImportResult(folder, existing.Id, existing.Name, true, 0, 0, []);
+        if (existing is not null) return new ImportResult(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), existing.Id, existing.Name, true, 0, 0, []);
 
-        var contents = files.Select(EventFiles.Read).ToList();
+        // Messages name files by their run folder, never by where this server keeps them.
+        var folderName = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
+        var contents = files.Select(f => EventFiles.Read(f, $"{folderName}/{Path.GetFileName(f)}")).ToList();
         var warnings = contents.Where(c => c.Warning is not null).Select(c => c.Warning!).ToList();
         // Several files of one run merge by step; where two carry the same tag and step, the later write wins.
         var merged = contents.SelectMany(c => c.Scalars)
             .GroupBy(s => (s.Tag, s.Step))
             .Select(g => g.MaxBy(s => s.WallTime))
             .ToList();
-        if (merged.Count == 0) warnings.Add($"{folder}: no scalars in {files.Length} event file(s); imported as an empty run.");
+        if (merged.Count == 0) warnings.Add($"{folderName}: no scalars in {files.Length} event file(s); imported as an empty run.");
 
-        var folderName = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
-        var (method, dataset, imbalance, epochs) = ParseName(folderName);
+        var (method, dataset, imbalance, epochs, nameProblem) = ParseName(folderName);
+        if (nameProblem is not null) warnings.Add(nameProblem);
         var wallTimes = merged.Select(s => s.WallTime).Where(t => t > 0).ToList();
 
         var run = new Run
@@ -107,10 +122,10 @@ public static partial class TensorBoardImporter
         events.Add(new RunEvent
         {
             RunId = run.Id, At = DateTimeOffset.UtcNow, Level = "info",
-            Message = $"Imported {points.Count} points of {points.Select(p => p.Series).Distinct().Count()} series from {files.Length} event file(s) in {folder}.",
+            Message = $"Imported {points.Count} points of {points.Select(p => p.Series).Distinct().Count()} series from {files.Length} event file(s) in {folderName}.",
         });
         await MetricStore.WriteAsync(db, points, [], events, cancellationToken);
-        return new ImportResult(folder, run.Id, run.Name, false, points.Select(p => p.Series).Distinct().Count(), points.Count, warnings);
+        return new ImportResult(folderName, run.Id, run.Name, false, points.Select(p => p.Series).Distinct().Count(), points.Count, warnings);
     }
 
     /// <summary>Writes a run's series as one TensorBoard event file.</summary>

@@ -21,7 +21,7 @@ public static class ImportApi
         [FromForm] IFormFileCollection files, [FromForm] string? name, [FromForm] string? tag, ImportService imports, CancellationToken ct)
     {
         var uploaded = files.Select(f => new UploadedFile(f.FileName, f.Length, f.OpenReadStream)).ToList();
-        var errors = ImportService.Validate(uploaded);
+        var errors = ImportService.Validate(uploaded, name, tag);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         return TypedResults.Ok(await imports.ImportUploadAsync(uploaded, name, tag, ct));
     }

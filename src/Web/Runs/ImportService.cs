@@ -40,10 +40,13 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
         return results;
     }
 
-    /// <summary>Field errors of an upload (no files, too large, not event files); empty when it can be imported.</summary>
-    public static Dictionary<string, string[]> Validate(IReadOnlyCollection<UploadedFile> files)
+    /// <summary>Field errors of an upload (no files, too large, not event files, a name or tag out of bounds); empty when it can be imported.</summary>
+    public static Dictionary<string, string[]> Validate(IReadOnlyCollection<UploadedFile> files, string? name = null, string? tag = null)
     {
         var errors = new Dictionary<string, string[]>();
+        if (name is { Length: > RunService.MaxNameLength }) errors["name"] = [$"At most {RunService.MaxNameLength} characters."];
+        if (tag is not null && (tag.Trim().Length > RunService.MaxTagLength || tag.Contains(',', StringComparison.Ordinal)))
+            errors["tag"] = [$"A tag of at most {RunService.MaxTagLength} characters, without commas."];
         var notEvents = files.Where(f => !Path.GetFileName(f.Name).Contains("tfevents", StringComparison.Ordinal)).Select(f => f.Name).ToList();
         if (files.Count == 0) errors["files"] = ["Choose the event files (events.out.tfevents.*) of one or more run folders."];
         else if (files.Sum(f => f.Length) > MaxUploadBytes) errors["files"] = [$"At most {MaxUploadBytes >> 20} MB per upload."];
@@ -60,10 +63,11 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
         var root = Path.Combine(paths.ImportsDir, DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6]);
         foreach (var file in files)
         {
+            // Only the last folder and the file name are kept, each reduced to safe characters.
             var parts = file.Name.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries)
-                .Where(p => p is not "." and not "..").Select(Path.GetFileName).Where(p => !string.IsNullOrEmpty(p)).ToList();
-            var runFolder = parts.Count >= 2 ? parts[^2]! : Sanitize(name ?? "");
-            var target = Path.Combine(root, runFolder, parts[^1]!);
+                .Where(p => p is not "." and not "..").Select(Sanitize).ToList();
+            var runFolder = parts.Count >= 2 ? parts[^2] : Sanitize(name ?? "");
+            var target = Path.Combine(root, runFolder, parts.Count >= 1 ? parts[^1] : "events.out.tfevents");
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             await using var output = File.Create(target);
             await using var input = file.OpenRead();
@@ -72,9 +76,16 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
         return await ImportFoldersAsync(root, name, tag, ct);
     }
 
-    /// <summary>A run name reduced to a safe folder name ("uploaded-run" when nothing is left).</summary>
-    public static string Sanitize(string name) =>
-        string.Concat(name.Trim().Select(c => char.IsLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '_')).Trim('.') is { Length: > 0 } clean ? clean : "uploaded-run";
+    /// <summary>Longest folder or file name an upload is staged under.</summary>
+    public const int MaxFileNameLength = 120;
+
+    /// <summary>A name reduced to a safe folder or file name: letters, digits, '_', '-', '.', at most <see cref="MaxFileNameLength"/> characters ("uploaded-run" when nothing is left).</summary>
+    public static string Sanitize(string name)
+    {
+        var clean = string.Concat(name.Trim().Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '_')).Trim('.');
+        if (clean.Length > MaxFileNameLength) clean = clean[..MaxFileNameLength];
+        return clean.Length > 0 ? clean : "uploaded-run";
+    }
 
     /// <summary>Where "Add the paper's runs" looks.</summary>
     public string ReferenceLogsDir => paths.ReferenceLogsDir;

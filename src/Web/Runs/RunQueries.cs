@@ -45,7 +45,9 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
         RunStatus? wanted = null;
         if (query.Status is not null)
         {
-            if (Enum.TryParse<RunStatus>(query.Status, ignoreCase: true, out var parsed)) wanted = parsed;
+            // One status by its name: not a number, not a comma list (which enum parsing would read as flags).
+            var name = Enum.GetNames<RunStatus>().FirstOrDefault(n => n.Equals(query.Status.Trim(), StringComparison.OrdinalIgnoreCase));
+            if (name is not null) wanted = Enum.Parse<RunStatus>(name);
             else errors["status"] = [$"One of {string.Join(", ", Enum.GetNames<RunStatus>())}."];
         }
         if (query.Page < 1) errors["page"] = ["Pages start at 1."];
@@ -74,7 +76,9 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
             _ => runs.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
         };
         var total = await runs.CountAsync(ct);
-        var items = await runs.Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
+        // A page past the last run is empty (computed in 64 bits: page 2147483647 must not wrap to page 1).
+        var skip = (long)(query.Page - 1) * query.PageSize;
+        var items = skip >= total ? [] : await runs.Skip((int)skip).Take(query.PageSize).ToListAsync(ct);
         return (errors, new RunPage(total, query.Page, query.PageSize, items.Select(RunSummary.From).ToList()));
     }
 
@@ -224,8 +228,13 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
 
     private static string Num(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 
-    private static string Csv(string text) =>
-        text.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
+    // A text cell a spreadsheet would run as a formula (= + - @, or a leading tab or CR) gets a leading
+    // apostrophe; quotes, commas and line breaks are quoted.
+    private static string Csv(string text)
+    {
+        if (text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r') text = "'" + text;
+        return text.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
+    }
 
     private static TrainingConfig? TryConfig(string json)
     {
