@@ -84,7 +84,7 @@ namespace ProCo.Migrations.Schema
                     b.Property<long>("Step")
                         .HasColumnType("INTEGER");
 
-                    b.Property<double>("Value")
+                    b.Property<double?>("Value")
                         .HasColumnType("REAL");
 
                     b.HasKey("RunId", "Series", "Step");

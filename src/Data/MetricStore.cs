@@ -46,7 +46,7 @@ public static class MetricStore
             INSERT INTO MetricPoints (RunId, Series, Step, Value) VALUES ($run, $series, $step, $value)
             ON CONFLICT (RunId, Series, Step) DO UPDATE SET Value = excluded.Value
             """, [("$run", SqliteType.Integer), ("$series", SqliteType.Text), ("$step", SqliteType.Integer), ("$value", SqliteType.Real)],
-            points, p => [p.RunId, p.Series, p.Step, double.IsFinite(p.Value) ? p.Value : DBNull.Value], cancellationToken);
+            points, p => [p.RunId, p.Series, p.Step, p.Value is { } v && !double.IsNaN(v) ? v : DBNull.Value], cancellationToken);
         await InsertAllAsync(transaction, """
             INSERT INTO EpochVectors (RunId, Kind, Epoch, ValuesJson) VALUES ($run, $kind, $epoch, $values)
             ON CONFLICT (RunId, Kind, Epoch) DO UPDATE SET ValuesJson = excluded.ValuesJson

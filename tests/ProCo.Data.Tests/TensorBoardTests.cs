@@ -35,7 +35,7 @@ public sealed class TensorBoardTests : IDisposable
         Assert.Equal(7, runs.Count);
         var top1 = await db.MetricPoints.Where(p => p.Series == "acc/val_top1").GroupBy(p => p.RunId).Select(g => g.Max(p => p.Value)).ToListAsync();
         Assert.Equal(["52.84", "54.15", "57.13", "65.49", "85.93", "88.17", "91.85"],
-            top1.Order().Select(v => v.ToString("F2", CultureInfo.InvariantCulture)));
+            top1.Order().Select(v => v!.Value.ToString("F2", CultureInfo.InvariantCulture)));
         Assert.All(runs, r => Assert.True(r.IsImported && r.Status == RunStatus.Succeeded && r.Tags == "paper"));
         var c100 = runs.Single(r => r.Name == "ProCo_cifar100_imb0.01_epochs400");
         Assert.Equal(("cifar100", 0.01, 400, "proco"), (c100.Dataset, c100.ImbalanceFactor, c100.Epochs, c100.Method));
@@ -165,6 +165,6 @@ public sealed class TensorBoardTests : IDisposable
         var imported = await db.MetricPoints.Where(p => p.RunId == result.RunId).ToListAsync();
         Assert.Equal(points.Count, imported.Count);
         var byKey = imported.ToDictionary(p => (p.Series, p.Step), p => p.Value);
-        Assert.All(points, p => Assert.Equal((float)p.Value, (float)byKey[(p.Series, p.Step)]));
+        Assert.All(points, p => Assert.Equal((float)p.Value!.Value, (float)byKey[(p.Series, p.Step)]!.Value));
     }
 }

@@ -189,4 +189,41 @@ public sealed class ImportApiTests : IClassFixture<ImportApiTests.ReferenceFacto
 
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/runs", UriKind.Relative))).StatusCode);
     }
+
+    [Fact]
+    public async Task NonFiniteValues_AreStoredAndServedAsWhatTheyAre_AndTheSummaryKeepsToFiniteOnes()
+    {
+        using var http = _factory.CreateClient();
+        var scalars = new List<ProCo.Data.TensorBoard.ScalarEvent>
+        {
+            new("acc/val_top1", 0, 10f, 1), new("acc/val_top1", 1, 30f, 2), new("acc/val_top1", 2, float.PositiveInfinity, 3), new("acc/val_top1", 3, float.NaN, 4),
+            new("CE_loss/train", 0, 2f, 1), new("CE_loss/train", 1, float.NegativeInfinity, 2), new("CE_loss/train", 2, float.NaN, 3),
+        };
+        var buffer = new MemoryStream();
+        ProCo.Data.TensorBoard.EventFiles.Write(buffer, scalars);
+        var (status, body) = await UploadAsync(http, "diverged/events.out.tfevents.9.x", buffer.ToArray());
+        Assert.True(status == HttpStatusCode.OK, body);
+        var id = JsonDocument.Parse(body).RootElement[0].GetProperty("runId").GetInt64();
+
+        // The list and the run answer; the run's columns hold the finite best and no last (it was NaN).
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/runs", UriKind.Relative))).StatusCode);
+        var run = await Api.RunAsync(http, id);
+        Assert.Equal(30, run.GetProperty("bestTop1").GetDouble());
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("lastTop1").ValueKind);
+        var detail = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}", UriKind.Relative))).RootElement;
+        var top1 = detail.GetProperty("series").EnumerateArray().Single(s => s.GetProperty("series").GetString() == "acc/val_top1");
+        Assert.Equal(("NaN", 30.0), (top1.GetProperty("last").GetString(), top1.GetProperty("best").GetDouble()));
+
+        var metrics = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/metrics", UriKind.Relative))).RootElement
+            .EnumerateArray().ToDictionary(s => s.GetProperty("series").GetString()!, s => s.GetProperty("values").EnumerateArray().Select(v => v.ToString()).ToArray());
+        Assert.Equal(["10", "30", "Infinity", "NaN"], metrics["acc/val_top1"]);
+        Assert.Equal(["2", "-Infinity", "NaN"], metrics["CE_loss/train"]);
+
+        // Exported and read back: the same values.
+        var exported = await http.GetByteArrayAsync(new Uri($"/api/runs/{id}/export/tensorboard", UriKind.Relative));
+        var path = Path.Combine(_factory.DataDir, "diverged-export.tfevents");
+        await File.WriteAllBytesAsync(path, exported);
+        var back = ProCo.Data.TensorBoard.EventFiles.Read(path).Scalars.Where(e => e.Tag == "acc/val_top1").OrderBy(e => e.Step).Select(e => e.Value).ToArray();
+        Assert.Equal([10f, 30f, float.PositiveInfinity, float.NaN], back);
+    }
 }

@@ -7,5 +7,6 @@ public class MetricPoint
     /// <summary>TensorBoard-style tag, e.g. <c>acc/val_top1</c>.</summary>
     public string Series { get; set; } = "";
     public long Step { get; set; }
-    public double Value { get; set; }
+    /// <summary>The value; null stands for NaN, which SQLite cannot store (±∞ are stored as they are).</summary>
+    public double? Value { get; set; }
 }

@@ -135,7 +135,7 @@ public static partial class TensorBoardImporter
         var wallTime = (run.StartedAt ?? run.CreatedAt).ToUnixTimeMilliseconds() / 1000.0;
         var points = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == runId)
             .OrderBy(p => p.Step).ThenBy(p => p.Series).ToListAsync(cancellationToken);
-        EventFiles.Write(output, points.Select(p => new ScalarEvent(p.Series, p.Step, (float)p.Value, wallTime)));
+        EventFiles.Write(output, points.Select(p => new ScalarEvent(p.Series, p.Step, (float)(p.Value ?? double.NaN), wallTime)));
     }
 
     private static string Fingerprint(IEnumerable<string> files)

@@ -10,6 +10,9 @@ namespace ProCo.Web.Cli;
 /// </summary>
 internal sealed class FileMetricSink : IMetricSink, IDisposable
 {
+    // A diverging run's NaN or ±∞ is written as "NaN", "Infinity", "-Infinity", not a crash.
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     private readonly StreamWriter _metrics;
     private readonly StreamWriter _vectors;
     private readonly StreamWriter _events;
@@ -38,7 +41,7 @@ internal sealed class FileMetricSink : IMetricSink, IDisposable
     public void Epoch(EpochReport report)
     {
         foreach (var (series, value) in report.Values) Write(series, report.Epoch, value, report.Epoch);
-        _vectors.WriteLine(JsonSerializer.Serialize(new { epoch = report.Epoch, vectors = report.Vectors }));
+        _vectors.WriteLine(JsonSerializer.Serialize(new { epoch = report.Epoch, vectors = report.Vectors }, Json));
         _epochsThisProcess++;
         var perEpoch = (DateTime.UtcNow - _started) / _epochsThisProcess;
         var eta = perEpoch * (report.Epochs - report.Epoch);
@@ -70,7 +73,7 @@ internal sealed class FileMetricSink : IMetricSink, IDisposable
         if (_csv)
             _metrics.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{series},{step},{value:R},{epoch}"));
         else
-            _metrics.WriteLine(JsonSerializer.Serialize(new { series, step, value, epoch }));
+            _metrics.WriteLine(JsonSerializer.Serialize(new { series, step, value, epoch }, Json));
     }
 
     private static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:00}m" : $"{t.Minutes}m{t.Seconds:00}s";

@@ -44,7 +44,7 @@ public static class WebApp
         builder.Services.AddDataProtection();
         builder.Services.AddOptions<KeyManagementOptions>().Configure<DataPaths, ILoggerFactory>((keys, paths, logs) =>
             keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(paths.Root, "keys")), logs));
-        builder.Services.AddSignalR();
+        builder.Services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals);
         // The API schema's training fields say what ConfigSchema says of them (help, range, default).
         builder.Services.AddOpenApi(openApi => openApi.AddSchemaTransformer((schema, context, _) =>
         {
@@ -56,7 +56,12 @@ public static class WebApp
         builder.Services.AddProblemDetails();
         // A misspelt or unknown field in a request body is an error, not silently a default; a request
         // the API cannot read throws, so that ExplainBadRequests can say why.
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow);
+        // NaN and ±∞ (a diverging loss) are served as what they are: "NaN", "Infinity", "-Infinity".
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
+        });
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();

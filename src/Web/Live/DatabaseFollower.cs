@@ -90,7 +90,7 @@ public sealed class DatabaseFollower(RunWatchers watchers, ActiveRuns active, ID
             if (series.Step <= known) continue;
             var rows = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == run.Id && p.Series == series.Series && p.Step > known)
                 .OrderBy(p => p.Step).Select(p => new { p.Step, p.Value }).ToListAsync(cancellationToken);
-            points.AddRange(rows.Select(r => new LivePoint(series.Series, r.Step, r.Value)));
+            points.AddRange(rows.Select(r => new LivePoint(series.Series, r.Step, r.Value ?? double.NaN)));
             state.LastStep[series.Series] = series.Step;
         }
         if (points.Count > 0) publisher.Points(run.Id, run.StepsPerEpoch, points);
@@ -100,7 +100,7 @@ public sealed class DatabaseFollower(RunWatchers watchers, ActiveRuns active, ID
         var vectors = await db.EpochVectors.AsNoTracking().Where(v => v.RunId == run.Id && v.Epoch > after).ToListAsync(cancellationToken);
         foreach (var v in vectors.Where(v => v.Epoch > state.LastEpoch.GetValueOrDefault(v.Kind)).OrderBy(v => v.Epoch))
         {
-            publisher.Vector(new VectorMessage(run.Id, v.Epoch, v.Kind, JsonSerializer.Deserialize<double[]>(v.ValuesJson) ?? []));
+            publisher.Vector(new VectorMessage(run.Id, v.Epoch, v.Kind, v.Values()));
             state.LastEpoch[v.Kind] = v.Epoch;
         }
     }

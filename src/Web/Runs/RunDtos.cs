@@ -46,8 +46,8 @@ public sealed record RunSummary(
     }
 }
 
-/// <summary>Best and last value of one series.</summary>
-public sealed record SeriesSummary(string Series, long Points, long LastStep, double? Last, double? Best);
+/// <summary>Best (of the finite values) and last value of one series; JSON writes NaN and ±∞ as "NaN", "Infinity", "-Infinity".</summary>
+public sealed record SeriesSummary(string Series, long Points, long LastStep, double Last, double? Best);
 
 /// <summary>A run with its configuration and the summary of every series.</summary>
 public sealed record RunDetail(RunSummary Run, TrainingConfig? Config, string ConfigJson, IReadOnlyList<SeriesSummary> Series,
@@ -57,8 +57,8 @@ public sealed record RunDetail(RunSummary Run, TrainingConfig? Config, string Co
 /// <param name="Series">Its name.</param>
 /// <param name="Total">Points stored in the requested range.</param>
 /// <param name="Steps">Steps of the points returned.</param>
-/// <param name="Values">Their values (null where not finite).</param>
-public sealed record SeriesData(string Series, long Total, long[] Steps, double?[] Values);
+/// <param name="Values">Their values; JSON writes NaN and ±∞ as "NaN", "Infinity", "-Infinity".</param>
+public sealed record SeriesData(string Series, long Total, long[] Steps, double[] Values);
 
 /// <summary>One per-class vector of one epoch.</summary>
 public sealed record EpochVectorData(int Epoch, double[] Values);

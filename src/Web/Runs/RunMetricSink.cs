@@ -28,7 +28,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
         Points(report.Epoch, report.Values);
         foreach (var (kind, values) in report.Vectors)
         {
-            writer.Add(new EpochVector { RunId = runId, Epoch = report.Epoch, Kind = kind, ValuesJson = JsonSerializer.Serialize(values) });
+            writer.Add(EpochVector.Of(runId, report.Epoch, kind, values));
             publisher.Vector(new VectorMessage(runId, report.Epoch, kind, values));
         }
 

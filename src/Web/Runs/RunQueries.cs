@@ -122,18 +122,30 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
         return ids.Where(rows.ContainsKey).Select(id => (RunSummary.From(rows[id]), rows[id].ConfigJson)).ToList();
     }
 
-    /// <summary>Best (<see cref="Series.HigherIsBetter"/>: max, else min) and last of every series of a run.</summary>
+    // The largest finite double, rounded down so that SQLite reads the literal back as finite.
+    private const double Finite = 1.7e308;
+
+    /// <summary>
+    /// Best (<see cref="Series.HigherIsBetter"/>: max, else min, of the finite values; null when
+    /// there is none) and last (NaN and ±∞ as they are) of every series of a run.
+    /// </summary>
     public static async Task<IReadOnlyList<SeriesSummary>> SeriesSummariesAsync(ProCoDbContext db, long runId, CancellationToken ct)
     {
         var groups = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == runId)
             .GroupBy(p => p.Series)
-            .Select(g => new { Series = g.Key, Count = g.LongCount(), LastStep = g.Max(p => p.Step), Max = g.Max(p => (double?)p.Value), Min = g.Min(p => (double?)p.Value) })
+            // Best among finite values: NaN is stored as NULL (which MAX and MIN skip), ±∞ lie beyond ±Finite.
+            .Select(g => new
+            {
+                Series = g.Key, Count = g.LongCount(), LastStep = g.Max(p => p.Step),
+                Max = g.Max(p => p.Value <= Finite && p.Value >= -Finite ? p.Value : null),
+                Min = g.Min(p => p.Value <= Finite && p.Value >= -Finite ? p.Value : null),
+            })
             .ToListAsync(ct);
         var result = new List<SeriesSummary>();
         foreach (var g in groups.OrderBy(g => g.Series, StringComparer.Ordinal))
         {
             var last = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == runId && p.Series == g.Series && p.Step == g.LastStep)
-                .Select(p => (double?)p.Value).FirstOrDefaultAsync(ct);
+                .Select(p => p.Value).FirstOrDefaultAsync(ct) ?? double.NaN;
             result.Add(new SeriesSummary(g.Series, g.Count, g.LastStep, last, Series.HigherIsBetter(g.Series) ? g.Max : g.Min));
         }
         return result;
@@ -156,8 +168,8 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
         return wanted.Order(StringComparer.Ordinal).Select(name =>
         {
             var series = bySeries.GetValueOrDefault(name) ?? [];
-            var (steps, values) = Downsampling.MinMax(series.Select(p => p.Step).ToList(), series.Select(p => p.Value).ToList(), query.MaxPoints);
-            return new SeriesData(name, series.Count, steps, values.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray());
+            var (steps, values) = Downsampling.MinMax(series.Select(p => p.Step).ToList(), series.Select(p => p.Value ?? double.NaN).ToList(), query.MaxPoints);
+            return new SeriesData(name, series.Count, steps, values);
         }).ToList();
     }
 
@@ -174,7 +186,7 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
         var rows = latest
             ? await vectors.OrderByDescending(v => v.Epoch).Take(1).ToListAsync(ct)
             : await vectors.OrderBy(v => v.Epoch).ToListAsync(ct);
-        return rows.Select(v => new EpochVectorData(v.Epoch, JsonSerializer.Deserialize<double[]>(v.ValuesJson) ?? [])).ToList();
+        return rows.Select(v => new EpochVectorData(v.Epoch, v.Values())).ToList();
     }
 
     /// <summary>The run's log, oldest first; with <paramref name="newest"/>, only that many of the newest, newest first.</summary>

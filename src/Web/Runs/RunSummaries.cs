@@ -12,7 +12,7 @@ namespace ProCo.Web.Runs;
 /// </summary>
 public static class RunSummaries
 {
-    /// <summary>Updates the columns with one epoch's values (non-finite values count as missing).</summary>
+    /// <summary>Updates the columns with one epoch's values (non-finite values count as missing: the columns stay finite).</summary>
     public static void ApplyEpoch(Run run, IReadOnlyDictionary<string, double> values)
     {
         double? Finite(string series) => values.TryGetValue(series, out var x) && double.IsFinite(x) ? x : null;
@@ -29,11 +29,12 @@ public static class RunSummaries
     {
         var summaries = (await RunQueries.SeriesSummariesAsync(db, run.Id, cancellationToken)).ToDictionary(s => s.Series);
         var top1 = summaries.GetValueOrDefault(Series.ValTop1);
+        double? Last(string series) => summaries.GetValueOrDefault(series)?.Last is { } last && double.IsFinite(last) ? last : null;
         run.BestTop1 = top1?.Best;
-        run.LastTop1 = top1?.Last;
-        run.LastMany = summaries.GetValueOrDefault(Series.ValMany)?.Last;
-        run.LastMedium = summaries.GetValueOrDefault(Series.ValMedium)?.Last;
-        run.LastFew = summaries.GetValueOrDefault(Series.ValFew)?.Last;
+        run.LastTop1 = Last(Series.ValTop1);
+        run.LastMany = Last(Series.ValMany);
+        run.LastMedium = Last(Series.ValMedium);
+        run.LastFew = Last(Series.ValFew);
         run.CompletedEpochs = (int)(top1?.Points ?? 0);
         if (run.Epochs == 0) run.Epochs = run.CompletedEpochs;
     }

@@ -77,7 +77,9 @@ export class ClassAccuracy {
     const acc = this.info.accuracy.get(this.epoch);
     const kappa = this.info.kappa.get(this.epoch) ?? null;
     const kappaTest = this.info.kappa_test.get(this.epoch) ?? null;
-    const rows = acc.map((a, i) => [Math.max(1, counts[i]), a, kappa?.[i] ?? null, kappaTest?.[i] ?? null]).sort((p, q) => p[0] - q[0]);
+    // NaN and ±∞ (a diverged class) are left out of the plot.
+    const fin = v => (Number.isFinite(v) ? v : null);
+    const rows = acc.map((a, i) => [Math.max(1, counts[i]), fin(a), fin(kappa?.[i]), fin(kappaTest?.[i])]).sort((p, q) => p[0] - q[0]);
     this.chart.setData([0, 1, 2, 3].map(k => rows.map(r => r[k])));
     const rho = values => values ? spearman(counts, values) : null;
     const text = (r, values, missing) => values ? (r == null ? '–' : r.toFixed(2)) : `– (${missing})`;

@@ -62,7 +62,12 @@ export class Heatmap {
     const classes = epochs.get(keys[0]).length;
     const order = this.order().length === classes ? this.order() : [...Array(classes).keys()];
     let lo = Infinity, hi = -Infinity;
-    for (const k of keys) for (const v of epochs.get(k)) { const l = Math.log10(Math.max(v, 1e-6)); lo = Math.min(lo, l); hi = Math.max(hi, l); }
+    // The colour scale spans the finite values; a NaN or ±∞ cell is drawn grey.
+    for (const k of keys) for (const v of epochs.get(k)) {
+      if (!Number.isFinite(v)) continue;
+      const l = Math.log10(Math.max(v, 1e-6)); lo = Math.min(lo, l); hi = Math.max(hi, l);
+    }
+    if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
     if (hi - lo < 1e-9) hi = lo + 1;
     const width = Math.max(280, this.el.clientWidth || 600), height = Math.min(420, Math.max(120, classes * 4));
     this.canvas.width = width; this.canvas.height = height;
@@ -74,7 +79,7 @@ export class Heatmap {
       const row = epochs.get(e);
       for (let py = 0; py < height; py++) {
         const c = order[Math.min(classes - 1, Math.floor(py / cellH))];
-        const [r, g, b] = colour((Math.log10(Math.max(row[c], 1e-6)) - lo) / (hi - lo));
+        const [r, g, b] = Number.isFinite(row[c]) ? colour((Math.log10(Math.max(row[c], 1e-6)) - lo) / (hi - lo)) : [158, 158, 158];
         const o = (py * width + px) * 4;
         image.data[o] = r; image.data[o + 1] = g; image.data[o + 2] = b; image.data[o + 3] = 255;
       }

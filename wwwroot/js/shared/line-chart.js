@@ -54,11 +54,14 @@ export class LineChart {
     this.observer.observe(el);
   }
 
-  // With smoothing on, the legend still shows the stored value under the cursor.
+  // With smoothing on, the legend still shows the stored value under the cursor; NaN and ±∞ as such.
   rawValue(seriesIndex, idx) {
     if (idx == null || !this.raw[seriesIndex]) return '–';
     const v = this.raw[seriesIndex][idx];
-    return v == null ? '–' : (Math.abs(v) >= 100 || Math.abs(v) < 0.01 ? v.toPrecision(5) : v.toFixed(4));
+    if (v == null) return '–';
+    if (Number.isNaN(v)) return 'NaN';
+    if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+    return Math.abs(v) >= 100 || Math.abs(v) < 0.01 ? v.toPrecision(5) : v.toFixed(4);
   }
 
   redraw() {
@@ -66,8 +69,10 @@ export class LineChart {
     const data = tables.length === 1 ? tables[0] : uPlot.join(tables);
     this.raw = [null, ...data.slice(1)];
     this.drawing = true;
-    // A zoomed chart keeps its range while live points arrive.
-    this.chart.setData([data[0], ...data.slice(1).map(ys => smooth(ys, this.smoothing))], this.zoom == null);
+    // NaN and ±∞ are drawn as gaps (the legend still names them); a zoomed chart keeps its range
+    // while live points arrive.
+    const drawn = data.slice(1).map(ys => smooth(ys.map(y => (y == null || Number.isFinite(y) ? y : null)), this.smoothing));
+    this.chart.setData([data[0], ...drawn], this.zoom == null);
     this.drawing = false;
   }
 

@@ -1,4 +1,8 @@
-// The points of one series held in the page: sorted by step, one value per step.
+// The server writes NaN and ±∞ as "NaN", "Infinity", "-Infinity": numbers again here.
+export const toNumber = v => (typeof v === 'string' ? Number(v) : v);
+export const toNumbers = vs => vs.map(toNumber);
+
+// The points of one series held in the page: sorted by step, one value per step (NaN and ±∞ kept).
 export class SeriesStore {
   constructor() { this.steps = []; this.values = []; }
   get last() { return this.steps.length ? this.steps[this.steps.length - 1] : -Infinity; }
@@ -6,6 +10,7 @@ export class SeriesStore {
 
   // Appends in step order; an older or repeated step is inserted or replaced, never doubled.
   add(step, value) {
+    value = toNumber(value);
     const n = this.steps.length;
     if (n === 0 || step > this.steps[n - 1]) { this.steps.push(step); this.values.push(value); return; }
     const i = this.indexOf(step);
@@ -17,6 +22,7 @@ export class SeriesStore {
   // reading of that range from the server. Points outside the range stay.
   merge(steps, values) {
     if (!steps.length) return;
+    values = toNumbers(values);
     const lo = this.indexOf(steps[0]);
     let hi = this.indexOf(steps[steps.length - 1]);
     if (this.steps[hi] === steps[steps.length - 1]) hi++;

@@ -8,6 +8,7 @@ import { dispose, register, setSmoothing } from '/js/shared/handles.js';
 import { connect } from '/js/shared/hub.js';
 import { LineChart, stepRange } from '/js/shared/line-chart.js';
 import { READ_POINTS, compactIfLargeAsync, loadRunAsync, mergeAll, refineAsync, storeOf } from '/js/shared/run-data.js';
+import { toNumbers } from '/js/shared/store.js';
 
 // Per-class vectors of each epoch the page keeps: the estimator's κ (training features, what the
 // loss uses), κ of the test features, and test accuracy.
@@ -51,8 +52,8 @@ async function mountRun(root, runId, options) {
       vectorsAsync(runId, 'counts', { latest: true }),
       ...PER_CLASS.map(k => vectorsAsync(runId, k, { afterEpoch: afterEpochs?.[k] })),
     ]);
-    if (counts.length) info.counts = counts[counts.length - 1].values;
-    PER_CLASS.forEach((kind, i) => { for (const v of byKind[i]) info[kind].set(v.epoch, v.values); });
+    if (counts.length) info.counts = toNumbers(counts[counts.length - 1].values);
+    PER_CLASS.forEach((kind, i) => { for (const v of byKind[i]) info[kind].set(v.epoch, toNumbers(v.values)); });
   };
   await loadVectors();
   const heatEl = root.querySelector('[data-chart="kappa"]');
@@ -119,8 +120,8 @@ async function mountRun(root, runId, options) {
   };
   const onVectors = message => {
     if (message.runId !== runId) return;
-    if (PER_CLASS.includes(message.kind)) info[message.kind].set(message.epoch, message.values);
-    if (message.kind === 'counts') info.counts = message.values;
+    if (PER_CLASS.includes(message.kind)) info[message.kind].set(message.epoch, toNumbers(message.values));
+    if (message.kind === 'counts') info.counts = toNumbers(message.values);
     vectorsDirty = true; schedule();
   };
   // When the run stops, one last full read makes the charts complete whatever happened before.
