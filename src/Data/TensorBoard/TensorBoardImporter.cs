@@ -64,8 +64,14 @@ public static partial class TensorBoardImporter
     /// the existing run. What the series mean (best top-1 and the like) is for the caller to fill in:
     /// this project knows the files, not the series table.
     /// </summary>
+    /// <param name="db">The run database.</param>
+    /// <param name="folder">A run folder with event files.</param>
+    /// <param name="name">The run's name (default: the folder's).</param>
+    /// <param name="tag">A tag for the run.</param>
+    /// <param name="maxPoints">More scalars than this are refused (InvalidDataException) before anything is stored.</param>
+    /// <param name="cancellationToken">Cancels the import.</param>
     public static async Task<ImportResult> ImportRunAsync(ProCoDbContext db, string folder, string? name = null, string? tag = null,
-        CancellationToken cancellationToken = default)
+        int maxPoints = int.MaxValue, CancellationToken cancellationToken = default)
     {
         var files = EventFiles.InFolder(folder);
         if (files.Length == 0) throw new InvalidDataException($"{folder} holds no TensorBoard event file (events.out.tfevents.*).");
@@ -82,6 +88,8 @@ public static partial class TensorBoardImporter
             .GroupBy(s => (s.Tag, s.Step))
             .Select(g => g.MaxBy(s => s.WallTime))
             .ToList();
+        if (merged.Count > maxPoints)
+            throw new InvalidDataException($"{Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))}: {merged.Count:N0} scalars, more than the {maxPoints:N0} an import may hold (ProCo:Import:MaxPoints).");
         if (merged.Count == 0) warnings.Add($"{folderName}: no scalars in {files.Length} event file(s); imported as an empty run.");
 
         var (method, dataset, imbalance, epochs, nameProblem) = ParseName(folderName);

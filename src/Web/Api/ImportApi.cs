@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using ProCo.Data.TensorBoard;
+using ProCo.Web.Hosting;
 using ProCo.Web.Runs;
 
 namespace ProCo.Web.Api;
@@ -11,7 +12,10 @@ public static class ImportApi
     public static IEndpointRouteBuilder MapImportApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").WithTags("TensorBoard");
-        group.MapPost("/import", UploadAsync).DisableAntiforgery().WithSummary("Import uploaded TensorBoard event files (one run per folder)");
+        // The web server's own 30 MB body limit would answer a large upload before our limit could say why.
+        var maxUpload = app.ServiceProvider.GetRequiredService<DataPaths>().Options.Import.MaxUploadBytes;
+        group.MapPost("/import", UploadAsync).DisableAntiforgery().WithMetadata(new RequestSizeLimitAttribute(maxUpload + (1 << 20)))
+            .WithSummary("Import uploaded TensorBoard event files (one run per folder)");
         group.MapPost("/import/reference", ReferenceAsync).WithSummary("Import the paper authors' runs from the reference-logs folder");
         group.MapGet("/runs/{id:long}/export/tensorboard", ExportAsync).WithSummary("A run's series as a TensorBoard event file");
         return app;
@@ -21,9 +25,17 @@ public static class ImportApi
         [FromForm] IFormFileCollection files, [FromForm] string? name, [FromForm] string? tag, ImportService imports, CancellationToken ct)
     {
         var uploaded = files.Select(f => new UploadedFile(f.FileName, f.Length, f.OpenReadStream)).ToList();
-        var errors = ImportService.Validate(uploaded, name, tag);
+        var errors = imports.Validate(uploaded, name, tag);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        return TypedResults.Ok(await imports.ImportUploadAsync(uploaded, name, tag, ct));
+        try
+        {
+            return TypedResults.Ok(await imports.ImportUploadAsync(uploaded, name, tag, ct));
+        }
+        catch (InvalidDataException e)
+        {
+            // Nothing was stored: the files are refused as a whole (over a limit, or no run folder in them).
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["files"] = [e.Message] });
+        }
     }
 
     private static async Task<Results<Ok<IReadOnlyList<ImportResult>>, ProblemHttpResult>> ReferenceAsync(ImportService imports, CancellationToken ct)

@@ -24,6 +24,19 @@ public sealed class ProCoOptions
 
     /// <summary>Training workers in this process; defaults to the number of training devices.</summary>
     public int? Workers { get; set; }
+
+    /// <summary>Limits of TensorBoard imports (<c>ProCo:Import</c>).</summary>
+    public ImportOptions Import { get; set; } = new();
+}
+
+/// <summary>Limits of TensorBoard imports: scalar logs are small, so these only keep a stray upload from filling the disk or the database.</summary>
+public sealed class ImportOptions
+{
+    /// <summary>Bytes of one upload, all files together (the web server accepts that much on the import endpoint).</summary>
+    public long MaxUploadBytes { get; set; } = 256L << 20;
+
+    /// <summary>Scalars of one imported run.</summary>
+    public int MaxPoints { get; set; } = 5_000_000;
 }
 
 /// <summary>The data folder layout, resolved to absolute paths once at startup.</summary>

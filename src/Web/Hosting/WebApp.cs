@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Hangfire;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.FileProviders;
@@ -44,6 +45,9 @@ public static class WebApp
         builder.Services.AddDataProtection();
         builder.Services.AddOptions<KeyManagementOptions>().Configure<DataPaths, ILoggerFactory>((keys, paths, logs) =>
             keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(paths.Root, "keys")), logs));
+        // A multipart upload may be as large as the import limit (the form reader's own default is 128 MB).
+        builder.Services.AddOptions<FormOptions>().Configure<DataPaths>((form, paths) =>
+            form.MultipartBodyLengthLimit = paths.Options.Import.MaxUploadBytes + (1 << 20));
         builder.Services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals);
         // The API schema's training fields say what ConfigSchema says of them (help, range, default).
         builder.Services.AddOpenApi(openApi => openApi.AddSchemaTransformer((schema, context, _) =>

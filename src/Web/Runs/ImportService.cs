@@ -16,8 +16,8 @@ public sealed record UploadedFile(string Name, long Length, Func<Stream> OpenRea
 /// </summary>
 public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, DataPaths paths, IRunPublisher publisher)
 {
-    /// <summary>Upload limit: TensorBoard scalar logs are small; this keeps a stray upload from filling the disk.</summary>
-    public const long MaxUploadBytes = 256L << 20;
+    /// <summary>Bytes of one upload (<c>ProCo:Import:MaxUploadBytes</c>).</summary>
+    public long MaxUploadBytes => paths.Options.Import.MaxUploadBytes;
 
     /// <summary>Imports every run folder under <paramref name="path"/> (a single folder may be named).</summary>
     public async Task<IReadOnlyList<ImportResult>> ImportFoldersAsync(string path, string? name, string? tag, CancellationToken ct = default)
@@ -29,7 +29,7 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
             // A run, its points and its summary in one transaction: an import is whole or absent.
             await using var db = await factory.CreateDbContextAsync(ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var result = await TensorBoardImporter.ImportRunAsync(db, folder, folders.Count == 1 ? name : null, tag, ct);
+            var result = await TensorBoardImporter.ImportRunAsync(db, folder, folders.Count == 1 ? name : null, tag, paths.Options.Import.MaxPoints, ct);
             results.Add(result);
             if (result.AlreadyImported || await db.Runs.FirstOrDefaultAsync(r => r.Id == result.RunId, ct) is not { } run) continue;
             await RunSummaries.FromStoredSeriesAsync(db, run, ct);
@@ -41,7 +41,7 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
     }
 
     /// <summary>Field errors of an upload (no files, too large, not event files, a name or tag out of bounds); empty when it can be imported.</summary>
-    public static Dictionary<string, string[]> Validate(IReadOnlyCollection<UploadedFile> files, string? name = null, string? tag = null)
+    public Dictionary<string, string[]> Validate(IReadOnlyCollection<UploadedFile> files, string? name = null, string? tag = null)
     {
         var errors = new Dictionary<string, string[]>();
         if (name is { Length: > RunService.MaxNameLength }) errors["name"] = [$"At most {RunService.MaxNameLength} characters."];
@@ -49,7 +49,7 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
             errors["tag"] = [$"A tag of at most {RunService.MaxTagLength} characters, without commas."];
         var notEvents = files.Where(f => !Path.GetFileName(f.Name).Contains("tfevents", StringComparison.Ordinal)).Select(f => f.Name).ToList();
         if (files.Count == 0) errors["files"] = ["Choose the event files (events.out.tfevents.*) of one or more run folders."];
-        else if (files.Sum(f => f.Length) > MaxUploadBytes) errors["files"] = [$"At most {MaxUploadBytes >> 20} MB per upload."];
+        else if (files.Sum(f => f.Length) > MaxUploadBytes) errors["files"] = [$"At most {MaxUploadBytes:N0} bytes per upload (ProCo:Import:MaxUploadBytes)."];
         else if (notEvents.Count > 0) errors["files"] = [$"Not TensorBoard event files: {string.Join(", ", notEvents)}."];
         return errors;
     }
@@ -61,6 +61,20 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
     public async Task<IReadOnlyList<ImportResult>> ImportUploadAsync(IReadOnlyCollection<UploadedFile> files, string? name, string? tag, CancellationToken ct = default)
     {
         var root = Path.Combine(paths.ImportsDir, DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6]);
+        try
+        {
+            await StageAsync(files, name, root, ct);
+            return await ImportFoldersAsync(root, name, tag, ct);
+        }
+        finally
+        {
+            // The database holds what was imported (a re-upload is recognised by its content): the staged copy goes.
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task StageAsync(IReadOnlyCollection<UploadedFile> files, string? name, string root, CancellationToken ct)
+    {
         foreach (var file in files)
         {
             // Only the last folder and the file name are kept, each reduced to safe characters.
@@ -73,7 +87,6 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
             await using var input = file.OpenRead();
             await input.CopyToAsync(output, ct);
         }
-        return await ImportFoldersAsync(root, name, tag, ct);
     }
 
     /// <summary>Longest folder or file name an upload is staged under.</summary>
