@@ -140,13 +140,6 @@ public sealed class ImportApiTests : IClassFixture<ImportApiTests.ReferenceFacto
         return record;
     }
 
-    private static async Task<(HttpStatusCode Status, string Body)> UploadAsync(HttpClient http, string fileName, byte[] bytes, string? name = null)
-    {
-        using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), "files", fileName } };
-        if (name is not null) form.Add(new StringContent(name), "name");
-        var response = await http.PostAsync(new Uri("/api/import", UriKind.Relative), form);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
 
     [Fact]
     public async Task MalformedEventFilesAndFolderNames_AreImportedAsFarAsTheyGo_WithAReason_AndTheListKeepsAnswering()
@@ -159,19 +152,19 @@ public sealed class ImportApiTests : IClassFixture<ImportApiTests.ReferenceFacto
             var tail = new byte[extra];
             System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(tail, 3);
             System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(tail.AsSpan(8), ProCo.Data.TensorBoard.Crc32C.Masked(tail.AsSpan(0, 8)));
-            var (status, body) = await UploadAsync(http, $"tail{extra}/events.out.tfevents.{extra}.x", [.. Record(e), .. tail]);
+            var (status, body) = await Api.UploadAsync(http, $"tail{extra}/events.out.tfevents.{extra}.x", [.. Record(e), .. tail]);
             Assert.True(status == HttpStatusCode.OK, body);
             Assert.Contains("truncated record at byte 18", body, StringComparison.Ordinal);
         }
         // An event whose summary announces 2^31 - 1 bytes.
         byte[] huge = [0x10, 0x07, 0x2A, 0xFF, 0xFF, 0xFF, 0xFF, 0x07];
-        var (hugeStatus, hugeBody) = await UploadAsync(http, "huge/events.out.tfevents.1.x", Record(huge));
+        var (hugeStatus, hugeBody) = await Api.UploadAsync(http, "huge/events.out.tfevents.1.x", Record(huge));
         Assert.True(hugeStatus == HttpStatusCode.OK, hugeBody);
         Assert.Contains("unreadable event at byte 0", hugeBody, StringComparison.Ordinal);
         Assert.DoesNotContain("/tmp", hugeBody, StringComparison.Ordinal); // no server paths in answers
 
         // Absurd numbers in a folder name are left empty, with the reason.
-        var (nameStatus, nameBody) = await UploadAsync(http, "ProCo_cifar100_imb1e999_epochs99999999999/events.out.tfevents.1.x", Record(e));
+        var (nameStatus, nameBody) = await Api.UploadAsync(http, "ProCo_cifar100_imb1e999_epochs99999999999/events.out.tfevents.1.x", Record(e));
         Assert.True(nameStatus == HttpStatusCode.OK, nameBody);
         var imported = JsonDocument.Parse(nameBody).RootElement[0];
         Assert.Contains("imbalance factor '1e999' is not in (0, 1]", nameBody, StringComparison.Ordinal);
@@ -182,8 +175,8 @@ public sealed class ImportApiTests : IClassFixture<ImportApiTests.ReferenceFacto
         // A NUL in the folder name and a 300-character one are staged under safe names; a name over 200 characters is refused.
         Assert.Equal("bad_name", ProCo.Web.Runs.ImportService.Sanitize("bad\0name"));
         Assert.Equal(120, ProCo.Web.Runs.ImportService.Sanitize(new string('f', 300)).Length);
-        Assert.Equal(HttpStatusCode.OK, (await UploadAsync(http, new string('f', 300) + "/events.out.tfevents.3.x", Record([0x10, 0x09]))).Status);
-        var (longStatus, longBody) = await UploadAsync(http, "events.out.tfevents.4.x", Record([0x10, 0x0A]), name: new string('n', 201));
+        Assert.Equal(HttpStatusCode.OK, (await Api.UploadAsync(http, new string('f', 300) + "/events.out.tfevents.3.x", Record([0x10, 0x09]))).Status);
+        var (longStatus, longBody) = await Api.UploadAsync(http, "events.out.tfevents.4.x", Record([0x10, 0x0A]), name: new string('n', 201));
         Assert.Equal(HttpStatusCode.BadRequest, longStatus);
         Assert.Contains("At most 200 characters", longBody, StringComparison.Ordinal);
 
@@ -201,7 +194,7 @@ public sealed class ImportApiTests : IClassFixture<ImportApiTests.ReferenceFacto
         };
         var buffer = new MemoryStream();
         ProCo.Data.TensorBoard.EventFiles.Write(buffer, scalars);
-        var (status, body) = await UploadAsync(http, "diverged/events.out.tfevents.9.x", buffer.ToArray());
+        var (status, body) = await Api.UploadAsync(http, "diverged/events.out.tfevents.9.x", buffer.ToArray());
         Assert.True(status == HttpStatusCode.OK, body);
         var id = JsonDocument.Parse(body).RootElement[0].GetProperty("runId").GetInt64();
 

@@ -30,27 +30,20 @@ public sealed class ImportLimitsTests : IClassFixture<ImportLimitsTests.SmallLim
         return buffer.ToArray();
     }
 
-    private static async Task<(HttpStatusCode Status, string Body)> UploadAsync(HttpClient http, string name, byte[] bytes)
-    {
-        using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), "files", $"{name}/events.out.tfevents.1.x" } };
-        var response = await http.PostAsync(new Uri("/api/import", UriKind.Relative), form);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
-
     [Fact]
     public async Task AnUploadOverEitherLimit_Is400NamingTheSetting_StoresNothing_AndNoStagedFileStays()
     {
         using var http = _factory.CreateClient();
-        var (tooMany, manyBody) = await UploadAsync(http, "many", EventFile(4));
+        var (tooMany, manyBody) = await Api.UploadAsync(http, "many/events.out.tfevents.1.x", EventFile(4));
         Assert.Equal(HttpStatusCode.BadRequest, tooMany);
         Assert.Contains("4 scalars, more than the 3 an import may hold (ProCo:Import:MaxPoints)", manyBody, StringComparison.Ordinal);
-        var (tooBig, bigBody) = await UploadAsync(http, "big", new byte[5000]);
+        var (tooBig, bigBody) = await Api.UploadAsync(http, "big/events.out.tfevents.1.x", new byte[5000]);
         Assert.Equal(HttpStatusCode.BadRequest, tooBig);
         Assert.Contains("At most 4,096 bytes per upload (ProCo:Import:MaxUploadBytes)", bigBody, StringComparison.Ordinal);
         var none = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/runs", UriKind.Relative))).RootElement;
         Assert.Equal(0, none.GetProperty("total").GetInt32());
 
-        var (ok, okBody) = await UploadAsync(http, "few", EventFile(3));
+        var (ok, okBody) = await Api.UploadAsync(http, "few/events.out.tfevents.1.x", EventFile(3));
         Assert.True(ok == HttpStatusCode.OK, okBody);
         Assert.Equal(3, JsonDocument.Parse(okBody).RootElement[0].GetProperty("points").GetInt32());
         var imports = Path.Combine(_factory.DataDir, "imports");

@@ -128,6 +128,15 @@ public static class Api
         return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt64();
     }
 
+    /// <summary>Uploads one file as an import (its name may carry a run folder: "run/events..."), with an optional run name.</summary>
+    public static async Task<(HttpStatusCode Status, string Body)> UploadAsync(HttpClient http, string fileName, byte[] bytes, string? name = null)
+    {
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), "files", fileName } };
+        if (name is not null) form.Add(new StringContent(name), "name");
+        var response = await http.PostAsync(new Uri("/api/import", UriKind.Relative), form);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     /// <summary>Every stored step of one series of a run, raw.</summary>
     public static async Task<long[]> StepsAsync(HttpClient http, long id, string series)
     {
