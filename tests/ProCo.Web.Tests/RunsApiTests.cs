@@ -173,6 +173,37 @@ public sealed class RunsApiTests : IClassFixture<StudioFactory>
     }
 
     [Fact]
+    public async Task CrossOriginWrites_AreRefusedWhateverTheContentType_WhileTheAppsOwnPagesAndOriginlessClientsPass()
+    {
+        using var http = _factory.CreateClient();
+        var id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 30, maxPerClass: 300), "cross-origin target");
+        async Task<HttpStatusCode> SendAsync(HttpMethod method, string path, HttpContent? content, string? origin, string? referer = null)
+        {
+            using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = content };
+            if (origin is not null) request.Headers.Add("Origin", origin);
+            if (referer is not null) request.Headers.Referrer = new Uri(referer);
+            return (await http.SendAsync(request)).StatusCode;
+        }
+
+        var cancel = $"/api/runs/{id}/cancel";
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(HttpMethod.Post, cancel, null, "http://evil.example"));
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(HttpMethod.Post, cancel, new StringContent("x", System.Text.Encoding.UTF8, "text/plain"), "http://evil.example"));
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(HttpMethod.Post, cancel,
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["a"] = "b" }), null, "http://evil.example/page"));
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(HttpMethod.Post, cancel, null, "null"));
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(HttpMethod.Delete, $"/api/runs/{id}", null, "http://localhost.evil.example"));
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(HttpMethod.Post, "/api/import",
+            new MultipartFormDataContent { { new ByteArrayContent([1]), "files", "r/events.out.tfevents.1.x" } }, "https://evil.example"));
+        // Opening the hub from a foreign page is refused as well.
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(HttpMethod.Post, "/hubs/runs/negotiate?negotiateVersion=1", null, "http://evil.example"));
+        Assert.Contains((await Api.RunAsync(http, id)).GetProperty("status").GetString(), new[] { "Queued", "Running" }); // nothing was cancelled
+
+        // Reading is not refused (the browser keeps the answer from a foreign page), and the app's own origin acts.
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(HttpMethod.Get, "/api/runs", null, "http://evil.example"));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(HttpMethod.Post, cancel, null, "http://localhost", "http://localhost/runs"));
+    }
+
+    [Fact]
     public async Task Cancel_OfARunningRun_ReachesCancelledWithACheckpointWithin5SecondsPlusAStep()
     {
         using var http = _factory.CreateClient();

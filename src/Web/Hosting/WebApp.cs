@@ -87,6 +87,7 @@ public static class WebApp
             app.UseWhen(c => !IsApi(c.Request.Path), pages => pages.UseExceptionHandler("/error", createScopeForErrors: true));
         }
         app.Use(SecurityHeaders);
+        app.UseCrossOriginGuard();
         app.Use(ExplainBadRequests);
         app.UseStaticFiles();
         app.UseAntiforgery();
