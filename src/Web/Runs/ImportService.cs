@@ -44,8 +44,9 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
     public Dictionary<string, string[]> Validate(IReadOnlyCollection<UploadedFile> files, string? name = null, string? tag = null)
     {
         var errors = new Dictionary<string, string[]>();
-        if (name is { Length: > RunService.MaxNameLength }) errors["name"] = [$"At most {RunService.MaxNameLength} characters."];
-        if (tag is not null && (tag.Trim().Length > RunService.MaxTagLength || tag.Contains(',', StringComparison.Ordinal)))
+        // The same name and tag rules as a run created or edited (a blank tag means none).
+        if (name is not null && !RunService.IsValidName(name)) errors["name"] = [$"At most {RunService.MaxNameLength} characters."];
+        if (!string.IsNullOrWhiteSpace(tag) && !RunService.IsValidTag(tag))
             errors["tag"] = [$"A tag of at most {RunService.MaxTagLength} characters, without commas."];
         var notEvents = files.Where(f => !Path.GetFileName(f.Name).Contains("tfevents", StringComparison.Ordinal)).Select(f => f.Name).ToList();
         if (files.Count == 0) errors["files"] = ["Choose the event files (events.out.tfevents.*) of one or more run folders."];

@@ -40,6 +40,13 @@ public sealed class RunService(
     /// <summary>Longest tag.</summary>
     public const int MaxTagLength = 50;
 
+    /// <summary>A run name (trimmed, as it is stored) of at most <see cref="MaxNameLength"/> characters.</summary>
+    public static bool IsValidName(string name) => name.Trim().Length <= MaxNameLength;
+
+    /// <summary>A tag: a non-empty word of at most <see cref="MaxTagLength"/> characters, without commas (tags are stored comma-separated).</summary>
+    public static bool IsValidTag(string tag) =>
+        !string.IsNullOrWhiteSpace(tag) && !tag.Contains(',', StringComparison.Ordinal) && tag.Trim().Length <= MaxTagLength;
+
     /// <summary>Field errors of a request, keyed by the JSON field name; empty when it is valid.</summary>
     public static Dictionary<string, string[]> Validate(RunRequest request)
     {
@@ -60,9 +67,9 @@ public sealed class RunService(
     /// <summary>Name and tags, the same on create and on edit.</summary>
     private static void ValidateMetadata(string? name, IReadOnlyList<string>? tags, bool nameRequired, Dictionary<string, string[]> errors)
     {
-        if (name is not null && (name.Trim().Length > MaxNameLength || (nameRequired && string.IsNullOrWhiteSpace(name))))
+        if (name is not null && (!IsValidName(name) || (nameRequired && string.IsNullOrWhiteSpace(name))))
             errors["name"] = [$"A name of {(nameRequired ? 1 : 0)} to {MaxNameLength} characters."];
-        if (tags is not null && tags.Any(t => string.IsNullOrWhiteSpace(t) || t.Contains(',', StringComparison.Ordinal) || t.Trim().Length > MaxTagLength))
+        if (tags is not null && !tags.All(IsValidTag))
             errors["tags"] = [$"Tags are non-empty words of at most {MaxTagLength} characters, without commas."];
     }
 

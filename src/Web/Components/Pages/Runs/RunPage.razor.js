@@ -75,19 +75,16 @@ async function mountRun(root, runId, options) {
   // hub's Subscribe returns only when all it broadcast before the join is stored, so the read and
   // the live points that follow leave no gap, and a point seen twice replaces itself.
   let marks = null;
-  const mark = () => {
-    if (marks) return;
-    marks = { steps: new Map(), epochs: lastEpochs() };
-    for (const [name, s] of run.stores) marks.steps.set(name, s.last);
-  };
+  const held = () => ({ steps: new Map([...run.stores].map(([name, s]) => [name, s.last])), epochs: lastEpochs() });
+  const mark = () => { marks ??= held(); };
   const catchUp = async () => {
-    const from = marks ?? { steps: new Map([...run.stores].map(([n, s]) => [n, s.last])), epochs: lastEpochs() };
+    const from = marks ?? held();
     // Per-step and per-epoch series count steps differently, and a series the page holds nothing
     // of is read whole: one read for each such group.
     const groups = new Map();
     for (const name of new Set([...run.stores.keys(), ...table.series.map(s => s.name)])) {
-      const held = Number.isFinite(from.steps.get(name) ?? -Infinity);
-      const key = `${perStep(name)}|${held}`;
+      const some = Number.isFinite(from.steps.get(name) ?? -Infinity);
+      const key = `${perStep(name)}|${some}`;
       if (!groups.has(key)) groups.set(key, []);
       groups.get(key).push(name);
     }
