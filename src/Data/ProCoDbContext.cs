@@ -1,20 +1,30 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using ProCo.Data.Entities;
 
 namespace ProCo.Data;
 
-/// <summary>The run database: runs, their metrics, per-epoch vectors, checkpoints and events.</summary>
-public class ProCoDbContext(DbContextOptions<ProCoDbContext> options) : DbContext(options)
+/// <summary>The run database: runs, their metrics, per-epoch vectors, checkpoints and events; accounts, roles and API tokens.</summary>
+public class ProCoDbContext(DbContextOptions<ProCoDbContext> options) : IdentityDbContext<StudioUser>(options)
 {
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
     public DbSet<EpochVector> EpochVectors => Set<EpochVector>();
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
     public DbSet<RunEvent> RunEvents => Set<RunEvent>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    protected override void OnModelCreating(ModelBuilder builder)
     {
-        modelBuilder.Entity<Run>(run =>
+        base.OnModelCreating(builder);
+        builder.Entity<ApiToken>(token =>
+        {
+            token.HasIndex(t => t.Hash).IsUnique();
+            token.Property(t => t.Hash).HasMaxLength(64);
+            token.Property(t => t.Name).HasMaxLength(100);
+            token.HasOne<StudioUser>().WithMany(u => u.Tokens).HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<Run>(run =>
         {
             run.Property(r => r.Status).HasConversion<string>().HasMaxLength(16);
             run.HasIndex(r => r.Status);
@@ -24,24 +34,24 @@ public class ProCoDbContext(DbContextOptions<ProCoDbContext> options) : DbContex
             run.HasMany(r => r.Events).WithOne().HasForeignKey(e => e.RunId).OnDelete(DeleteBehavior.Cascade);
         });
 
-        modelBuilder.Entity<MetricPoint>(point =>
+        builder.Entity<MetricPoint>(point =>
         {
             // The key doubles as the uniqueness rule that makes metric writes idempotent.
             point.HasKey(p => new { p.RunId, p.Series, p.Step });
             point.HasOne<Run>().WithMany().HasForeignKey(p => p.RunId).OnDelete(DeleteBehavior.Cascade);
         });
 
-        modelBuilder.Entity<EpochVector>(vector =>
+        builder.Entity<EpochVector>(vector =>
         {
             vector.HasKey(v => new { v.RunId, v.Kind, v.Epoch });
             vector.HasOne<Run>().WithMany().HasForeignKey(v => v.RunId).OnDelete(DeleteBehavior.Cascade);
         });
 
-        modelBuilder.Entity<Checkpoint>().HasIndex(c => new { c.RunId, c.Epoch });
-        modelBuilder.Entity<RunEvent>().HasIndex(e => new { e.RunId, e.At });
+        builder.Entity<Checkpoint>().HasIndex(c => new { c.RunId, c.Epoch });
+        builder.Entity<RunEvent>().HasIndex(e => new { e.RunId, e.At });
 
         // SQLite cannot order or compare DateTimeOffset natively; store UTC ticks.
-        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        foreach (var entity in builder.Model.GetEntityTypes())
         {
             foreach (var property in entity.GetProperties()
                          .Where(p => p.ClrType == typeof(DateTimeOffset) || p.ClrType == typeof(DateTimeOffset?)))

@@ -4,7 +4,16 @@ using ProCo.Web.Hosting;
 // `proco` with no verb, or with only host options (--urls ...), serves the web app.
 if (CommandLine.IsServe(args))
 {
-    var app = await WebApp.BuildAsync(CommandLine.ServeArguments(args));
+    WebApplication app;
+    try
+    {
+        app = await WebApp.BuildAsync(CommandLine.ServeArguments(args));
+    }
+    catch (StartupRefusedException refused)
+    {
+        await Console.Error.WriteLineAsync(refused.Message);
+        return 2;
+    }
     await app.RunAsync();
     return 0;
 }

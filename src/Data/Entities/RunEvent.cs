@@ -9,4 +9,6 @@ public class RunEvent
     /// <summary>info, warning or error.</summary>
     public string Level { get; set; } = "info";
     public string Message { get; set; } = "";
+    /// <summary>Who did it, for actions of a person ("alice", or "local" on an open loopback server); null for the trainer's own lines.</summary>
+    public string? User { get; set; }
 }

@@ -1,6 +1,8 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using ProCo.Data.TensorBoard;
+using ProCo.Web.Accounts;
 using ProCo.Web.Hosting;
 using ProCo.Web.Runs;
 
@@ -11,25 +13,27 @@ public static class ImportApi
 {
     public static IEndpointRouteBuilder MapImportApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api").WithTags("TensorBoard");
+        var group = app.MapGroup("/api").WithTags("TensorBoard").RequireAuthorization(Permissions.Policy(StudioAction.Read));
         // The web server's own 30 MB body limit would answer a large upload before our limit could say why.
         var maxUpload = app.ServiceProvider.GetRequiredService<DataPaths>().Options.Import.MaxUploadBytes;
-        group.MapPost("/import", UploadAsync).DisableAntiforgery().WithMetadata(new RequestSizeLimitAttribute(maxUpload + (1 << 20)))
+        // Antiforgery is not asked of this form post: the cross-origin guard refuses a foreign Origin or Referer, and the
+        // cookie is SameSite=Strict, so another site cannot make a browser send it here.
+        group.MapPost("/import", UploadAsync).DisableAntiforgery().RequireAuthorization(Permissions.Policy(StudioAction.Import)).WithMetadata(new RequestSizeLimitAttribute(maxUpload + (1 << 20)))
             .WithSummary("Import uploaded TensorBoard event files (one run per folder)");
-        group.MapPost("/import/reference", ReferenceAsync).WithSummary("Import the paper authors' runs from the reference-logs folder");
+        group.MapPost("/import/reference", ReferenceAsync).RequireAuthorization(Permissions.Policy(StudioAction.Import)).WithSummary("Import the paper authors' runs from the reference-logs folder");
         group.MapGet("/runs/{id:long}/export/tensorboard", ExportAsync).WithSummary("A run's series as a TensorBoard event file");
         return app;
     }
 
     private static async Task<Results<Ok<IReadOnlyList<ImportResult>>, ValidationProblem>> UploadAsync(
-        [FromForm] IFormFileCollection files, [FromForm] string? name, [FromForm] string? tag, ImportService imports, CancellationToken ct)
+        [FromForm] IFormFileCollection files, [FromForm] string? name, [FromForm] string? tag, ImportService imports, ClaimsPrincipal user, CancellationToken ct)
     {
         var uploaded = files.Select(f => new UploadedFile(f.FileName, f.Length, f.OpenReadStream)).ToList();
         var errors = imports.Validate(uploaded, name, tag);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         try
         {
-            return TypedResults.Ok(await imports.ImportUploadAsync(uploaded, name, tag, ct));
+            return TypedResults.Ok(await imports.ImportUploadAsync(uploaded, name, tag, user, ct));
         }
         catch (InvalidDataException e)
         {
@@ -38,11 +42,11 @@ public static class ImportApi
         }
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<ImportResult>>, ProblemHttpResult>> ReferenceAsync(ImportService imports, CancellationToken ct)
+    private static async Task<Results<Ok<IReadOnlyList<ImportResult>>, ProblemHttpResult>> ReferenceAsync(ImportService imports, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!imports.HasReferenceLogs())
             return TypedResults.Problem(imports.ReferenceLogsAdvice, statusCode: StatusCodes.Status404NotFound, title: "Reference logs not found");
-        return TypedResults.Ok(await imports.ImportReferenceAsync(ct));
+        return TypedResults.Ok(await imports.ImportReferenceAsync(user, ct));
     }
 
     private static async Task<IResult> ExportAsync(long id, ImportService imports, CancellationToken ct)

@@ -1,7 +1,9 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 using ProCo.Data.Entities;
 using ProCo.Training.Engine;
+using ProCo.Web.Accounts;
 using ProCo.Web.Runs;
 
 namespace ProCo.Web.Api;
@@ -14,35 +16,42 @@ public static class RunsApi
 
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
-        var runs = app.MapGroup("/api/runs").WithTags("Runs");
-        runs.MapPost("/", CreateAsync).WithSummary("Queue a run");
+        // Each endpoint needs the role of its action (Permissions): reading is for viewers.
+        var runs = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Permissions.Policy(StudioAction.Read));
+        runs.MapPost("/", CreateAsync).WithSummary("Queue a run").RequireAuthorization(Permissions.Policy(StudioAction.Queue));
         runs.MapGet("/", ListAsync).WithSummary("List runs (filter, sort, page)");
         runs.MapGet("/export.csv", ExportCsvAsync).WithSummary("All runs as CSV");
         runs.MapGet("/{id:long}", GetAsync).WithSummary("A run: config, status, best and last of each series");
-        runs.MapPatch("/{id:long}", EditAsync).WithSummary("Edit name, tags, dataset, imbalance factor or epochs");
+        runs.MapPatch("/{id:long}", EditAsync).WithSummary("Edit name, tags, dataset, imbalance factor or epochs")
+            .RequireAuthorization(Permissions.Policy(StudioAction.Edit));
         runs.MapGet("/{id:long}/metrics", MetricsAsync)
             .WithSummary("Series values in a step range, min/max-downsampled to maxPoints per series (spikes survive)");
         runs.MapGet("/{id:long}/vectors", VectorsAsync).WithSummary("Per-class vectors per epoch (kappa, kappa_test, accuracy, counts)");
         runs.MapGet("/{id:long}/events", EventsAsync).WithSummary("The run's log");
         runs.MapGet("/{id:long}/checkpoints", CheckpointsAsync).WithSummary("Checkpoints of a run");
-        runs.MapPost("/{id:long}/cancel", CancelAsync).WithSummary("Cancel a queued or running run");
-        runs.MapPost("/{id:long}/resume", ResumeAsync).WithSummary("Resume a cancelled, failed or interrupted run from its last checkpoint");
-        runs.MapDelete("/{id:long}", DeleteAsync).WithSummary("Delete a run with its metrics and files");
-        app.MapGet("/api/presets", () => TypedResults.Ok(Presets.All)).WithTags("Runs").WithSummary("Presets of the new-run form");
-        app.MapGet("/api/config", () => TypedResults.Ok(ConfigSchema.Fields.Select(ConfigFieldData.From).ToList())).WithTags("Runs")
+        runs.MapPost("/{id:long}/cancel", CancelAsync).WithSummary("Cancel a queued or running run")
+            .RequireAuthorization(Permissions.Policy(StudioAction.Cancel));
+        runs.MapPost("/{id:long}/resume", ResumeAsync).WithSummary("Resume a cancelled, failed or interrupted run from its last checkpoint")
+            .RequireAuthorization(Permissions.Policy(StudioAction.Resume));
+        runs.MapDelete("/{id:long}", DeleteAsync).WithSummary("Delete a run with its metrics and files")
+            .RequireAuthorization(Permissions.Policy(StudioAction.Delete));
+        var reference = app.MapGroup("/api").WithTags("Runs").RequireAuthorization(Permissions.Policy(StudioAction.Read));
+        reference.MapGet("/presets", () => TypedResults.Ok(Presets.All)).WithSummary("Presets of the new-run form");
+        reference.MapGet("/config", () => TypedResults.Ok(ConfigSchema.Fields.Select(ConfigFieldData.From).ToList()))
             .WithSummary("Every training configuration field: name, type, default, allowed range or choices, help and form group");
-        app.MapGet("/api/series", () => TypedResults.Ok(new SeriesTable(Series.Charts, Series.All))).WithTags("Runs")
+        reference.MapGet("/series", () => TypedResults.Ok(new SeriesTable(Series.Charts, Series.All)))
             .WithSummary("The series table: each series' label, unit, cadence (step or epoch), chart and direction");
-        app.MapGet("/api/checkpoints/{id:long}/download", DownloadAsync).WithTags("Checkpoints")
+        reference.MapGet("/checkpoints/{id:long}/download", DownloadAsync).WithTags("Checkpoints")
             .WithSummary("Download a checkpoint (ETag = SHA-256, range requests)");
         return app;
     }
 
-    private static async Task<Results<Created<RunSummary>, ValidationProblem>> CreateAsync(RunRequest request, RunService service, CancellationToken ct)
+    private static async Task<Results<Created<RunSummary>, ValidationProblem>> CreateAsync(RunRequest request, RunService service, ClaimsPrincipal user,
+        CancellationToken ct)
     {
         var errors = RunService.Validate(request);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The run configuration is invalid.");
-        var run = await service.CreateAsync(request, ct);
+        var run = await service.CreateAsync(request, user, ct);
         return TypedResults.Created($"/api/runs/{run.Id}", RunSummary.From(run));
     }
 
@@ -56,9 +65,10 @@ public static class RunsApi
     private static async Task<Results<Ok<RunDetail>, NotFound>> GetAsync(long id, RunQueries queries, CancellationToken ct) =>
         await queries.DetailAsync(id, ct) is { } detail ? TypedResults.Ok(detail) : TypedResults.NotFound();
 
-    private static async Task<Results<Ok<RunSummary>, NotFound, ValidationProblem>> EditAsync(long id, RunPatch patch, RunService service, CancellationToken ct)
+    private static async Task<Results<Ok<RunSummary>, NotFound, ValidationProblem>> EditAsync(long id, RunPatch patch, RunService service, ClaimsPrincipal user,
+        CancellationToken ct)
     {
-        var (error, errors, run) = await service.EditAsync(id, patch, ct);
+        var (error, errors, run) = await service.EditAsync(id, patch, user, ct);
         return error switch
         {
             RunActionError.None => TypedResults.Ok(run!),
@@ -95,14 +105,20 @@ public static class RunsApi
     private static async Task<Results<Ok<IReadOnlyList<CheckpointData>>, NotFound>> CheckpointsAsync(long id, RunQueries queries, CancellationToken ct) =>
         await queries.CheckpointsAsync(id, ct) is { } checkpoints ? TypedResults.Ok(checkpoints) : TypedResults.NotFound();
 
-    private static async Task<IResult> CancelAsync(long id, RunService service, CancellationToken ct) => ToResult(id, await service.CancelAsync(id, ct));
-    private static async Task<IResult> ResumeAsync(long id, RunService service, CancellationToken ct) => ToResult(id, await service.ResumeAsync(id, ct));
-    private static async Task<IResult> DeleteAsync(long id, RunService service, CancellationToken ct) => ToResult(id, await service.DeleteAsync(id, ct));
+    private static async Task<IResult> CancelAsync(long id, RunService service, ClaimsPrincipal user, CancellationToken ct) =>
+        ToResult(id, await service.CancelAsync(id, user, ct));
+
+    private static async Task<IResult> ResumeAsync(long id, RunService service, ClaimsPrincipal user, CancellationToken ct) =>
+        ToResult(id, await service.ResumeAsync(id, user, ct));
+
+    private static async Task<IResult> DeleteAsync(long id, RunService service, ClaimsPrincipal user, CancellationToken ct) =>
+        ToResult(id, await service.DeleteAsync(id, user, ct));
 
     private static IResult ToResult(long id, (RunActionError Error, string Message) outcome) => outcome.Error switch
     {
         RunActionError.None => TypedResults.Ok(new ActionResult(id, outcome.Message)),
         RunActionError.NotFound => TypedResults.Problem(outcome.Message, statusCode: StatusCodes.Status404NotFound),
+        RunActionError.Forbidden => TypedResults.Problem(outcome.Message, statusCode: StatusCodes.Status403Forbidden),
         _ => TypedResults.Problem(outcome.Message, statusCode: StatusCodes.Status409Conflict),
     };
 

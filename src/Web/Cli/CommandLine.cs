@@ -31,6 +31,8 @@ public static class CommandLine
         root.Subcommands.Add(WorkerCommand.Create());
         root.Subcommands.Add(TensorBoardCommands.Import());
         root.Subcommands.Add(TensorBoardCommands.Export());
+        root.Subcommands.Add(AccountCommands.User());
+        root.Subcommands.Add(AccountCommands.Token());
         var parse = root.Parse(args);
         try
         {

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using ProCo.Data;
 using ProCo.Data.TensorBoard;
+using ProCo.Web.Accounts;
 using ProCo.Web.Hosting;
 using ProCo.Web.Live;
 using ProCo.Web.Runs;
@@ -28,7 +29,7 @@ internal static class TensorBoardCommands
             IReadOnlyList<ImportResult> results;
             try
             {
-                results = await imports.ImportFoldersAsync(parse.GetValue(path)!, parse.GetValue(name), parse.GetValue(tag), ct);
+                results = await imports.ImportFoldersAsync(parse.GetValue(path)!, parse.GetValue(name), parse.GetValue(tag), Permissions.CommandLine, ct);
             }
             catch (Exception e) when (e is DirectoryNotFoundException or InvalidDataException)
             {

@@ -27,6 +27,16 @@ public sealed class ProCoOptions
 
     /// <summary>Limits of TensorBoard imports (<c>ProCo:Import</c>).</summary>
     public ImportOptions Import { get; set; } = new();
+
+    /// <summary>Accounts (<c>ProCo:Auth</c>).</summary>
+    public AuthOptions Auth { get; set; } = new();
+}
+
+/// <summary>Accounts: off, a server on loopback is open to whoever uses this machine; on, every request signs in.</summary>
+public sealed class AuthOptions
+{
+    /// <summary>Sign-in required (cookie for the browser, API tokens for scripts and the CLI). Required to listen beyond loopback.</summary>
+    public bool Enabled { get; set; }
 }
 
 /// <summary>Limits of TensorBoard imports: scalar logs are small, so these only keep a stray upload from filling the disk or the database.</summary>

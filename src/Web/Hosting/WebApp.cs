@@ -2,13 +2,17 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Hangfire;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.FileProviders;
 using MudBlazor.Services;
 using ProCo.Data;
+using ProCo.Data.Entities;
 using ProCo.Training.Engine;
+using ProCo.Web.Accounts;
 using ProCo.Web.Api;
 using ProCo.Web.Components;
 using ProCo.Web.Live;
@@ -39,6 +43,11 @@ public static class WebApp
         builder.WebHost.UseStaticWebAssets();
 
         builder.Services.AddProCoCore();
+        builder.Services.AddStudioAuthentication();
+        // Requests naming any other host are refused (400): a page on another site cannot reach this
+        // server through a DNS name it controls (rebinding).
+        builder.Services.AddOptions<HostFilteringOptions>().Configure<IConfiguration>((hosts, configuration) =>
+            hosts.AllowedHosts = Exposure.AllowedHosts(configuration).ToList());
         builder.Services.AddLive();
         // ProCo:Workers = 0 makes this process web-only: `proco worker` processes do the training.
         builder.Services.AddJobs(runServer: builder.Configuration["ProCo:Workers"] != "0");
@@ -71,6 +80,8 @@ public static class WebApp
         builder.Services.AddMudServices();
 
         var app = builder.Build();
+        if (Exposure.Problem(app.Configuration, app.Services.GetRequiredService<ProCoOptions>().Auth.Enabled) is { } problem)
+            throw new StartupRefusedException(problem);
         // A published app keeps the framework's, MudBlazor's and the pages' collocated assets in
         // wwwroot beside the binary (the build serves them from their sources instead); ours are in
         // static. Both are the web root, or MapStaticAssets would answer those with empty bodies.
@@ -90,20 +101,28 @@ public static class WebApp
         app.UseCrossOriginGuard();
         app.Use(ExplainBadRequests);
         app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
+        // Stylesheets and scripts are public (the sign-in page needs them); every other endpoint needs a role (Permissions).
         app.MapStaticAssets();
-        app.MapOpenApi();
+        app.MapOpenApi().RequireAuthorization(Permissions.Policy(StudioAction.Read));
         app.MapRunsApi();
         app.MapImportApi();
-        app.MapHub<RunHub>(RunHub.Path);
+        app.MapAccountsApi();
+        app.MapHub<RunHub>(RunHub.Path).RequireAuthorization(Permissions.Policy(StudioAction.Read));
         // The page policy above already forbids framing; Blazor need not add a second header for it.
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
-        // Hangfire's own dashboard; by default it answers local requests only.
-        app.MapHangfireDashboard("/hangfire");
+        // Pages and the circuit's hub need a viewer; the sign-in pages say [AllowAnonymous].
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null)
+            .RequireAuthorization(Permissions.Policy(StudioAction.Read));
+        // Hangfire's own dashboard, for admins (its own local-only filter is replaced by the role policy).
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [] })
+            .RequireAuthorization(Permissions.Policy(StudioAction.OpenJobDashboard));
         return app;
     }
 
-    private static bool IsApi(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/openapi");
+    /// <summary>The API, the hub and the API description: answered with status codes and problem+json, never a page.</summary>
+    public static bool IsApi(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/openapi");
 
     // Every answer: no MIME sniffing, no referrer beyond this origin, no framing by other sites. Pages
     // also get a content security policy that Blazor Server, MudBlazor and the charts work under:

@@ -1,7 +1,9 @@
 using System.Globalization;
+using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using ProCo.Data;
 using ProCo.Data.TensorBoard;
+using ProCo.Web.Accounts;
 using ProCo.Web.Hosting;
 using ProCo.Web.Live;
 
@@ -20,8 +22,9 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
     public long MaxUploadBytes => paths.Options.Import.MaxUploadBytes;
 
     /// <summary>Imports every run folder under <paramref name="path"/> (a single folder may be named).</summary>
-    public async Task<IReadOnlyList<ImportResult>> ImportFoldersAsync(string path, string? name, string? tag, CancellationToken ct = default)
+    public async Task<IReadOnlyList<ImportResult>> ImportFoldersAsync(string path, string? name, string? tag, ClaimsPrincipal by, CancellationToken ct = default)
     {
+        if (!Permissions.Allows(by, StudioAction.Import)) throw new UnauthorizedAccessException(Permissions.Refusal(by, StudioAction.Import));
         var folders = TensorBoardImporter.RunFolders(path);
         var results = new List<ImportResult>();
         foreach (var folder in folders)
@@ -33,6 +36,7 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
             results.Add(result);
             if (result.AlreadyImported || await db.Runs.FirstOrDefaultAsync(r => r.Id == result.RunId, ct) is not { } run) continue;
             await RunSummaries.FromStoredSeriesAsync(db, run, ct);
+            db.RunEvents.Add(RunService.Event(run.Id, by, "Imported."));
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             publisher.Run(RunMessages.From(run));
@@ -59,13 +63,15 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
     /// Stages uploaded files in the data folder, each in the folder it came from reduced to a plain
     /// name (or one named after the run), and imports them. The files must be valid (<see cref="Validate"/>).
     /// </summary>
-    public async Task<IReadOnlyList<ImportResult>> ImportUploadAsync(IReadOnlyCollection<UploadedFile> files, string? name, string? tag, CancellationToken ct = default)
+    public async Task<IReadOnlyList<ImportResult>> ImportUploadAsync(IReadOnlyCollection<UploadedFile> files, string? name, string? tag, ClaimsPrincipal by,
+        CancellationToken ct = default)
     {
+        if (!Permissions.Allows(by, StudioAction.Import)) throw new UnauthorizedAccessException(Permissions.Refusal(by, StudioAction.Import));
         var root = Path.Combine(paths.ImportsDir, DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6]);
         try
         {
             await StageAsync(files, name, root, ct);
-            return await ImportFoldersAsync(root, name, tag, ct);
+            return await ImportFoldersAsync(root, name, tag, by, ct);
         }
         finally
         {
@@ -113,8 +119,8 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
         "(ProCo_cifar100_imb0.01_epochs200 ...) there, or set ProCo:ReferenceLogsDir to where they are.";
 
     /// <summary>Imports the paper authors' runs, tagged "paper". Call <see cref="HasReferenceLogs"/> first.</summary>
-    public Task<IReadOnlyList<ImportResult>> ImportReferenceAsync(CancellationToken ct = default) =>
-        ImportFoldersAsync(paths.ReferenceLogsDir, null, "paper", ct);
+    public Task<IReadOnlyList<ImportResult>> ImportReferenceAsync(ClaimsPrincipal by, CancellationToken ct = default) =>
+        ImportFoldersAsync(paths.ReferenceLogsDir, null, "paper", by, ct);
 
     /// <summary>A run's series as one TensorBoard event file; false when the run does not exist.</summary>
     public async Task<bool> ExportAsync(long runId, Stream output, CancellationToken ct = default)

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Hangfire;
 using Hangfire.States;
 using Microsoft.EntityFrameworkCore;
@@ -5,6 +6,7 @@ using ProCo.Data;
 using ProCo.Data.Entities;
 using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
+using ProCo.Web.Accounts;
 using ProCo.Web.Hosting;
 using ProCo.Web.Live;
 
@@ -20,11 +22,13 @@ public enum RunActionError
     NotFound,
     Conflict,
     Invalid,
+    Forbidden,
 }
 
 /// <summary>
 /// Queueing, editing, cancelling, resuming and deleting runs: the commands the pages, the API and
-/// the CLI share, each validated here once.
+/// the CLI share, each validated here once. Each takes the person acting: their role is checked
+/// against <see cref="Permissions"/> and their name recorded in the run's events.
 /// </summary>
 public sealed class RunService(
     IDbContextFactory<ProCoDbContext> factory,
@@ -32,7 +36,8 @@ public sealed class RunService(
     ActiveRuns active,
     RunFolders folders,
     IRunPublisher publisher,
-    DataPaths paths)
+    DataPaths paths,
+    ILogger<RunService> logger)
 {
     /// <summary>Longest run name.</summary>
     public const int MaxNameLength = 200;
@@ -73,9 +78,10 @@ public sealed class RunService(
             errors["tags"] = [$"Tags are non-empty words of at most {MaxTagLength} characters, without commas."];
     }
 
-    /// <summary>Stores a queued run and enqueues its job. The request must be valid.</summary>
-    public async Task<Run> CreateAsync(RunRequest request, CancellationToken cancellationToken = default)
+    /// <summary>Stores a queued run and enqueues its job. The request must be valid and <paramref name="by"/> allowed to queue.</summary>
+    public async Task<Run> CreateAsync(RunRequest request, ClaimsPrincipal by, CancellationToken cancellationToken = default)
     {
+        if (!Permissions.Allows(by, StudioAction.Queue)) throw new UnauthorizedAccessException(Permissions.Refusal(by, StudioAction.Queue));
         var config = request.Config!.Validated();
         var run = new Run
         {
@@ -93,6 +99,7 @@ public sealed class RunService(
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         db.Runs.Add(run);
         await db.SaveChangesAsync(cancellationToken);
+        db.RunEvents.Add(Event(run.Id, by, "Queued."));
         run.JobId = Enqueue(run.Id, run.Queue);
         await db.SaveChangesAsync(cancellationToken);
         publisher.Run(RunMessages.From(run));
@@ -112,9 +119,11 @@ public sealed class RunService(
     /// (what a trained run was trained with is fixed). Field errors come back keyed by JSON name.
     /// </summary>
     public async Task<(RunActionError Error, Dictionary<string, string[]> Errors, RunSummary? Run)> EditAsync(long id, RunPatch patch,
-        CancellationToken cancellationToken = default)
+        ClaimsPrincipal by, CancellationToken cancellationToken = default)
     {
         var errors = new Dictionary<string, string[]>();
+        if (!Permissions.Allows(by, StudioAction.Edit))
+            return (RunActionError.Forbidden, new Dictionary<string, string[]> { [""] = [Permissions.Refusal(by, StudioAction.Edit)] }, null);
         string? dataset = null;
         if (patch.Dataset is not null)
         {
@@ -143,6 +152,12 @@ public sealed class RunService(
         if (dataset is not null) run.Dataset = dataset;
         if (patch.ImbalanceFactor is { } imbalance) run.ImbalanceFactor = imbalance;
         if (patch.Epochs is { } epochs) run.Epochs = epochs;
+        var changed = new (string Field, bool Set)[]
+        {
+            ("name", patch.Name is not null), ("tags", patch.Tags is not null), ("dataset", dataset is not null),
+            ("imbalance factor", patch.ImbalanceFactor is not null), ("epochs", patch.Epochs is not null),
+        }.Where(c => c.Set).Select(c => c.Field).ToList();
+        if (changed.Count > 0) db.RunEvents.Add(Event(run.Id, by, $"Edited: {string.Join(", ", changed)}."));
         await db.SaveChangesAsync(cancellationToken);
         publisher.Run(RunMessages.From(run));
         return (RunActionError.None, errors, RunSummary.From(run));
@@ -152,8 +167,9 @@ public sealed class RunService(
     /// A queued or interrupted run is cancelled at once; a running one is asked to stop (it writes a
     /// checkpoint at its next step and becomes Cancelled).
     /// </summary>
-    public async Task<(RunActionError Error, string Message)> CancelAsync(long runId, CancellationToken cancellationToken = default)
+    public async Task<(RunActionError Error, string Message)> CancelAsync(long runId, ClaimsPrincipal by, CancellationToken cancellationToken = default)
     {
+        if (!Permissions.Allows(by, StudioAction.Cancel)) return (RunActionError.Forbidden, Permissions.Refusal(by, StudioAction.Cancel));
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (run is null) return (RunActionError.NotFound, $"Run {runId} does not exist.");
@@ -163,20 +179,23 @@ public sealed class RunService(
         if (run.Status == RunStatus.Running)
         {
             await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequested, true), cancellationToken);
+            await RecordAsync(db, runId, by, "Cancel requested.", cancellationToken);
             active.TryCancel(runId);
             return (RunActionError.None, "Stopping at the next step; a checkpoint will be written.");
         }
         var rows = await db.Runs.Where(r => r.Id == runId && RunStatusRules.Waiting.Contains(r.Status))
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, DateTimeOffset.UtcNow), cancellationToken);
-        if (rows == 0) return await CancelAsync(runId, cancellationToken); // it started meanwhile
+        if (rows == 0) return await CancelAsync(runId, by, cancellationToken); // it started meanwhile
+        await RecordAsync(db, runId, by, "Cancelled before it started.", cancellationToken);
         if (run.JobId is not null) jobs.Delete(run.JobId);
         await AnnounceAsync(runId, cancellationToken);
         return (RunActionError.None, "Cancelled before it started.");
     }
 
     /// <summary>Queues a cancelled, failed or interrupted run again; it resumes from its last checkpoint.</summary>
-    public async Task<(RunActionError Error, string Message)> ResumeAsync(long runId, CancellationToken cancellationToken = default)
+    public async Task<(RunActionError Error, string Message)> ResumeAsync(long runId, ClaimsPrincipal by, CancellationToken cancellationToken = default)
     {
+        if (!Permissions.Allows(by, StudioAction.Resume)) return (RunActionError.Forbidden, Permissions.Refusal(by, StudioAction.Resume));
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (run is null) return (RunActionError.NotFound, $"Run {runId} does not exist.");
@@ -192,6 +211,7 @@ public sealed class RunService(
                 .SetProperty(r => r.FinishedAt, (DateTimeOffset?)null)
                 .SetProperty(r => r.Error, (string?)null), cancellationToken);
         if (rows == 0) return (RunActionError.Conflict, "The run changed meanwhile; try again.");
+        await RecordAsync(db, runId, by, "Resumed: queued again.", cancellationToken);
         var jobId = Enqueue(runId, run.Queue);
         await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId), cancellationToken);
         await AnnounceAsync(runId, cancellationToken);
@@ -199,8 +219,9 @@ public sealed class RunService(
     }
 
     /// <summary>Deletes a run that is not training, with its metrics and files.</summary>
-    public async Task<(RunActionError Error, string Message)> DeleteAsync(long runId, CancellationToken cancellationToken = default)
+    public async Task<(RunActionError Error, string Message)> DeleteAsync(long runId, ClaimsPrincipal by, CancellationToken cancellationToken = default)
     {
+        if (!Permissions.Allows(by, StudioAction.Delete)) return (RunActionError.Forbidden, Permissions.Refusal(by, StudioAction.Delete));
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (run is null) return (RunActionError.NotFound, $"Run {runId} does not exist.");
@@ -210,7 +231,18 @@ public sealed class RunService(
         await db.Runs.Where(r => r.Id == runId).ExecuteDeleteAsync(cancellationToken);
         var folder = folders.For(runId);
         if (Directory.Exists(folder) && folder.StartsWith(paths.RunsDir, StringComparison.Ordinal)) Directory.Delete(folder, recursive: true);
+        logger.LogInformation("Run {RunId} ({Name}) deleted by {User}", runId, run.Name, Permissions.NameOf(by));
         return (RunActionError.None, $"Run {runId} deleted.");
+    }
+
+    /// <summary>An event of a person's action on a run.</summary>
+    public static RunEvent Event(long runId, ClaimsPrincipal by, string message) =>
+        new() { RunId = runId, At = DateTimeOffset.UtcNow, Level = "info", Message = message, User = Permissions.NameOf(by) };
+
+    private static async Task RecordAsync(ProCoDbContext db, long runId, ClaimsPrincipal by, string message, CancellationToken cancellationToken)
+    {
+        db.RunEvents.Add(Event(runId, by, message));
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     private async Task AnnounceAsync(long runId, CancellationToken cancellationToken)

@@ -1,8 +1,10 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
+using ProCo.Web.Accounts;
 using ProCo.Web.Runs;
 
 namespace ProCo.Web.Components.Pages.Runs;
@@ -10,6 +12,7 @@ namespace ProCo.Web.Components.Pages.Runs;
 /// <summary>The new-run form: presets, every recipe field with its validation, and grids of runs.</summary>
 public partial class NewRunPage
 {
+    [CascadingParameter] private Task<AuthenticationState> Auth { get; set; } = null!;
     [Inject] private RunService Runs { get; set; } = null!;
     [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private DatasetCatalog Catalog { get; set; } = null!;
@@ -25,9 +28,15 @@ public partial class NewRunPage
     private IReadOnlyList<DatasetStatus> _datasets = [];
     private IReadOnlyDictionary<string, string> _errors = new Dictionary<string, string>();
     private bool _submitting;
+    // Viewers see the form (to read a recipe) but cannot queue it.
+    private bool _canQueue = true;
+    private string? _role;
 
     protected override async Task OnInitializedAsync()
     {
+        var user = (await Auth).User;
+        _canQueue = Permissions.Allows(user, StudioAction.Queue);
+        _role = StudioRoles.Of(user);
         _datasets = Catalog.Probe();
         if (Clone is { } id)
         {
@@ -89,7 +98,7 @@ public partial class NewRunPage
                     Snackbar.Add(string.Join(" ", errors.SelectMany(e => e.Value)), Severity.Error);
                     return;
                 }
-                lastId = (await Runs.CreateAsync(request)).Id;
+                lastId = (await Runs.CreateAsync(request, (await Auth).User)).Id;
             }
             Snackbar.Add(configs.Count == 1 ? "Run queued." : $"{configs.Count} runs queued.", Severity.Success);
             Navigation.NavigateTo(configs.Count == 1 ? $"/runs/{lastId}" : "/runs");

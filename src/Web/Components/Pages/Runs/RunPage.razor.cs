@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using MudBlazor;
 using ProCo.Data.Entities;
 using ProCo.Training.Engine;
+using ProCo.Web.Accounts;
 using ProCo.Web.Components.Shared;
 using ProCo.Web.Live;
 using ProCo.Web.Runs;
@@ -17,6 +19,9 @@ public partial class RunPage
 {
     [Parameter] public long Id { get; set; }
 
+    [CascadingParameter] private Task<AuthenticationState> Auth { get; set; } = null!;
+    // What the signed-in person may do: buttons for anything else are not shown.
+    private HashSet<StudioAction> _can = [];
     [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private RunService Runs { get; set; } = null!;
     [Inject] private RunChanges Changes { get; set; } = null!;
@@ -42,6 +47,7 @@ public partial class RunPage
 
     protected override async Task OnParametersSetAsync()
     {
+        _can = Permissions.AllowedActions((await Auth).User);
         _refresh ??= new RefreshCoalescer(TimeSpan.FromMilliseconds(200), InvokeAsync, async () =>
         {
             await LoadAsync();
@@ -94,14 +100,14 @@ public partial class RunPage
 
     private async Task CancelAsync()
     {
-        var (error, message) = await Runs.CancelAsync(Id);
+        var (error, message) = await Runs.CancelAsync(Id, (await Auth).User);
         Snackbar.Add(message, error == RunActionError.None ? Severity.Info : Severity.Warning);
         await LoadAsync();
     }
 
     private async Task ResumeAsync()
     {
-        var (error, message) = await Runs.ResumeAsync(Id);
+        var (error, message) = await Runs.ResumeAsync(Id, (await Auth).User);
         Snackbar.Add(message, error == RunActionError.None ? Severity.Success : Severity.Warning);
         await LoadAsync();
     }

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using MudBlazor;
+using ProCo.Web.Accounts;
 using ProCo.Web.Components.Shared;
 using ProCo.Web.Live;
 using ProCo.Web.Runs;
@@ -17,6 +19,9 @@ public partial class RunsPage
         ("best", "Best top-1"), ("last", "Last top-1 (last epoch)"), ("shots", "Many / medium / few"), ("tags", "Tags"), ("created", "Created"),
     ];
 
+    [CascadingParameter] private Task<AuthenticationState> Auth { get; set; } = null!;
+    // What the signed-in person may do: buttons for anything else are not shown.
+    private HashSet<StudioAction> _can = [];
     [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private RunService Runs { get; set; } = null!;
     [Inject] private ImportService Imports { get; set; } = null!;
@@ -45,6 +50,7 @@ public partial class RunsPage
 
     protected override async Task OnInitializedAsync()
     {
+        _can = Permissions.AllowedActions((await Auth).User);
         _refresh = new RefreshCoalescer(TimeSpan.FromMilliseconds(250), InvokeAsync, async () =>
         {
             await LoadAsync();
@@ -88,14 +94,14 @@ public partial class RunsPage
 
     private async Task CancelAsync(RunSummary run)
     {
-        var (error, message) = await Runs.CancelAsync(run.Id);
+        var (error, message) = await Runs.CancelAsync(run.Id, (await Auth).User);
         Snackbar.Add($"{run.Name}: {message}", error == RunActionError.None ? Severity.Info : Severity.Warning);
         await LoadAsync();
     }
 
     private async Task ResumeAsync(RunSummary run)
     {
-        var (error, message) = await Runs.ResumeAsync(run.Id);
+        var (error, message) = await Runs.ResumeAsync(run.Id, (await Auth).User);
         Snackbar.Add($"{run.Name}: {message}", error == RunActionError.None ? Severity.Success : Severity.Warning);
         await LoadAsync();
     }
@@ -105,7 +111,7 @@ public partial class RunsPage
         var confirmed = await Dialogs.ShowMessageBoxAsync("Delete run?",
             $"Delete \"{run.Name}\" with its metrics and checkpoints? This cannot be undone.", yesText: "Delete", cancelText: "Keep it");
         if (confirmed != true) return;
-        var (error, message) = await Runs.DeleteAsync(run.Id);
+        var (error, message) = await Runs.DeleteAsync(run.Id, (await Auth).User);
         Snackbar.Add(message, error == RunActionError.None ? Severity.Success : Severity.Error);
         await LoadAsync();
     }
@@ -120,7 +126,7 @@ public partial class RunsPage
                 Snackbar.Add(Imports.ReferenceLogsAdvice + " Then click again.", Severity.Warning, o => o.VisibleStateDuration = 12000);
                 return;
             }
-            var results = await Imports.ImportReferenceAsync();
+            var results = await Imports.ImportReferenceAsync((await Auth).User);
             var added = results.Count(r => !r.AlreadyImported);
             Snackbar.Add(added > 0 ? $"Added {added} of the paper's runs." : "The paper's runs are already here.", Severity.Success);
             foreach (var warning in results.SelectMany(r => r.Warnings)) Snackbar.Add(warning, Severity.Warning);
