@@ -36,11 +36,14 @@ public sealed class StudioProcess : IAsyncDisposable
         "--ProCo:Jobs:LeaseSeconds=3", "--ProCo:Jobs:RenewSeconds=0.5", "--ProCo:Jobs:MonitorSeconds=1", "--ProCo:Jobs:QueuePollSeconds=0.5",
     ];
 
-    public static async Task<StudioProcess> StartServeAsync(string dataDir, params string[] extra)
+    public static Task<StudioProcess> StartServeAsync(string dataDir, params string[] extra) => StartServeOnAsync("127.0.0.1", dataDir, extra);
+
+    /// <summary>Serves on <paramref name="bindAddress"/> (0.0.0.0 for every interface); reached through 127.0.0.1.</summary>
+    public static async Task<StudioProcess> StartServeOnAsync(string bindAddress, string dataDir, params string[] extra)
     {
         var port = FreePort();
         var address = new Uri($"http://127.0.0.1:{port}/");
-        var process = Start(["serve", "--urls", address.ToString().TrimEnd('/'), $"--ProCo:DataDir={dataDir}", .. FastJobs, .. extra]);
+        var process = Start(["serve", "--urls", $"http://{bindAddress}:{port}", $"--ProCo:DataDir={dataDir}", .. FastJobs, .. extra]);
         var studio = new StudioProcess(process, address);
         using var http = new HttpClient { BaseAddress = address };
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -49,7 +52,8 @@ public sealed class StudioProcess : IAsyncDisposable
             if (process.HasExited) throw new InvalidOperationException("proco serve exited:\n" + studio.Output);
             try
             {
-                if ((await http.GetAsync(new Uri("/api/runs", UriKind.Relative))).StatusCode == HttpStatusCode.OK) return studio;
+                // Answering at all (200, or 401 when accounts are on) means it is up.
+                if ((await http.GetAsync(new Uri("/api/runs", UriKind.Relative))).StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized) return studio;
             }
             catch (HttpRequestException)
             {
@@ -57,6 +61,23 @@ public sealed class StudioProcess : IAsyncDisposable
             await Task.Delay(200);
         }
         throw new TimeoutException("proco serve did not answer within 60 s:\n" + studio.Output);
+    }
+
+    /// <summary>Runs a verb to its end: exit code and everything it printed (standard input from <paramref name="input"/>).</summary>
+    public static async Task<(int Code, string Output)> RunAsync(string? input, params string[] args)
+    {
+        var process = Start(args, redirectInput: true);
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (input is not null) await process.StandardInput.WriteLineAsync(input);
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        process.WaitForExit();
+        lock (output) return (process.ExitCode, output.ToString());
     }
 
     public static async Task<StudioProcess> StartWorkerAsync(string dataDir, params string[] extra)
@@ -68,13 +89,14 @@ public sealed class StudioProcess : IAsyncDisposable
         return studio;
     }
 
-    private static Process Start(string[] args)
+    private static Process Start(string[] args, bool redirectInput = false)
     {
         var info = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = AppContext.BaseDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = redirectInput,
             UseShellExecute = false,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "proco.dll"));

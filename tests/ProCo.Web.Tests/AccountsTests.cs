@@ -1,0 +1,372 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using ProCo.Data;
+using ProCo.Web.Accounts;
+
+namespace ProCo.Web.Tests;
+
+/// <summary>The app with accounts on: no training here (web-only), so queued runs stay queued.</summary>
+public sealed class AccountsFactory : StudioFactory
+{
+    public const string Password = "a long enough password";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("ProCo:Auth:Enabled", "true");
+        builder.UseSetting("ProCo:Workers", "0");
+    }
+
+    /// <summary>Creates an account (once) and a fresh token for it.</summary>
+    public async Task<string> TokenAsync(string name, string role)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
+        if (!(await accounts.ListAsync()).Any(a => a.Name == name)) Assert.Null(await accounts.AddAsync(name, Password, role));
+        var (token, _, error) = await accounts.CreateTokenAsync(name, "test", null);
+        Assert.Null(error);
+        return token!;
+    }
+
+    public HttpClient ClientWith(string? token)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+}
+
+/// <summary>Sign-in, tokens and roles through the real host, with accounts on.</summary>
+[Collection(AppHost.Name)]
+public sealed class AccountsTests : IClassFixture<AccountsFactory>
+{
+    private readonly AccountsFactory _factory;
+
+    public AccountsTests(AccountsFactory factory) => _factory = factory;
+
+    private static Uri U(string path) => new(path, UriKind.Relative);
+
+    [Theory]
+    [InlineData("GET", "/api/runs")]
+    [InlineData("GET", "/api/runs/1")]
+    [InlineData("GET", "/api/runs/1/metrics")]
+    [InlineData("GET", "/api/runs/export.csv")]
+    [InlineData("GET", "/api/config")]
+    [InlineData("GET", "/api/checkpoints/1/download")]
+    [InlineData("GET", "/api/runs/1/export/tensorboard")]
+    [InlineData("GET", "/api/me")]
+    [InlineData("GET", "/openapi/v1.json")]
+    [InlineData("POST", "/api/runs")]
+    [InlineData("POST", "/api/runs/1/cancel")]
+    [InlineData("POST", "/api/import")]
+    [InlineData("DELETE", "/api/runs/1")]
+    [InlineData("PATCH", "/api/runs/1")]
+    public async Task Anonymous_ApiRequests_Answer401WithHowToSignIn(string method, string path)
+    {
+        using var http = _factory.ClientWith(null);
+        HttpContent content = path == "/api/import"
+            ? new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3]), "files", "run/events.out.tfevents.1" } }
+            : new StringContent("{}", null, "application/json");
+        using var request = new HttpRequestMessage(new HttpMethod(method), U(path)) { Content = content };
+        var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("/account/login", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/runs")]
+    [InlineData("/runs/new")]
+    [InlineData("/compare")]
+    [InlineData("/account")]
+    [InlineData("/hangfire")]
+    public async Task Anonymous_Pages_RedirectToTheSignInPage(string path)
+    {
+        using var http = _factory.ClientWith(null);
+        var response = await http.GetAsync(U(path));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/account/login", response.Headers.Location!.AbsolutePath);
+        // The sign-in page and its stylesheet are open.
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(U("/account/login"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(U("/css/studio.css"))).StatusCode);
+    }
+
+    [Fact]
+    public void EveryEndpoint_NeedsTheRoleOfItsAction()
+    {
+        var endpoints = _factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        string? PolicyOf(string method, string pattern)
+        {
+            var endpoint = endpoints.Single(e => e.RoutePattern.RawText?.TrimEnd('/') == pattern.TrimEnd('/')
+                                                 && (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains(method) ?? true));
+            var policies = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).OfType<string>().ToList();
+            return policies.OrderBy(StudioRoles.Rank).LastOrDefault();
+        }
+        Assert.Equal("viewer", PolicyOf("GET", "/api/runs/"));
+        Assert.Equal("operator", PolicyOf("POST", "/api/runs/"));
+        Assert.Equal("operator", PolicyOf("PATCH", "/api/runs/{id:long}"));
+        Assert.Equal("operator", PolicyOf("POST", "/api/runs/{id:long}/cancel"));
+        Assert.Equal("operator", PolicyOf("POST", "/api/runs/{id:long}/resume"));
+        Assert.Equal("operator", PolicyOf("POST", "/api/import"));
+        Assert.Equal("operator", PolicyOf("POST", "/api/import/reference"));
+        Assert.Equal("admin", PolicyOf("DELETE", "/api/runs/{id:long}"));
+        Assert.Equal("admin", PolicyOf("GET", "/api/users"));
+        Assert.Equal("viewer", PolicyOf("GET", "/hubs/runs"));
+
+        // Nothing else is open: every endpoint either names a policy or is one of the public few.
+        string[] open = ["/account/login", "/account/denied", "/account/logout", "/error"];
+        var unprotected = endpoints
+            .Where(e => !e.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy is not null))
+            .Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is null || !open.Contains(e.RoutePattern.RawText))
+            .Select(e => e.RoutePattern.RawText ?? "")
+            // Static files (hashed framework and library assets, and the file fallback) are public by design.
+            .Where(p => !p.StartsWith("_content/", StringComparison.Ordinal) && !p.StartsWith("_framework/", StringComparison.Ordinal)
+                        && !p.Contains('.', StringComparison.Ordinal) && p != "{**path:file}")
+            .ToList();
+        Assert.True(unprotected.Count == 0, "Endpoints without a role policy: " + string.Join(", ", unprotected));
+    }
+
+    [Fact]
+    public async Task Roles_ViewerReads_OperatorQueuesAndCancels_AdminDeletes()
+    {
+        using var viewer = _factory.ClientWith(await _factory.TokenAsync("vera", StudioRoles.Viewer));
+        using var @operator = _factory.ClientWith(await _factory.TokenAsync("otto", StudioRoles.Operator));
+        using var admin = _factory.ClientWith(await _factory.TokenAsync("ada", StudioRoles.Admin));
+
+        // A viewer reads but may not queue: 403 saying why, and nothing is stored.
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync(U("/api/runs"))).StatusCode);
+        var refused = await viewer.PostAsJsonAsync(U("/api/runs"), new { config = Api.TinyConfig() });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("vera is a viewer", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var id = await Api.CreateRunAsync(@operator, Api.TinyConfig(), "queued by otto");
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync(U($"/api/runs/{id}/cancel"), null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PatchAsJsonAsync(U($"/api/runs/{id}"), new { name = "x" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync(U("/api/import/reference"), null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await @operator.PostAsync(U($"/api/runs/{id}/cancel"), null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await @operator.PatchAsJsonAsync(U($"/api/runs/{id}"), new { name = "renamed by otto" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await @operator.DeleteAsync(U($"/api/runs/{id}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await @operator.GetAsync(U("/api/users"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await @operator.GetAsync(U("/hangfire"))).StatusCode);
+
+        // Each action is in the run's events with who did it.
+        var events = await admin.GetFromJsonAsync<JsonElement>(U($"/api/runs/{id}/events"));
+        var byUser = events.EnumerateArray().Where(e => e.GetProperty("user").ValueKind == JsonValueKind.String)
+            .Select(e => (e.GetProperty("user").GetString(), e.GetProperty("message").GetString())).ToList();
+        Assert.Contains(("otto", "Queued."), byUser);
+        Assert.Contains(("otto", "Cancelled before it started."), byUser);
+        Assert.Contains(("otto", "Edited: name."), byUser);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(U("/hangfire"))).StatusCode);
+        var users = await admin.GetFromJsonAsync<JsonElement>(U("/api/users"));
+        Assert.Contains(users.EnumerateArray(), u => u.GetProperty("name").GetString() == "otto" && u.GetProperty("role").GetString() == "operator");
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync(U($"/api/runs/{id}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync(U($"/api/runs/{id}"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Tokens_Revoked_Expired_OrUnknown_AreRefused_AndARoleChangeAppliesAtOnce()
+    {
+        var token = await _factory.TokenAsync("tess", StudioRoles.Operator);
+        using var http = _factory.ClientWith(token);
+        var me = await http.GetFromJsonAsync<JsonElement>(U("/api/me"));
+        Assert.Equal("tess", me.GetProperty("name").GetString());
+        Assert.Equal("operator", me.GetProperty("role").GetString());
+        Assert.True(me.GetProperty("accountsEnabled").GetBoolean());
+
+        // A token made through the API works and is listed without its secret.
+        var created = await (await http.PostAsJsonAsync(U("/api/tokens"), new { name = "notebook", days = 30 })).Content.ReadFromJsonAsync<JsonElement>();
+        var second = created.GetProperty("token").GetString()!;
+        Assert.StartsWith("proco_", second, StringComparison.Ordinal);
+        using var viaSecond = _factory.ClientWith(second);
+        Assert.Equal(HttpStatusCode.OK, (await viaSecond.GetAsync(U("/api/runs"))).StatusCode);
+        var listed = await http.GetStringAsync(U("/api/tokens"));
+        Assert.Contains("notebook", listed, StringComparison.Ordinal);
+        Assert.DoesNotContain(second, listed, StringComparison.Ordinal);
+
+        // The database holds only hashes.
+        await using (var scope = _factory.Services.CreateAsyncScope())
+        {
+            var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<ProCoDbContext>>().CreateDbContextAsync();
+            Assert.DoesNotContain(await db.ApiTokens.Select(t => t.Hash).ToListAsync(), h => h == second || h == token);
+            // Expire the second token: refused from then on.
+            await db.ApiTokens.Where(t => t.Name == "notebook").ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, DateTimeOffset.UtcNow.AddSeconds(-1)));
+        }
+        var expired = await viaSecond.GetAsync(U("/api/runs"));
+        Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
+        Assert.Contains("unknown, revoked or expired", await expired.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // A role taken away applies to the next request of its tokens.
+        await using (var scope = _factory.Services.CreateAsyncScope())
+            Assert.Null(await scope.ServiceProvider.GetRequiredService<AccountService>().SetRoleAsync("tess", StudioRoles.Viewer));
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.PostAsJsonAsync(U("/api/runs"), new { config = Api.TinyConfig() })).StatusCode);
+
+        var id = created.GetProperty("info").GetProperty("id").GetInt64();
+        Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync(U($"/api/tokens/{id}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.DeleteAsync(U($"/api/tokens/{id}"))).StatusCode);
+
+        using var unknown = _factory.ClientWith("proco_" + new string('A', 43));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await unknown.GetAsync(U("/api/runs"))).StatusCode);
+        using var garbage = _factory.ClientWith(new string('x', 5000));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await garbage.GetAsync(U("/api/runs"))).StatusCode);
+    }
+
+    private static async Task<HttpResponseMessage> SignInAsync(HttpClient http, string name, string password, string? returnUrl = null)
+    {
+        var page = await http.GetStringAsync(U("/account/login"));
+        var antiforgery = Regex.Match(page, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(antiforgery);
+        return await http.PostAsync(U("/account/login" + (returnUrl is null ? "" : "?returnUrl=" + Uri.EscapeDataString(returnUrl))), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = antiforgery, ["_handler"] = "login", ["Input.UserName"] = name, ["Input.Password"] = password,
+        }));
+    }
+
+    [Fact]
+    public async Task SignIn_SetsTheCookie_WrongPasswordsLockOut_SignOutEndsIt()
+    {
+        await _factory.TokenAsync("sam", StudioRoles.Operator);
+        using var http = _factory.ClientWith(null);
+
+        var wrong = await SignInAsync(http, "sam", "not the password");
+        Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
+        Assert.Contains("Wrong account name or password.", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(U("/api/me"))).StatusCode);
+
+        // A return address elsewhere is ignored: after signing in the browser stays on this server.
+        var signedIn = await SignInAsync(http, "sam", AccountsFactory.Password, "//evil.example/");
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        Assert.Equal("/runs", signedIn.Headers.Location!.AbsolutePath);
+        Assert.Equal("localhost", signedIn.Headers.Location.Host);
+        var me = await http.GetFromJsonAsync<JsonElement>(U("/api/me"));
+        Assert.Equal("sam", me.GetProperty("name").GetString());
+        var page = await http.GetStringAsync(U("/runs"));
+        Assert.Contains("sam", page, StringComparison.Ordinal);
+
+        // Sign out (the page's form, with its antiforgery token): the cookie no longer works.
+        var antiforgery = Regex.Match(page, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        var signOut = await http.PostAsync(U("/account/logout"), new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = antiforgery }));
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(U("/api/me"))).StatusCode);
+
+        // Five wrong passwords lock the account, even against the right one, for five minutes.
+        for (var i = 0; i < 5; i++) await SignInAsync(http, "sam", "wrong again");
+        var locked = await SignInAsync(http, "sam", AccountsFactory.Password);
+        Assert.Contains("locked", await locked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(U("/api/me"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Hub_NeedsAViewer_AndTakesTheTokenFromTheQuery()
+    {
+        var token = await _factory.TokenAsync("hanna", StudioRoles.Viewer);
+        HubConnection Hub(string? accessToken) => new HubConnectionBuilder()
+            .WithUrl(new Uri(_factory.Server.BaseAddress, "hubs/runs"), o =>
+            {
+                o.HttpMessageHandlerFactory = _ => _factory.Server.CreateHandler();
+                o.Transports = HttpTransportType.LongPolling;
+                if (accessToken is not null) o.AccessTokenProvider = () => Task.FromResult<string?>(accessToken);
+            }).Build();
+
+        await using var anonymous = Hub(null);
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => anonymous.StartAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        using var op = _factory.ClientWith(await _factory.TokenAsync("oscar", StudioRoles.Operator));
+        var id = await Api.CreateRunAsync(op, Api.TinyConfig(), "watched");
+        await using var viewer = Hub(token);
+        await viewer.StartAsync();
+        await viewer.InvokeAsync("Subscribe", id);
+    }
+
+    [Fact]
+    public async Task ForeignHostNames_AreRefused()
+    {
+        using var http = _factory.ClientWith(await _factory.TokenAsync("vic", StudioRoles.Viewer));
+        using var request = new HttpRequestMessage(HttpMethod.Get, U("/api/runs"));
+        request.Headers.Host = "evil.example";
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.SendAsync(request)).StatusCode);
+        using var local = new HttpRequestMessage(HttpMethod.Get, U("/api/runs"));
+        local.Headers.Host = "127.0.0.1:5000";
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(local)).StatusCode);
+    }
+}
+
+/// <summary>Who can reach the server: loopback may stay open; anything else needs accounts and host names.</summary>
+public sealed class ExposureTests : IDisposable
+{
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "proco-exposure-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5000", true)]
+    [InlineData("http://127.8.0.1:5000", true)]
+    [InlineData("http://localhost:5000", true)]
+    [InlineData("http://[::1]:5000", true)]
+    [InlineData("http://0.0.0.0:8080", false)]
+    [InlineData("http://*:8080", false)]
+    [InlineData("http://+:8080", false)]
+    [InlineData("http://[::]:8080", false)]
+    [InlineData("https://studio.lab.example:443", false)]
+    [InlineData("http://192.168.1.20:5000", false)]
+    public void IsLoopback(string url, bool loopback) => Assert.Equal(loopback, ProCo.Web.Hosting.Exposure.IsLoopback(url));
+
+    [Fact]
+    public void Problem_NamesWhatToConfigure()
+    {
+        static Microsoft.Extensions.Configuration.IConfiguration Config(params (string, string)[] values) =>
+            new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Item1, v.Item2))).Build();
+        Assert.Null(ProCo.Web.Hosting.Exposure.Problem(Config(), authEnabled: false));
+        Assert.Null(ProCo.Web.Hosting.Exposure.Problem(Config(("urls", "http://127.0.0.1:5000;http://localhost:5001")), authEnabled: false));
+        Assert.Contains("accounts are off", ProCo.Web.Hosting.Exposure.Problem(Config(("http_ports", "8080")), authEnabled: false), StringComparison.Ordinal);
+        Assert.Contains("accounts are off", ProCo.Web.Hosting.Exposure.Problem(Config(("Kestrel:Endpoints:Lan:Url", "http://0.0.0.0:80")), authEnabled: false), StringComparison.Ordinal);
+        Assert.Contains("AllowedHosts", ProCo.Web.Hosting.Exposure.Problem(Config(("urls", "http://0.0.0.0:8080")), authEnabled: true), StringComparison.Ordinal);
+        Assert.Contains("AllowedHosts", ProCo.Web.Hosting.Exposure.Problem(Config(("urls", "http://0.0.0.0:8080"), ("AllowedHosts", "*")), authEnabled: true), StringComparison.Ordinal);
+        Assert.Null(ProCo.Web.Hosting.Exposure.Problem(Config(("urls", "http://0.0.0.0:8080"), ("AllowedHosts", "studio.lab.example")), authEnabled: true));
+    }
+
+    [Fact]
+    public async Task BeyondLoopback_RefusesToStartWithoutAccounts_ThenServesTheFirstAdminMadeOnTheCommandLine()
+    {
+        var data = $"--ProCo:DataDir={_dataDir}";
+        var (code, output) = await StudioProcess.RunAsync(null, "serve", "--urls", "http://0.0.0.0:0", data);
+        Assert.Equal(2, code);
+        Assert.Contains("accounts are off", output, StringComparison.Ordinal);
+        Assert.Contains("proco user add NAME --admin", output, StringComparison.Ordinal);
+
+        (code, output) = await StudioProcess.RunAsync("short", "user", "add", "root", "--admin", "--password-stdin", data);
+        Assert.Equal(1, code);
+        Assert.Contains("at least 10 characters", output, StringComparison.Ordinal);
+        (code, output) = await StudioProcess.RunAsync("a long enough password", "user", "add", "root", "--admin", "--password-stdin", data);
+        Assert.Equal(0, code);
+        (code, output) = await StudioProcess.RunAsync(null, "token", "create", "--user", "root", "--name", "ci", data);
+        Assert.Equal(0, code);
+        var token = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("proco_", StringComparison.Ordinal));
+
+        await using var web = await StudioProcess.StartServeOnAsync("0.0.0.0", _dataDir, "--ProCo:Workers=0", "--ProCo:Auth:Enabled=true", "--AllowedHosts=127.0.0.1;studio.lab.example");
+        using var http = new HttpClient { BaseAddress = web.Address };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/api/runs", UriKind.Relative))).StatusCode);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var me = await http.GetFromJsonAsync<JsonElement>(new Uri("/api/me", UriKind.Relative));
+        Assert.Equal("root", me.GetProperty("name").GetString());
+        Assert.Equal("admin", me.GetProperty("role").GetString());
+        using var other = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/runs", UriKind.Relative));
+        other.Headers.Host = "localhost";
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.SendAsync(other)).StatusCode);
+    }
+}
