@@ -30,9 +30,9 @@ public abstract class BrowserTest(StudioServer server, ITestOutputHelper output)
     }
 
     /// <summary>A fresh page at laptop size (or the given one), closed after the test.</summary>
-    protected async Task<IPage> NewPageAsync(int width = 1366, int height = 850)
+    protected async Task<IPage> NewPageAsync(int width = 1366, int height = 850, bool signedIn = true)
     {
-        var page = await Server.NewPageAsync(width, height);
+        var page = await Server.NewPageAsync(width, height, signedIn);
         var console = new List<string>();
         page.Console += (_, m) => { lock (console) console.Add($"{m.Type}: {m.Text}"); };
         page.PageError += (_, e) => { lock (console) console.Add($"pageerror: {e}"); };

@@ -3,13 +3,15 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using ProCo.Web.Accounts;
 using ProCo.Web.Hosting;
 
 namespace ProCo.Browser.Tests;
 
 /// <summary>
-/// The real app on Kestrel (127.0.0.1, a free port) with its own data folder, and Debian's
-/// Chromium driven by Playwright. Shared by the tests of one class.
+/// The real app on Kestrel (127.0.0.1, a free port) with its own data folder and accounts on, and
+/// Debian's Chromium driven by Playwright. Pages start signed in as an admin (the sign-in form is
+/// filled once, its cookie reused); the REST helpers use an admin's API token.
 /// </summary>
 public sealed class StudioServer : IAsyncLifetime
 {
@@ -18,6 +20,11 @@ public sealed class StudioServer : IAsyncLifetime
 
     private WebApplication? _app;
     private IPlaywright? _playwright;
+    private string? _adminSession;
+    private string _adminToken = "";
+
+    /// <summary>The password of every account the tests create.</summary>
+    public const string Password = "browser test password";
 
     public string DataDir { get; } = Path.Combine(Path.GetTempPath(), "proco-browser-" + Guid.NewGuid().ToString("N"));
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
@@ -44,7 +51,7 @@ public sealed class StudioServer : IAsyncLifetime
 
         _app = await WebApp.BuildAsync(["--urls", "http://127.0.0.1:0", $"--ProCo:DataDir={DataDir}",
             "--ProCo:Jobs:QueuePollSeconds=0.5", "--ProCo:Jobs:RenewSeconds=0.5", "--Logging:LogLevel:Default=Warning",
-            "--environment", "Development", $"--ProCo:ReferenceLogsDir={ReferenceLogs}"]);
+            "--environment", "Development", $"--ProCo:ReferenceLogsDir={ReferenceLogs}", "--ProCo:Auth:Enabled=true"]);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
@@ -60,17 +67,50 @@ public sealed class StudioServer : IAsyncLifetime
                 "--disable-component-update", "--disable-sync", "--no-first-run",
             ],
         });
+
+        _adminToken = await CreateAccountAsync("admin", StudioRoles.Admin);
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        await SignInAsync(page, "admin");
+        _adminSession = await context.StorageStateAsync();
+        await context.CloseAsync();
     }
 
-    /// <summary>An HTTP client for the REST API of the same app.</summary>
-    public HttpClient Http() => new() { BaseAddress = BaseAddress };
+    /// <summary>Creates an account with <see cref="Password"/> and returns an API token for it.</summary>
+    public async Task<string> CreateAccountAsync(string name, string role)
+    {
+        await using var scope = _app!.Services.CreateAsyncScope();
+        var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
+        if (await accounts.AddAsync(name, Password, role) is { } error) throw new InvalidOperationException(error);
+        var (token, _, tokenError) = await accounts.CreateTokenAsync(name, "browser tests", null);
+        return token ?? throw new InvalidOperationException(tokenError);
+    }
 
-    /// <summary>A fresh page at laptop size.</summary>
-    public async Task<IPage> NewPageAsync(int width = 1366, int height = 850)
+    /// <summary>Fills and sends the sign-in form; returns once the runs page is shown.</summary>
+    public static async Task SignInAsync(IPage page, string name)
+    {
+        await page.GotoAsync("/account/login");
+        await page.FillAsync("#username", name);
+        await page.FillAsync("#password", Password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**/runs");
+    }
+
+    /// <summary>An HTTP client for the REST API of the same app, as an admin (or with the token given).</summary>
+    public HttpClient Http(string? token = null)
+    {
+        var http = new HttpClient { BaseAddress = BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token ?? _adminToken);
+        return http;
+    }
+
+    /// <summary>A fresh page at laptop size, signed in as an admin (or not signed in at all).</summary>
+    public async Task<IPage> NewPageAsync(int width = 1366, int height = 850, bool signedIn = true)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseAddress.ToString(),
+            StorageState = signedIn ? _adminSession : null,
             ViewportSize = new ViewportSize { Width = width, Height = height },
             AcceptDownloads = true,
         });
