@@ -1,8 +1,13 @@
 # ProCo Studio image. CPU by default; CUDA with --build-arg TORCH_BACKEND=cuda.
 #   docker build -t proco-studio .
-#   docker run -p 8080:8080 -v proco-data:/data proco-studio
-# The app listens on 0.0.0.0:8080 and keeps everything (run database, Hangfire storage,
-# checkpoints, datasets) under /data, a volume.
+#   docker run --rm -it -v proco-data:/data proco-studio user add NAME --admin   # once: the first admin
+#   docker run -p 127.0.0.1:8080:8080 -v proco-data:/data proco-studio
+# The app listens on 0.0.0.0:8080 inside the container, so accounts are on (sign-in required) and
+# it answers the host names in AllowedHosts: localhost and 127.0.0.1, i.e. the port published on
+# the host's loopback. To serve a lab network, put it behind a TLS reverse proxy and add the name
+# browsers use (-e AllowedHosts="studio.lab.example;localhost"); see compose.yaml and the README's
+# Security section. Everything (run database with accounts, Hangfire storage, checkpoints,
+# datasets) lives under /data, a volume.
 ARG TORCH_BACKEND=cpu
 
 # ---- build: SDK + Node.js for the npm front-end libraries -------------------------------
@@ -49,6 +54,8 @@ RUN groupadd --system proco && useradd --system --gid proco --home-dir /data --n
 WORKDIR /app
 COPY --from=build /app ./
 ENV ProCo__DataDir=/data \
+    ProCo__Auth__Enabled=true \
+    AllowedHosts="localhost;127.0.0.1" \
     ASPNETCORE_ENVIRONMENT=Production \
     DOTNET_CLI_TELEMETRY_OPTOUT=1
 VOLUME /data

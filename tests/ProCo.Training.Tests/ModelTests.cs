@@ -39,3 +39,35 @@ public class ModelTests
         Assert.Contains("6n+2", error.Message, StringComparison.Ordinal);
     }
 }
+
+public class TrainingBudgetTests
+{
+    [Theory]
+    [InlineData("cifar100", 32, 1, 128, false)]
+    [InlineData("cifar100", 32, 1, 128, true)]
+    [InlineData("cifar10", 20, 2, 64, false)]
+    [InlineData("fashion-mnist", 8, 1, 16, false)]
+    [InlineData("fashion-mnist", 14, 3, 32, true)]
+    public void Parameters_AreExactlyWhatTheBuiltModelHas(string dataset, int depth, int width, int featDim, bool useNorm)
+    {
+        var info = ProCo.Training.Datasets.KnownDatasets.Get(dataset);
+        var config = new ProCo.Training.Engine.TrainingConfig { Dataset = dataset, Depth = depth, Width = width, FeatDim = featDim, UseNorm = useNorm };
+        using var model = new ProCoModel(new ModelSpec(depth, width, info.Channels, info.NumClasses, featDim, useNorm));
+        Assert.Equal(ProCoModel.CountParameters(model), ProCo.Training.Engine.TrainingBudget.Of(config, info).Parameters);
+    }
+
+    [Fact]
+    public void Activations_GrowWithBatchAndViews_AndTheIssuesAbsurdRunIsHuge()
+    {
+        var cifar = ProCo.Training.Datasets.KnownDatasets.Cifar100;
+        var paper = new ProCo.Training.Engine.TrainingConfig { Dataset = "cifar100", Depth = 32, BatchSize = 256 };
+        var budget = ProCo.Training.Engine.TrainingBudget.Of(paper, cifar);
+        Assert.Equal(2 * budget.ActivationBytes, ProCo.Training.Engine.TrainingBudget.Of(paper with { BatchSize = 512 }, cifar).ActivationBytes);
+        Assert.Equal(budget.ActivationBytes, 3 * ProCo.Training.Engine.TrainingBudget.Of(paper with { Method = "ce" }, cifar).ActivationBytes);
+        // The paper's step (256 images, 3 views, ResNet-32) fits a few GiB, as it does on a GPU of the time.
+        Assert.InRange(budget.StepBytes, 1L << 30, 8L << 30);
+        // Depth 200, width 16, batch 65,536: terabytes.
+        var absurd = ProCo.Training.Engine.TrainingBudget.Of(paper with { Depth = 200, Width = 16, BatchSize = 65_536 }, cifar);
+        Assert.True(absurd.StepBytes > 1L << 40, $"{absurd.StepBytes:N0}");
+    }
+}

@@ -16,7 +16,7 @@ public static class AccountsApi
         var group = app.MapGroup("/api").WithTags("Accounts").RequireAuthorization(Permissions.Policy(StudioAction.Read));
         group.MapGet("/me", Me).WithSummary("The signed-in account: name, role, and whether this server has accounts at all");
         group.MapGet("/tokens", ListTokensAsync).WithSummary("Your API tokens (never the tokens themselves)");
-        group.MapPost("/tokens", CreateTokenAsync).WithSummary("Create an API token for your account; the answer holds it, once");
+        group.MapPost("/tokens", CreateTokenAsync).RequireRateLimiting(RateLimits.Actions).WithSummary("Create an API token for your account; the answer holds it, once");
         group.MapDelete("/tokens/{id:long}", RevokeTokenAsync).WithSummary("Revoke one of your API tokens");
         group.MapGet("/users", (AccountService accounts, CancellationToken ct) => accounts.ListAsync(ct))
             .RequireAuthorization(Permissions.Policy(StudioAction.ManageAccounts)).WithSummary("Every account with its role (admins)");

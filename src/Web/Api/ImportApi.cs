@@ -18,9 +18,9 @@ public static class ImportApi
         var maxUpload = app.ServiceProvider.GetRequiredService<DataPaths>().Options.Import.MaxUploadBytes;
         // Antiforgery is not asked of this form post: the cross-origin guard refuses a foreign Origin or Referer, and the
         // cookie is SameSite=Strict, so another site cannot make a browser send it here.
-        group.MapPost("/import", UploadAsync).DisableAntiforgery().RequireAuthorization(Permissions.Policy(StudioAction.Import)).WithMetadata(new RequestSizeLimitAttribute(maxUpload + (1 << 20)))
+        group.MapPost("/import", UploadAsync).DisableAntiforgery().RequireAuthorization(Permissions.Policy(StudioAction.Import)).RequireRateLimiting(RateLimits.Imports).WithMetadata(new RequestSizeLimitAttribute(maxUpload + (1 << 20)))
             .WithSummary("Import uploaded TensorBoard event files (one run per folder)");
-        group.MapPost("/import/reference", ReferenceAsync).RequireAuthorization(Permissions.Policy(StudioAction.Import)).WithSummary("Import the paper authors' runs from the reference-logs folder");
+        group.MapPost("/import/reference", ReferenceAsync).RequireAuthorization(Permissions.Policy(StudioAction.Import)).RequireRateLimiting(RateLimits.Imports).WithSummary("Import the paper authors' runs from the reference-logs folder");
         group.MapGet("/runs/{id:long}/export/tensorboard", ExportAsync).WithSummary("A run's series as a TensorBoard event file");
         return app;
     }

@@ -4,6 +4,7 @@ using Microsoft.Net.Http.Headers;
 using ProCo.Data.Entities;
 using ProCo.Training.Engine;
 using ProCo.Web.Accounts;
+using ProCo.Web.Hosting;
 using ProCo.Web.Runs;
 
 namespace ProCo.Web.Api;
@@ -18,23 +19,23 @@ public static class RunsApi
     {
         // Each endpoint needs the role of its action (Permissions): reading is for viewers.
         var runs = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Permissions.Policy(StudioAction.Read));
-        runs.MapPost("/", CreateAsync).WithSummary("Queue a run").RequireAuthorization(Permissions.Policy(StudioAction.Queue));
+        runs.MapPost("/", CreateAsync).WithSummary("Queue a run").RequireAuthorization(Permissions.Policy(StudioAction.Queue)).RequireRateLimiting(RateLimits.Actions);
         runs.MapGet("/", ListAsync).WithSummary("List runs (filter, sort, page)");
         runs.MapGet("/export.csv", ExportCsvAsync).WithSummary("All runs as CSV");
         runs.MapGet("/{id:long}", GetAsync).WithSummary("A run: config, status, best and last of each series");
         runs.MapPatch("/{id:long}", EditAsync).WithSummary("Edit name, tags, dataset, imbalance factor or epochs")
-            .RequireAuthorization(Permissions.Policy(StudioAction.Edit));
+            .RequireAuthorization(Permissions.Policy(StudioAction.Edit)).RequireRateLimiting(RateLimits.Actions);
         runs.MapGet("/{id:long}/metrics", MetricsAsync)
             .WithSummary("Series values in a step range, min/max-downsampled to maxPoints per series (spikes survive)");
         runs.MapGet("/{id:long}/vectors", VectorsAsync).WithSummary("Per-class vectors per epoch (kappa, kappa_test, accuracy, counts)");
         runs.MapGet("/{id:long}/events", EventsAsync).WithSummary("The run's log");
         runs.MapGet("/{id:long}/checkpoints", CheckpointsAsync).WithSummary("Checkpoints of a run");
         runs.MapPost("/{id:long}/cancel", CancelAsync).WithSummary("Cancel a queued or running run")
-            .RequireAuthorization(Permissions.Policy(StudioAction.Cancel));
+            .RequireAuthorization(Permissions.Policy(StudioAction.Cancel)).RequireRateLimiting(RateLimits.Actions);
         runs.MapPost("/{id:long}/resume", ResumeAsync).WithSummary("Resume a cancelled, failed or interrupted run from its last checkpoint")
-            .RequireAuthorization(Permissions.Policy(StudioAction.Resume));
+            .RequireAuthorization(Permissions.Policy(StudioAction.Resume)).RequireRateLimiting(RateLimits.Actions);
         runs.MapDelete("/{id:long}", DeleteAsync).WithSummary("Delete a run with its metrics and files")
-            .RequireAuthorization(Permissions.Policy(StudioAction.Delete));
+            .RequireAuthorization(Permissions.Policy(StudioAction.Delete)).RequireRateLimiting(RateLimits.Actions);
         var reference = app.MapGroup("/api").WithTags("Runs").RequireAuthorization(Permissions.Policy(StudioAction.Read));
         reference.MapGet("/presets", () => TypedResults.Ok(Presets.All)).WithSummary("Presets of the new-run form");
         reference.MapGet("/config", () => TypedResults.Ok(ConfigSchema.Fields.Select(ConfigFieldData.From).ToList()))
@@ -49,7 +50,7 @@ public static class RunsApi
     private static async Task<Results<Created<RunSummary>, ValidationProblem>> CreateAsync(RunRequest request, RunService service, ClaimsPrincipal user,
         CancellationToken ct)
     {
-        var errors = RunService.Validate(request);
+        var errors = service.Validate(request);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The run configuration is invalid.");
         var run = await service.CreateAsync(request, user, ct);
         return TypedResults.Created($"/api/runs/{run.Id}", RunSummary.From(run));

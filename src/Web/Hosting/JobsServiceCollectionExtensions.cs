@@ -29,7 +29,10 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<ActiveRuns>();
         services.AddSingleton<RunLeases>();
         services.AddSingleton<RunFolders>();
+        services.AddOptions<TrainingLimitsOptions>().BindConfiguration(TrainingLimitsOptions.Section);
+        services.AddSingleton<TrainingLimits>();
         services.AddSingleton<RunService>();
+        services.AddSingleton<WaitReasons>();
         services.AddSingleton<RunQueries>();
         services.AddSingleton<ImportService>();
         services.AddSingleton<MetricWriter>();

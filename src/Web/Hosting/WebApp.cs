@@ -48,6 +48,7 @@ public static class WebApp
         // server through a DNS name it controls (rebinding).
         builder.Services.AddOptions<HostFilteringOptions>().Configure<IConfiguration>((hosts, configuration) =>
             hosts.AllowedHosts = Exposure.AllowedHosts(configuration).ToList());
+        builder.Services.AddStudioRateLimits();
         builder.Services.AddLive();
         // ProCo:Workers = 0 makes this process web-only: `proco worker` processes do the training.
         builder.Services.AddJobs(runServer: builder.Configuration["ProCo:Workers"] != "0");
@@ -103,6 +104,7 @@ public static class WebApp
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
         // Stylesheets and scripts are public (the sign-in page needs them); every other endpoint needs a role (Permissions).
         app.MapStaticAssets();

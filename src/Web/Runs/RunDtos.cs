@@ -50,8 +50,9 @@ public sealed record RunSummary(
 public sealed record SeriesSummary(string Series, long Points, long LastStep, double Last, double? Best);
 
 /// <summary>A run with its configuration and the summary of every series.</summary>
+/// <param name="Waiting">Why a queued run has not started (no live worker for its device, or the runs ahead of it); null otherwise.</param>
 public sealed record RunDetail(RunSummary Run, TrainingConfig? Config, string ConfigJson, IReadOnlyList<SeriesSummary> Series,
-    string? Worker, int Attempts, int StepsPerEpoch, IReadOnlyList<string> ClassNames);
+    string? Worker, int Attempts, int StepsPerEpoch, IReadOnlyList<string> ClassNames, string? Waiting);
 
 /// <summary>One series, possibly downsampled.</summary>
 /// <param name="Series">Its name.</param>

@@ -37,6 +37,7 @@ public sealed class RunService(
     RunFolders folders,
     IRunPublisher publisher,
     DataPaths paths,
+    TrainingLimits limits,
     ILogger<RunService> logger)
 {
     /// <summary>Longest run name.</summary>
@@ -52,8 +53,8 @@ public sealed class RunService(
     public static bool IsValidTag(string tag) =>
         !string.IsNullOrWhiteSpace(tag) && !tag.Contains(',', StringComparison.Ordinal) && tag.Trim().Length <= MaxTagLength;
 
-    /// <summary>Field errors of a request, keyed by the JSON field name; empty when it is valid.</summary>
-    public static Dictionary<string, string[]> Validate(RunRequest request)
+    /// <summary>Field errors of a request, keyed by the JSON field name; empty when it is valid and within this server's limits.</summary>
+    public Dictionary<string, string[]> Validate(RunRequest request)
     {
         var errors = new Dictionary<string, string[]>();
         if (request.Config is null)
@@ -64,6 +65,9 @@ public sealed class RunService(
         {
             foreach (var (field, message) in request.Config.Validate())
                 errors[$"config.{ConfigSchema.Get(field).Name}"] = [message];
+            if (errors.Count == 0)
+                foreach (var (field, messages) in limits.Check(request.Config.Validated()))
+                    errors[$"config.{field}"] = messages;
         }
         ValidateMetadata(request.Name, request.Tags, nameRequired: false, errors);
         return errors;

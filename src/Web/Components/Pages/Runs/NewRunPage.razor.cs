@@ -92,7 +92,7 @@ public partial class NewRunPage
                     : configs.Count == 1 ? _form.Name
                     : $"{_form.Name} · {GridForm.Describe(config, baseConfig)}";
                 var request = new RunRequest(name, tags, config);
-                var errors = RunService.Validate(request);
+                var errors = Runs.Validate(request);
                 if (errors.Count > 0)
                 {
                     Snackbar.Add(string.Join(" ", errors.SelectMany(e => e.Value)), Severity.Error);

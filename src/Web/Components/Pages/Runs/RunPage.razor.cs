@@ -22,6 +22,7 @@ public partial class RunPage
     [CascadingParameter] private Task<AuthenticationState> Auth { get; set; } = null!;
     // What the signed-in person may do: buttons for anything else are not shown.
     private HashSet<StudioAction> _can = [];
+    private string? _waiting;
     [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private RunService Runs { get; set; } = null!;
     [Inject] private RunChanges Changes { get; set; } = null!;
@@ -79,6 +80,7 @@ public partial class RunPage
         if (_run.IsImported) _importedSeries ??= (await Queries.SeriesNamesAsync(Id)).ToHashSet();
         _checkpoints = await Queries.CheckpointsAsync(Id) ?? [];
         _events = await Queries.EventsAsync(Id, newest: 300) ?? [];
+        _waiting = _run.Status == nameof(RunStatus.Queued) ? await Queries.WaitingAsync(Id) : null;
     }
 
     private void OnRunChanged(RunMessage? message)
