@@ -115,8 +115,14 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
 
     /// <summary>What to do when the paper's logs are missing.</summary>
     public string ReferenceLogsAdvice =>
-        $"The paper's TensorBoard logs are not in {paths.ReferenceLogsDir}. Copy the authors' run folders " +
+        $"The paper's TensorBoard logs are not in {ShownReferenceLogsDir}. Copy the authors' run folders " +
         "(ProCo_cifar100_imb0.01_epochs200 ...) there, or set ProCo:ReferenceLogsDir to where they are.";
+
+    // The folder as answers may name it: relative to the data folder when inside it (no server paths in answers).
+    private string ShownReferenceLogsDir =>
+        paths.ReferenceLogsDir.StartsWith(paths.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? "the data folder's " + Path.GetRelativePath(paths.Root, paths.ReferenceLogsDir)
+            : "the folder ProCo:ReferenceLogsDir names";
 
     /// <summary>Imports the paper authors' runs, tagged "paper". Call <see cref="HasReferenceLogs"/> first.</summary>
     public Task<IReadOnlyList<ImportResult>> ImportReferenceAsync(ClaimsPrincipal by, CancellationToken ct = default) =>
