@@ -16,6 +16,7 @@ public sealed class ImportLimitsTests : IClassFixture<ImportLimitsTests.SmallLim
             base.ConfigureWebHost(builder);
             builder.UseSetting("ProCo:Import:MaxUploadBytes", "4096");
             builder.UseSetting("ProCo:Import:MaxPoints", "3");
+            builder.UseSetting("ProCo:Import:MaxSeries", "2");
         }
     }
 
@@ -37,6 +38,11 @@ public sealed class ImportLimitsTests : IClassFixture<ImportLimitsTests.SmallLim
         var (tooMany, manyBody) = await Api.UploadAsync(http, "many/events.out.tfevents.1.x", EventFile(4));
         Assert.Equal(HttpStatusCode.BadRequest, tooMany);
         Assert.Contains("4 scalars, more than the 3 an import may hold (ProCo:Import:MaxPoints)", manyBody, StringComparison.Ordinal);
+        var buffer = new MemoryStream();
+        EventFiles.Write(buffer, new[] { "a", "b", "c" }.Select(t => new ScalarEvent(t, 1, 1, 1)));
+        var (tooWide, wideBody) = await Api.UploadAsync(http, "wide/events.out.tfevents.1.x", buffer.ToArray());
+        Assert.Equal(HttpStatusCode.BadRequest, tooWide);
+        Assert.Contains("3 series, more than the 2 an import may hold (ProCo:Import:MaxSeries)", wideBody, StringComparison.Ordinal);
         var (tooBig, bigBody) = await Api.UploadAsync(http, "big/events.out.tfevents.1.x", new byte[5000]);
         Assert.Equal(HttpStatusCode.BadRequest, tooBig);
         Assert.Contains("At most 4,096 bytes per upload (ProCo:Import:MaxUploadBytes)", bigBody, StringComparison.Ordinal);

@@ -69,9 +69,10 @@ public static partial class TensorBoardImporter
     /// <param name="name">The run's name (default: the folder's).</param>
     /// <param name="tag">A tag for the run.</param>
     /// <param name="maxPoints">More scalars than this are refused (InvalidDataException) before anything is stored.</param>
+    /// <param name="maxSeries">More distinct tags than this are refused the same way.</param>
     /// <param name="cancellationToken">Cancels the import.</param>
     public static async Task<ImportResult> ImportRunAsync(ProCoDbContext db, string folder, string? name = null, string? tag = null,
-        int maxPoints = int.MaxValue, CancellationToken cancellationToken = default)
+        int maxPoints = int.MaxValue, int maxSeries = int.MaxValue, CancellationToken cancellationToken = default)
     {
         var files = EventFiles.InFolder(folder);
         if (files.Length == 0) throw new InvalidDataException($"{folder} holds no TensorBoard event file (events.out.tfevents.*).");
@@ -90,6 +91,9 @@ public static partial class TensorBoardImporter
             .ToList();
         if (merged.Count > maxPoints)
             throw new InvalidDataException($"{Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))}: {merged.Count:N0} scalars, more than the {maxPoints:N0} an import may hold (ProCo:Import:MaxPoints).");
+        var seriesCount = merged.Select(s => s.Tag).Distinct().Count();
+        if (seriesCount > maxSeries)
+            throw new InvalidDataException($"{folderName}: {seriesCount:N0} series, more than the {maxSeries:N0} an import may hold (ProCo:Import:MaxSeries).");
         if (merged.Count == 0) warnings.Add($"{folderName}: no scalars in {files.Length} event file(s); imported as an empty run.");
 
         var (method, dataset, imbalance, epochs, nameProblem) = ParseName(folderName);

@@ -47,6 +47,9 @@ public sealed class ImportOptions
 
     /// <summary>Scalars of one imported run.</summary>
     public int MaxPoints { get; set; } = 5_000_000;
+
+    /// <summary>Series (distinct tags) of one imported run.</summary>
+    public int MaxSeries { get; set; } = 1000;
 }
 
 /// <summary>The data folder layout, resolved to absolute paths once at startup.</summary>

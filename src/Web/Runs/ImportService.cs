@@ -32,7 +32,8 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
             // A run, its points and its summary in one transaction: an import is whole or absent.
             await using var db = await factory.CreateDbContextAsync(ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var result = await TensorBoardImporter.ImportRunAsync(db, folder, folders.Count == 1 ? name : null, tag, paths.Options.Import.MaxPoints, ct);
+            var result = await TensorBoardImporter.ImportRunAsync(db, folder, folders.Count == 1 ? name : null, tag, paths.Options.Import.MaxPoints,
+                paths.Options.Import.MaxSeries, ct);
             results.Add(result);
             if (result.AlreadyImported || await db.Runs.FirstOrDefaultAsync(r => r.Id == result.RunId, ct) is not { } run) continue;
             await RunSummaries.FromStoredSeriesAsync(db, run, ct);
