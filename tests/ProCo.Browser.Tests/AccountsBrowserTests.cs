@@ -79,4 +79,26 @@ public sealed class AccountsBrowserTests(StudioServer server, ITestOutputHelper 
         await page.GetByText("Cancel requested.").First.WaitForAsync(new() { Timeout = 10_000 });
         Assert.Contains("olga", await page.Locator("[data-test=events]").InnerTextAsync(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AnAdminCreatesAnApiTokenOnTheAccountPage_AndItWorks()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync("/account");
+        await page.Locator("[data-test=whoami]").WaitForAsync();
+        await StudioServer.WaitForInteractiveAsync(page);
+        await page.Locator("input[data-test=token-name]").FillAsync("notebook");
+        await page.Locator("input[data-test=token-name]").PressAsync("Tab");
+        await page.Locator("[data-test=create-token]").ClickAsync();
+        var shown = await page.Locator("[data-test=new-token] .studio-mono").InnerTextAsync();
+        var token = shown.Trim();
+        Assert.StartsWith("proco_", token, StringComparison.Ordinal);
+        Assert.True(await page.GetByText("notebook").CountAsync() >= 1);
+        Assert.True(await page.Locator("[data-test=account-row]").CountAsync() >= 1, "an admin sees the accounts");
+        await page.ScreenshotAsync(new() { Path = Shot("account-page.png"), FullPage = true });
+
+        using var http = Server.Http(token);
+        var me = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/me", UriKind.Relative))).RootElement;
+        Assert.Equal("admin", me.GetProperty("name").GetString());
+    }
 }

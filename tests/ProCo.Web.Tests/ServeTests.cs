@@ -19,6 +19,21 @@ public class ServeTests : IClassFixture<StudioFactory>
         var html = await response.Content.ReadAsStringAsync();
         Assert.Contains("<title>Runs · ProCo Studio</title>", html, StringComparison.Ordinal);
         Assert.Contains("No runs yet", html, StringComparison.Ordinal);
+        // Without accounts the page says what that means.
+        Assert.Contains("Open · this machine only", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithoutAccounts_EveryoneIsTheLocalAdmin_AndTokensAreNotOffered()
+    {
+        using var client = _factory.CreateClient();
+        var me = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/me", UriKind.Relative))).RootElement;
+        Assert.Equal("local", me.GetProperty("name").GetString());
+        Assert.Equal("admin", me.GetProperty("role").GetString());
+        Assert.False(me.GetProperty("accountsEnabled").GetBoolean());
+        Assert.Equal(HttpStatusCode.Conflict, (await client.GetAsync(new Uri("/api/tokens", UriKind.Relative))).StatusCode);
+        // The sign-in page explains instead of asking for a password.
+        Assert.Contains("no accounts", await client.GetStringAsync(new Uri("/account/login", UriKind.Relative)), StringComparison.Ordinal);
     }
 
     [Theory]
