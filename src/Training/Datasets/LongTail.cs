@@ -50,22 +50,43 @@ public static class LongTail
     /// <param name="seed">Seed of the draw.</param>
     /// <param name="maxPerClass">Caps the head class (CPU demos); null keeps the dataset's own size.</param>
     /// <param name="reversed">Make the last class the head instead of the first (to separate class size from class identity).</param>
+    /// <param name="publicDraw">
+    /// Draw as the public ProCo code does (numpy's legacy generator seeded once with 0, each class
+    /// shuffled in turn), keeping exactly its images; <paramref name="seed"/> is then not used.
+    /// </param>
     public static ImageDataset Subset(ImageDataset source, double imbalanceFactor, ImbalanceProfile profile, int seed,
-        int? maxPerClass = null, bool reversed = false)
+        int? maxPerClass = null, bool reversed = false, bool publicDraw = false)
     {
         var available = source.ClassCounts();
         var perClass = (int)System.Math.Min(available.Min(), maxPerClass ?? int.MaxValue);
         var counts = Counts(perClass, source.NumClasses, imbalanceFactor, profile);
         var random = new Random(seed);
+        var numpy = new Numerics.NumpyRandomState(0);
         var chosen = new List<int>();
         for (var c = 0; c < source.NumClasses; c++)
         {
             var indices = Enumerable.Range(0, source.Count).Where(i => source.Labels[i] == c).ToArray();
-            random.Shuffle(indices);
+            if (publicDraw) numpy.Shuffle(indices);
+            else random.Shuffle(indices);
             chosen.AddRange(indices.Take(counts[reversed ? source.NumClasses - 1 - c : c]).Order());
         }
         chosen.Sort();
-        return source.Subset(chosen, $"{source.Name} LT({1 / imbalanceFactor:0.##}, {profile.ToString().ToLowerInvariant()}, seed {seed})");
+        var draw = publicDraw ? "the public code's numpy draw" : $"seed {seed}";
+        return source.Subset(chosen, $"{source.Name} LT({1 / imbalanceFactor:0.##}, {profile.ToString().ToLowerInvariant()}, {draw})");
+    }
+
+    /// <summary>The kept indices of each class, in the order the draw leaves them (for comparison with numpy's).</summary>
+    public static List<int[]> PublicDrawByClass(IReadOnlyList<int> labels, int classes, int[] counts)
+    {
+        var numpy = new Numerics.NumpyRandomState(0);
+        var result = new List<int[]>();
+        for (var c = 0; c < classes; c++)
+        {
+            var indices = Enumerable.Range(0, labels.Count).Where(i => labels[i] == c).ToArray();
+            numpy.Shuffle(indices);
+            result.Add(indices.Take(counts[c]).ToArray());
+        }
+        return result;
     }
 
     /// <summary>The first <paramref name="perClass"/> images of every class, in file order (a balanced subset).</summary>

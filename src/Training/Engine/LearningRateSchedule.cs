@@ -1,6 +1,6 @@
 namespace ProCo.Training.Engine;
 
-/// <summary>The learning rate of each epoch: linear warm-up, then step decay or cosine.</summary>
+/// <summary>The learning rate of each epoch, by the public ProCo code's formulas: linear warm-up, then step decay or cosine.</summary>
 public static class LearningRateSchedule
 {
     /// <summary>Learning rate for 0-based <paramref name="epoch"/>.</summary>
@@ -10,8 +10,8 @@ public static class LearningRateSchedule
         if (epoch < warmup) return config.LearningRate * (epoch + 1) / warmup;
         if (config.Schedule == "cosine")
         {
-            // lr · ½ (1 + cos(π (e − warmup) / (epochs − warmup)))
-            var progress = (double)(epoch - warmup) / System.Math.Max(1, config.Epochs - warmup);
+            // As the public code: lr · ½ (1 + cos(π (e − warmup + 1) / (epochs − warmup + 1)))
+            var progress = (double)(epoch - warmup + 1) / (config.Epochs - warmup + 1);
             return config.LearningRate * 0.5 * (1 + System.Math.Cos(System.Math.PI * progress));
         }
         var decays = config.Milestones.Count(m => epoch >= m);

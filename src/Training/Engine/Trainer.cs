@@ -206,7 +206,7 @@ public sealed class Trainer : IDisposable
         var generator = new Generator((ulong)stepSeed);
 
         var regular = _augmenter.RegularView(pixels, random, generator);
-        Tensor ce, scl, logits;
+        Tensor ce, scl, logits, predicted;
         if (_proco is not null)
         {
             var view1 = _augmenter.ContrastiveView(pixels, random, generator);
@@ -215,22 +215,25 @@ public sealed class Trainer : IDisposable
             logits = output.Logits.narrow(0, 0, batch);
             ce = _criterion.Forward(logits, labels);
             // Loss = LA-CE(view 0 logits) + α · mean over views 1-2 of LA-CE(contrastive logits)
-            var first = _criterion.Forward(_proco.ContrastLogits(output.Features.narrow(0, batch, batch), labels), labels);
-            var second = _criterion.Forward(_proco.ContrastLogits(output.Features.narrow(0, 2L * batch, batch), labels), labels);
-            scl = (first + second) / 2;
+            var contrast1 = _proco.ContrastLogits(output.Features.narrow(0, batch, batch), labels);
+            var contrast2 = _proco.ContrastLogits(output.Features.narrow(0, 2L * batch, batch), labels);
+            scl = (_criterion.Forward(contrast1, labels) + _criterion.Forward(contrast2, labels)) / 2;
+            // Training top-1 as the public code counts it: classifier logits plus α times the mean contrastive logits.
+            predicted = logits.detach() + _config.Alpha * (contrast1.detach() + contrast2.detach()) / 2;
         }
         else
         {
             logits = _model.forward(regular).Logits;
             ce = _criterion.Forward(logits, labels);
             scl = zeros_like(ce);
+            predicted = logits.detach();
         }
         var loss = ce + _config.Alpha * scl;
         _optimizer.zero_grad();
         loss.backward();
         _optimizer.step();
 
-        var hits = logits.argmax(1).eq(labels).sum().to_type(ScalarType.Float32);
+        var hits = predicted.argmax(1).eq(labels).sum().to_type(ScalarType.Float32);
         // The one host synchronisation of the step: the numbers it reports.
         var stats = stack([ce.detach().to_type(ScalarType.Float32), scl.detach().to_type(ScalarType.Float32), hits]).cpu().data<float>().ToArray();
         if (!float.IsFinite(stats[0]) || !float.IsFinite(stats[1]))

@@ -43,8 +43,12 @@ public sealed record TrainingConfig
         Error = "At least 1 test image per class.")]
     public int? MaxTestPerClass { get; init; }
 
-    /// <summary>Seed of the long-tailed subset draw alone; null draws with <see cref="Seed"/>. Fixes the images while the training seed varies.</summary>
-    [ConfigField("Data", "Subset seed", Help = "Seed of the long-tailed draw alone", EmptyMeans = "the run's seed", Min = 0,
+    /// <summary>
+    /// Seed of the long-tailed subset draw alone; null draws with <see cref="Seed"/>, or, for CIFAR-10/100 in natural order
+    /// without a cap, keeps the public code's images (numpy's draw with seed 0). Fixes the images while the training seed varies.
+    /// </summary>
+    [ConfigField("Data", "Subset seed", Help = "Seed of the long-tailed draw alone (CIFAR without a cap: empty keeps the public code's images)",
+        EmptyMeans = "the run's seed, or for CIFAR without a cap the public code's numpy draw", Min = 0,
         Error = "A non-negative subset seed.")]
     public int? SubsetSeed { get; init; }
 
@@ -125,22 +129,22 @@ public sealed record TrainingConfig
     [ConfigField("Optimisation", "Eval batch size", Help = "Batch size of evaluation passes", Min = 1, Max = 65536, Error = "Between 1 and 65536.")]
     public int EvalBatchSize { get; init; } = 500;
 
-    /// <summary>Warm-up epochs actually used.</summary>
+    /// <summary>Warm-up epochs actually used: as the public code, 5 for 200 epochs, 10 for 400, else 5E // 200 (none under 40).</summary>
     [JsonIgnore]
     public int ResolvedWarmup => WarmupEpochs ?? Epochs switch
     {
         200 => 5,
         400 => 10,
-        _ => System.Math.Max(1, (int)System.Math.Round(Epochs / 40.0)),
+        _ => 5 * Epochs / 200,
     };
 
-    /// <summary>Epochs at which the learning rate is multiplied by 0.1 (step schedule).</summary>
+    /// <summary>Epochs from which the learning rate is multiplied by 0.1 (step schedule): as the public code, 0.8E and 0.9E as real numbers.</summary>
     [JsonIgnore]
-    public int[] Milestones => Epochs switch
+    public double[] Milestones => Epochs switch
     {
         200 => [160, 180],
         400 => [360, 380],
-        _ => [(int)(Epochs * 0.8), (int)(Epochs * 0.9)],
+        _ => [Epochs * 0.8, Epochs * 0.9],
     };
 
     /// <summary>Field errors keyed by property name; empty when the configuration is valid.</summary>

@@ -14,7 +14,7 @@ public sealed record TrainingData(ImageDataset Train, ImageDataset Test)
     public static TrainingData Prepare(TrainingConfig config, DatasetSplits splits)
     {
         var train = LongTail.Subset(splits.Train, config.ImbalanceFactor, LongTail.ParseProfile(config.ImbalanceProfile),
-            config.SubsetSeed ?? config.Seed, config.MaxPerClass, config.ClassOrder == "reversed");
+            config.SubsetSeed ?? config.Seed, config.MaxPerClass, config.ClassOrder == "reversed", UsesPublicDraw(config));
         var test = config.MaxTestPerClass is { } perClass ? LongTail.Balanced(splits.Test, perClass) : splits.Test;
         if (train.Count < config.BatchSize)
             throw new ArgumentException(
@@ -30,6 +30,13 @@ public sealed record TrainingData(ImageDataset Train, ImageDataset Test)
         }
         return data;
     }
+
+    /// <summary>
+    /// True when the subset is drawn as the public ProCo code draws it (numpy, seed 0): CIFAR-10 and
+    /// CIFAR-100 in natural class order without a per-class cap, unless a subset seed is asked for.
+    /// </summary>
+    public static bool UsesPublicDraw(TrainingConfig config) =>
+        config.Dataset is "cifar10" or "cifar100" && config.ClassOrder == "natural" && config.MaxPerClass is null && config.SubsetSeed is null;
 
     /// <summary>Loads the dataset from the catalog and prepares the subsets.</summary>
     public static TrainingData Load(TrainingConfig config, DatasetCatalog catalog) =>

@@ -91,21 +91,15 @@ public sealed class ProCoModel : Module<Tensor, ProCoOutput>
     /// <summary>Number of trainable parameters.</summary>
     public static long CountParameters(Module module) => module.parameters().Sum(p => p.numel());
 
-    // Kaiming-normal for every convolution and linear layer, as in the CIFAR ResNet code ProCo builds on.
+    // As the public code: Kaiming-normal (fan in, gain √2) for the encoder's convolutions only; the
+    // projection head and a linear classifier keep the framework's default Linear initialisation
+    // (weights and biases uniform in ±1/√fan_in), the cosine classifier its own (unit columns).
     private void InitWeights()
     {
         using var noGrad = no_grad();
-        foreach (var (_, module) in named_modules())
+        foreach (var (_, module) in encoder.named_modules())
         {
-            switch (module)
-            {
-                case Conv2d conv:
-                    init.kaiming_normal_(conv.weight);
-                    break;
-                case Linear linear:
-                    init.kaiming_normal_(linear.weight);
-                    break;
-            }
+            if (module is Conv2d conv) init.kaiming_normal_(conv.weight);
         }
     }
 }
