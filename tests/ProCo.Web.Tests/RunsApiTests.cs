@@ -349,6 +349,29 @@ public sealed class RunsApiTests : IClassFixture<StudioFactory>
     }
 
     [Fact]
+    public async Task ACheckpoint_DownloadsAsPyTorchWeights_WithThePublicNames_ThatLoadBack()
+    {
+        using var http = _factory.CreateClient();
+        var id = await FinishedRunAsync(http);
+        var checkpoints = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/checkpoints", UriKind.Relative))).RootElement;
+        var best = checkpoints.EnumerateArray().First(c => c.GetProperty("kind").GetString() == "best").GetProperty("id").GetInt64();
+        var response = await http.GetAsync(new Uri($"/api/checkpoints/{best}/pytorch", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.EndsWith(".pt", response.Content.Headers.ContentDisposition!.FileName!.Trim('"'), StringComparison.Ordinal);
+        var path = Path.Combine(_factory.DataDir, "exported.pt");
+        await File.WriteAllBytesAsync(path, await response.Content.ReadAsByteArrayAsync());
+        var weights = ProCo.Training.Models.PyTorchWeights.Read(path);
+        var spec = ProCo.Training.Models.PyTorchWeights.InferSpec(weights);
+        Assert.Equal(8, spec.Depth);
+        Assert.Equal(10, spec.NumClasses);
+        Assert.Contains("encoder.layer3.0.conv2.weight", weights.Keys);
+        Assert.Contains("head.1.running_var", weights.Keys);
+        using var model = new ProCo.Training.Models.ProCoModel(spec);
+        ProCo.Training.Models.PyTorchWeights.LoadInto(model, weights);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/api/checkpoints/987654/pytorch", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
     public async Task List_FiltersSortsAndPages_AndDetailSummarisesEverySeries()
     {
         using var http = _factory.CreateClient();

@@ -44,6 +44,8 @@ public static class RunsApi
             .WithSummary("The series table: each series' label, unit, cadence (step or epoch), chart and direction");
         reference.MapGet("/checkpoints/{id:long}/download", DownloadAsync).WithTags("Checkpoints")
             .WithSummary("Download a checkpoint (ETag = SHA-256, range requests)");
+        reference.MapGet("/checkpoints/{id:long}/pytorch", PyTorchAsync).WithTags("Checkpoints")
+            .WithSummary("A checkpoint's weights as a PyTorch state_dict (torch.load, then load_state_dict of the public code's model)");
         return app;
     }
 
@@ -129,6 +131,16 @@ public static class RunsApi
         var (checkpoint, path) = file;
         return TypedResults.PhysicalFile(path, "application/octet-stream", $"run{checkpoint.RunId}-{checkpoint.Kind}-epoch{checkpoint.Epoch}.ckpt",
             entityTag: new EntityTagHeaderValue($"\"{checkpoint.Sha256}\""), enableRangeProcessing: true);
+    }
+
+    private static async Task<IResult> PyTorchAsync(long id, RunQueries queries, CancellationToken ct)
+    {
+        if (await queries.CheckpointFileAsync(id, ct) is not { } file) return TypedResults.NotFound();
+        var (checkpoint, path) = file;
+        var buffer = new MemoryStream();
+        ProCo.Training.Models.PyTorchWeights.FromCheckpoint(path, buffer);
+        buffer.Position = 0;
+        return TypedResults.File(buffer, "application/octet-stream", $"run{checkpoint.RunId}-{checkpoint.Kind}-epoch{checkpoint.Epoch}.pt");
     }
 
     private static async Task<IResult> ExportCsvAsync(RunQueries queries, CancellationToken ct) =>
