@@ -175,3 +175,14 @@ public class PublicCodeFidelityTests
         Assert.All(norms, n => Assert.InRange(n, 0.99999f, 1.00001f));
     }
 }
+
+public class PublicAutoAugmentTests
+{
+    [Fact]
+    public void Rotate_NeverDrawsANegativeAngle_WhileShearsTranslationsAndEnhancementsTakeBothSigns()
+    {
+        Assert.False(ProCo.Training.Augment.AutoAugment.IsSigned(ProCo.Training.Augment.AutoAugment.Op.Rotate));
+        foreach (var op in new[] { ProCo.Training.Augment.AutoAugment.Op.ShearX, ProCo.Training.Augment.AutoAugment.Op.TranslateY, ProCo.Training.Augment.AutoAugment.Op.Color })
+            Assert.True(ProCo.Training.Augment.AutoAugment.IsSigned(op), op.ToString());
+    }
+}

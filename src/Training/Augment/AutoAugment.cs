@@ -65,7 +65,9 @@ public static class AutoAugment
         };
     }
 
-    private static bool IsSigned(Op op) => op is Op.ShearX or Op.ShearY or Op.TranslateX or Op.TranslateY or Op.Rotate
+    // Ops whose magnitude takes a random sign, as the public policy's random.choice([-1, 1]); its
+    // rotate never does (PIL's rotate by a positive angle: counter-clockwise only).
+    internal static bool IsSigned(Op op) => op is Op.ShearX or Op.ShearY or Op.TranslateX or Op.TranslateY
         or Op.Color or Op.Contrast or Op.Sharpness or Op.Brightness;
 
     /// <summary>Applies the policy to a batch of 0..255 float images, each image independently.</summary>
