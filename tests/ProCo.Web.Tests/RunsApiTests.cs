@@ -369,6 +369,14 @@ public sealed class RunsApiTests : IClassFixture<StudioFactory>
         using var model = new ProCo.Training.Models.ProCoModel(spec);
         ProCo.Training.Models.PyTorchWeights.LoadInto(model, weights);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/api/checkpoints/987654/pytorch", UriKind.Relative))).StatusCode);
+
+        // The same from the command line: proco export RUN --format pytorch.
+        var folder = Path.Combine(_factory.DataDir, "exports");
+        Assert.Equal(0, await ProCo.Web.Cli.CommandLine.RunAsync(["export", id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--format", "pytorch", "--out", folder, $"--ProCo:DataDir={_factory.DataDir}"]));
+        var exported = Assert.Single(Directory.GetFiles(folder, "*.pt"));
+        Assert.Matches(@"proco-run\d+-best-epoch\d+\.pt$", exported);
+        Assert.Equal(weights.Keys.Order(), ProCo.Training.Models.PyTorchWeights.Read(exported).Keys.Order());
     }
 
     [Fact]

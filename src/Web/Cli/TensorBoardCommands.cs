@@ -56,16 +56,40 @@ internal static class TensorBoardCommands
     public static Command Export()
     {
         var run = new Argument<long>("run") { Description = "Run id" };
-        var output = new Option<string?>("--out") { Description = "Folder for the event file (default: the current folder)" };
-        var command = new Command("export", "Write a run's series as a TensorBoard event file.");
+        var output = new Option<string?>("--out") { Description = "Folder for the file (default: the current folder)" };
+        var format = new Option<string>("--format")
+        {
+            Description = "tensorboard (the run's series as an event file) or pytorch (its best checkpoint's weights as a state_dict)",
+            DefaultValueFactory = _ => "tensorboard",
+        };
+        format.AcceptOnlyFromAmong("tensorboard", "pytorch");
+        var checkpointKind = new Option<string>("--checkpoint") { Description = "With --format pytorch: best or last", DefaultValueFactory = _ => "best" };
+        checkpointKind.AcceptOnlyFromAmong("best", "last");
+        var command = new Command("export", "Write a run's series as a TensorBoard event file, or its weights for PyTorch.");
         command.Arguments.Add(run);
         command.Options.Add(output);
+        command.Options.Add(format);
+        command.Options.Add(checkpointKind);
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, ct) =>
         {
             var imports = await OpenAsync(parse, ct);
             var id = parse.GetValue(run);
             var folder = Path.GetFullPath(parse.GetValue(output) ?? ".");
+            if (parse.GetValue(format) == "pytorch")
+            {
+                var weights = new MemoryStream();
+                if (await imports.ExportPyTorchAsync(id, parse.GetValue(checkpointKind)!, weights, ct) is not { } written)
+                {
+                    Console.WriteLine($"Run {id} has no {parse.GetValue(checkpointKind)} checkpoint.");
+                    return 1;
+                }
+                Directory.CreateDirectory(folder);
+                var target = Path.Combine(folder, $"proco-run{id}-{written.Kind}-epoch{written.Epoch}.pt");
+                await File.WriteAllBytesAsync(target, weights.ToArray(), ct);
+                Console.WriteLine(target);
+                return 0;
+            }
             var file = Path.Combine(folder, EventFiles.FileName(DateTimeOffset.UtcNow, $"proco-run{id}"));
             var buffer = new MemoryStream();
             if (!await imports.ExportAsync(id, buffer, ct))

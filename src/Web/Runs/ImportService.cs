@@ -129,6 +129,20 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
     public Task<IReadOnlyList<ImportResult>> ImportReferenceAsync(ClaimsPrincipal by, CancellationToken ct = default) =>
         ImportFoldersAsync(paths.ReferenceLogsDir, null, "paper", by, ct);
 
+    /// <summary>
+    /// The weights of a run's <paramref name="kind"/> checkpoint (best or last) as a PyTorch state_dict with
+    /// the public code's names; null when the run has no such checkpoint.
+    /// </summary>
+    public async Task<(int Epoch, string Kind)?> ExportPyTorchAsync(long runId, string kind, Stream output, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var checkpoint = await db.Checkpoints.AsNoTracking().Where(c => c.RunId == runId && c.Kind == kind)
+            .OrderByDescending(c => c.Epoch).FirstOrDefaultAsync(ct);
+        if (checkpoint is null || new RunFolders(paths).ResolveInside(checkpoint.RelativePath) is not { } path) return null;
+        ProCo.Training.Models.PyTorchWeights.FromCheckpoint(path, output);
+        return (checkpoint.Epoch, checkpoint.Kind);
+    }
+
     /// <summary>A run's series as one TensorBoard event file; false when the run does not exist.</summary>
     public async Task<bool> ExportAsync(long runId, Stream output, CancellationToken ct = default)
     {
