@@ -47,6 +47,7 @@ public class CommandLineTests
         [nameof(TrainingConfig.Width)] = ("2", 2),
         [nameof(TrainingConfig.FeatDim)] = ("64", 64),
         [nameof(TrainingConfig.UseNorm)] = ("true", true),
+        [nameof(TrainingConfig.InitFrom)] = ("released.pth.tar", "released.pth.tar"),
         [nameof(TrainingConfig.Alpha)] = ("0.5", 0.5),
         [nameof(TrainingConfig.Temperature)] = ("0.07", 0.07),
         [nameof(TrainingConfig.LogitAdjustTau)] = ("1.5", 1.5),

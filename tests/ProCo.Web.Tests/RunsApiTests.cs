@@ -380,6 +380,56 @@ public sealed class RunsApiTests : IClassFixture<StudioFactory>
     }
 
     [Fact]
+    public async Task ARunStartsFromUploadedPyTorchWeights_WhenTheyFitItsArchitecture()
+    {
+        using var http = _factory.CreateClient();
+        // PyTorch weights of the tiny run's architecture (ResNet-8, one input channel, 10 classes, feature dim 16).
+        var file = Path.Combine(_factory.DataDir, "warm start.pt");
+        using (var model = new ProCo.Training.Models.ProCoModel(new ProCo.Training.Models.ModelSpec(8, 1, 1, 10, 16)))
+            ProCo.Training.Models.PyTorchWeights.Save(model, file);
+        async Task<(HttpStatusCode, string)> UploadAsync(string name, byte[] bytes)
+        {
+            using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), "file", name } };
+            var response = await http.PostAsync(new Uri("/api/weights", UriKind.Relative), form);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        var (status, body) = await UploadAsync("warm start.pt", await File.ReadAllBytesAsync(file));
+        Assert.True(status == HttpStatusCode.OK, body);
+        var stored = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("warm_start.pt", stored.GetProperty("name").GetString());
+        Assert.Equal(8, stored.GetProperty("depth").GetInt32());
+        Assert.Contains(JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/weights", UriKind.Relative))).RootElement.EnumerateArray(),
+            w => w.GetProperty("name").GetString() == "warm_start.pt");
+        var (garbage, garbageBody) = await UploadAsync("notes.pt", "not weights"u8.ToArray());
+        Assert.Equal(HttpStatusCode.BadRequest, garbage);
+        Assert.Contains("not a PyTorch weights file", garbageBody, StringComparison.Ordinal);
+
+        // Names outside the library, and weights of another architecture, are refused before queueing.
+        foreach (var (initFrom, expected) in new[] { ("../proco.db", "not in the weights library"), ("missing.pt", "not in the weights library") })
+        {
+            var refused = await http.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative), new { config = new { dataset = "fashion-mnist", depth = 8, featDim = 16, initFrom } });
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains(expected, await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        var wider = await http.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative),
+            new { config = new { dataset = "fashion-mnist", depth = 8, featDim = 32, initFrom = "warm_start.pt" } });
+        Assert.Equal(HttpStatusCode.BadRequest, wider.StatusCode);
+        Assert.Contains("config.initFrom", await wider.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // A run that fits starts from them and says so.
+        var config = new
+        {
+            dataset = "fashion-mnist", imbalanceFactor = 0.1, maxPerClass = 40, maxTestPerClass = 10, epochs = 1, warmupEpochs = 1,
+            batchSize = 32, learningRate = 0.05, depth = 8, featDim = 16, seed = 0, initFrom = "warm_start.pt",
+        };
+        var id = await Api.CreateRunAsync(http, config, "warm start");
+        var run = await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() is "Succeeded" or "Failed", TimeSpan.FromSeconds(90));
+        Assert.Equal("Succeeded", run.GetProperty("status").GetString());
+        var events = await http.GetStringAsync(new Uri($"/api/runs/{id}/events", UriKind.Relative));
+        Assert.Contains("Initialised from the PyTorch weights warm_start.pt", events, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task List_FiltersSortsAndPages_AndDetailSummarisesEverySeries()
     {
         using var http = _factory.CreateClient();

@@ -19,6 +19,8 @@ public enum ConfigFieldKind
     Choice,
     /// <summary>A dataset key; the choices are the datasets the catalog knows.</summary>
     Dataset,
+    /// <summary>PyTorch weights: a name from the weights library (web) or a path (command line).</summary>
+    Weights,
 }
 
 /// <summary>
@@ -74,9 +76,12 @@ public sealed class ConfigField
         Name = JsonNamingPolicy.CamelCase.ConvertName(property.Name);
         Option = spec.Option ?? string.Concat(property.Name.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        IsNullable = Nullable.GetUnderlyingType(property.PropertyType) is not null;
+        // int? and double? by their type; string? by its nullable annotation.
+        IsNullable = Nullable.GetUnderlyingType(property.PropertyType) is not null
+                     || (!property.PropertyType.IsValueType && new System.Reflection.NullabilityInfoContext().Create(property).WriteState == System.Reflection.NullabilityState.Nullable);
         Kind = spec.Choices is not null ? ConfigFieldKind.Choice
             : property.Name == nameof(TrainingConfig.Dataset) ? ConfigFieldKind.Dataset
+            : property.Name == nameof(TrainingConfig.InitFrom) ? ConfigFieldKind.Weights
             : type == typeof(int) ? ConfigFieldKind.WholeNumber
             : type == typeof(double) ? ConfigFieldKind.Number
             : type == typeof(bool) ? ConfigFieldKind.Switch

@@ -83,6 +83,9 @@ public sealed class Trainer : IDisposable
     /// <summary>The model (for evaluation and tests).</summary>
     public ProCoModel Model => _model;
 
+    /// <summary>PyTorch weights a fresh run starts from (<see cref="TrainingConfig.InitFrom"/> resolved to a file); ignored when resuming.</summary>
+    public string? InitialWeightsPath { get; set; }
+
     /// <summary>Optimisation steps per epoch (the last partial batch is dropped).</summary>
     public int StepsPerEpoch { get; }
 
@@ -110,6 +113,11 @@ public sealed class Trainer : IDisposable
         }
         else
         {
+            if (InitialWeightsPath is { } initial)
+            {
+                Models.PyTorchWeights.LoadInto(_model, Models.PyTorchWeights.Read(initial));
+                sink.Log("info", $"Initialised from the PyTorch weights {Path.GetFileName(initial)}.");
+            }
             sink.Log("info", $"Training {Spec.Describe()} with {_config.Method} on {_data.Train.Name}: {_data.Train.Count} training images " +
                              $"({string.Join("/", _data.ClassCounts)} per class), {_data.Test.Count} test images, {StepsPerEpoch} steps per epoch.");
         }

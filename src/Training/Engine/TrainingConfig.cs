@@ -70,6 +70,14 @@ public sealed record TrainingConfig
         Error = "Feature dimension between 4 and 4096 (the vMF normaliser needs ν ≥ 1).")]
     public int FeatDim { get; init; } = 128;
 
+    /// <summary>
+    /// PyTorch weights the network starts from instead of a random initialisation (a state_dict with the public
+    /// code's names, or a released checkpoint): a name from the web app's weights library, or a file path for <c>proco train</c>.
+    /// </summary>
+    [ConfigField("Method and model", "Initial weights", Option = "init-from",
+        Help = "PyTorch weights to start from (a state_dict or a released checkpoint)", EmptyMeans = "random initialisation")]
+    public string? InitFrom { get; init; }
+
     /// <summary>Cosine classifier (normalised weights, scale 30).</summary>
     [ConfigField("Method and model", "Cosine classifier", Help = "Normalised weights, scale 30")]
     public bool UseNorm { get; init; }

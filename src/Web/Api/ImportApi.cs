@@ -21,6 +21,11 @@ public static class ImportApi
         group.MapPost("/import", UploadAsync).DisableAntiforgery().RequireAuthorization(Permissions.Policy(StudioAction.Import)).RequireRateLimiting(RateLimits.Imports).WithMetadata(new RequestSizeLimitAttribute(maxUpload + (1 << 20)))
             .WithSummary("Import uploaded TensorBoard event files (one run per folder)");
         group.MapPost("/import/reference", ReferenceAsync).RequireAuthorization(Permissions.Policy(StudioAction.Import)).RequireRateLimiting(RateLimits.Imports).WithSummary("Import the paper authors' runs from the reference-logs folder");
+        group.MapGet("/weights", (WeightsLibrary library) => TypedResults.Ok(library.List())).WithTags("Weights")
+            .WithSummary("The weights library: PyTorch weights new runs may start from (initFrom), with the architecture of each");
+        group.MapPost("/weights", AddWeightsAsync).DisableAntiforgery().RequireAuthorization(Permissions.Policy(StudioAction.Queue))
+            .RequireRateLimiting(RateLimits.Imports).WithMetadata(new RequestSizeLimitAttribute(maxUpload + (1 << 20))).WithTags("Weights")
+            .WithSummary("Add PyTorch weights (a state_dict with the public code's names, or a released checkpoint) to the library");
         group.MapGet("/runs/{id:long}/export/tensorboard", ExportAsync).WithSummary("A run's series as a TensorBoard event file");
         return app;
     }
@@ -47,6 +52,15 @@ public static class ImportApi
         if (!imports.HasReferenceLogs())
             return TypedResults.Problem(imports.ReferenceLogsAdvice, statusCode: StatusCodes.Status404NotFound, title: "Reference logs not found");
         return TypedResults.Ok(await imports.ImportReferenceAsync(user, ct));
+    }
+
+    private static async Task<Results<Ok<WeightsInfo>, ValidationProblem>> AddWeightsAsync(IFormFile file, WeightsLibrary library, ClaimsPrincipal user,
+        CancellationToken ct)
+    {
+        var (info, error) = await library.AddAsync(file.FileName, file.Length, file.OpenReadStream, user, ct);
+        return info is null
+            ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [error!] })
+            : TypedResults.Ok(info);
     }
 
     private static async Task<IResult> ExportAsync(long id, ImportService imports, CancellationToken ct)

@@ -75,7 +75,7 @@ internal static class TrainCommand
         }
 
         using var sink = new FileMetricSink(folder, csv, console);
-        using var trainer = new Trainer(config, data);
+        using var trainer = new Trainer(config, data) { InitialWeightsPath = config.InitFrom };
         console.WriteLine($"{trainer.Spec.Describe()}; {config.Method}; output in {folder}");
         // Ctrl+C stops at the next step with a checkpoint, like a cancel from the web app.
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

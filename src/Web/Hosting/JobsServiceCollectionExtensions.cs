@@ -31,6 +31,7 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<RunFolders>();
         services.AddOptions<TrainingLimitsOptions>().BindConfiguration(TrainingLimitsOptions.Section);
         services.AddSingleton<TrainingLimits>();
+        services.AddSingleton<WeightsLibrary>();
         services.AddSingleton<RunService>();
         services.AddSingleton<WaitReasons>();
         services.AddSingleton<RunQueries>();

@@ -71,6 +71,7 @@ public sealed class DataPaths
     public string RunDatabase => Path.Combine(Root, "proco.db");
     public string HangfireDatabase => Path.Combine(Root, "hangfire.db");
     public string RunsDir => Path.Combine(Root, "runs");
+    public string WeightsDir => Path.Combine(Root, "weights");
 
     /// <summary>The dataset catalog these options describe.</summary>
     public DatasetCatalog CreateDatasetCatalog() =>

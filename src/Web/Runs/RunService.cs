@@ -38,6 +38,7 @@ public sealed class RunService(
     IRunPublisher publisher,
     DataPaths paths,
     TrainingLimits limits,
+    WeightsLibrary weights,
     ILogger<RunService> logger)
 {
     /// <summary>Longest run name.</summary>
@@ -66,8 +67,12 @@ public sealed class RunService(
             foreach (var (field, message) in request.Config.Validate())
                 errors[$"config.{ConfigSchema.Get(field).Name}"] = [message];
             if (errors.Count == 0)
+            {
                 foreach (var (field, messages) in limits.Check(request.Config.Validated()))
                     errors[$"config.{field}"] = messages;
+                if (weights.Check(request.Config) is { } problem)
+                    errors[$"config.{ConfigSchema.Get(nameof(TrainingConfig.InitFrom)).Name}"] = [problem];
+            }
         }
         ValidateMetadata(request.Name, request.Tags, nameRequired: false, errors);
         return errors;

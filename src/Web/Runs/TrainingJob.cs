@@ -22,6 +22,7 @@ public sealed class TrainingJob(
     IRunPublisher publisher,
     RunFolders folders,
     DatasetCatalog catalog,
+    WeightsLibrary weights,
     ActiveRuns active,
     WorkerIdentity identity,
     IOptions<JobsOptions> options,
@@ -104,7 +105,12 @@ public sealed class TrainingJob(
         Event(runId, "info", $"Started by {identity.Name} (attempt {run.Attempts})" +
                              (resumeFrom is null ? "." : $", resuming from {folders.Relative(resumeFrom)}."));
         var data = TrainingData.Load(config, catalog);
-        using var trainer = new Trainer(config, data);
+        using var trainer = new Trainer(config, data)
+        {
+            InitialWeightsPath = config.InitFrom is { } initial
+                ? weights.PathOf(initial) ?? throw new InvalidDataException($"The initial weights '{initial}' are no longer in the weights library.")
+                : null,
+        };
         using (var db = factory.CreateDbContext())
         {
             db.Runs.Where(r => r.Id == runId).ExecuteUpdate(s => s.SetProperty(r => r.StepsPerEpoch, trainer.StepsPerEpoch));
