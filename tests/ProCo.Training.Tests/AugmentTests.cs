@@ -60,6 +60,21 @@ public class AugmentTests
         Assert.True(shifted[.., .., .., 17..].eq(ImageOps.Fill).all().item<bool>());
     }
 
+    // Pillow 9.4: image.crop((5, 3, 14, 10)).resize((20, 20), Image.BILINEAR), as torchvision's
+    // RandomResizedCrop does it on PIL images (its rows near the box's edge take the edge pixels).
+    private const string PillowResizedCrop = "96 97 98 99 101 102 103 105 106 107 109 110 111 113 114 115 117 118 119 120 96 97 98 99 101 102 103 105 106 107 109 110 111 113 114 115 117 118 119 120 99 100 101 102 104 105 106 108 109 110 112 113 114 116 117 118 120 121 122 123 101 102 103 104 106 107 108 110 111 112 114 115 116 118 119 120 122 123 124 125 104 105 106 107 109 110 111 113 114 115 117 118 119 121 122 123 125 126 127 128 106 107 108 109 111 112 113 115 116 117 119 120 121 123 124 125 127 128 129 130 108 109 110 111 113 114 115 117 118 119 121 122 123 125 126 127 129 130 131 132 111 112 113 114 116 117 118 120 121 122 124 125 126 128 129 130 132 133 134 135 113 114 115 116 118 119 120 122 123 124 126 127 128 130 131 132 134 135 136 137 116 117 118 119 121 122 123 125 126 127 129 130 131 133 134 135 137 138 139 140 118 119 120 121 123 124 125 127 128 129 131 132 133 135 136 137 139 140 141 142 121 122 123 124 126 127 128 130 131 132 134 135 136 138 139 140 142 143 144 145 123 124 125 126 128 129 130 132 133 134 136 137 138 140 141 142 144 145 146 147 126 127 128 129 131 132 133 135 136 137 139 140 141 143 144 145 147 148 149 150 128 129 130 131 133 134 135 137 138 139 141 142 143 145 146 147 149 150 151 152 130 131 132 133 135 136 137 139 140 141 143 144 145 147 148 149 151 152 153 154 133 134 135 136 138 139 140 142 143 144 146 147 148 150 151 152 154 145 133 129 135 136 137 138 140 141 142 144 145 146 148 149 150 152 153 154 156 134 107 97 138 139 140 141 143 144 145 147 148 149 151 152 153 155 156 157 159 124 81 64 138 139 140 141 143 144 145 147 148 149 151 152 153 155 156 157 159 123 79 62";
+
+    [Fact]
+    public void ResizedCrop_MatchesPillowsCropAndBilinearResize()
+    {
+        var expected = PillowResizedCrop.Split(' ').Select(float.Parse).ToArray();
+        var actual = Augmenter.ResizedCrop(GrayImage(), top: 3, left: 5, height: 7, width: 9).flatten().data<float>().ToArray();
+        // Pillow resamples in fixed point: at most one grey level apart, and the same almost everywhere.
+        Assert.All(expected.Zip(actual), p => Assert.InRange(System.Math.Abs(p.First - p.Second), 0, 1));
+        var equal = expected.Zip(actual).Count(p => p.First == p.Second);
+        Assert.True(equal >= 300, $"{equal} of 400 pixels equal");
+    }
+
     [Fact]
     public void RandomCrop_IsAWindowOfTheZeroPaddedImage()
     {

@@ -107,12 +107,13 @@ public sealed class Augmenter : IDisposable
 
     /// <summary>
     /// torchvision's RandomResizedCrop: up to 10 draws of area (8%-100%) and log-uniform aspect ratio
-    /// (3/4-4/3) for a box that fits, else the whole image; the box is resized back bilinearly.
+    /// (3/4-4/3) for a box that fits, else the whole image; the box is cropped and resized back
+    /// bilinearly as PIL resizes (samples beyond the box's edge take the edge pixel, never a fill).
     /// </summary>
     public static Tensor RandomResizedCrop(Tensor x, Random random)
     {
         var (b, h, w) = (x.shape[0], (int)x.shape[2], (int)x.shape[3]);
-        var boxes = new double[b * 6];
+        var boxes = new int[b, 4];
         for (var i = 0; i < b; i++)
         {
             int bw = w, bh = h, top = 0, left = 0;
@@ -130,16 +131,38 @@ public sealed class Augmenter : IDisposable
                     break;
                 }
             }
-            // Output pixel (u, v) samples the box at (left + (u + ½)·bw/W − ½, top + (v + ½)·bh/H − ½).
-            var sx = (double)bw / w;
-            var sy = (double)bh / h;
-            boxes[i * 6 + 0] = sx;
-            boxes[i * 6 + 2] = left + 0.5 * sx - 0.5;
-            boxes[i * 6 + 4] = sy;
-            boxes[i * 6 + 5] = top + 0.5 * sy - 0.5;
+            (boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]) = (top, left, bh, bw);
         }
-        var affine = tensor(boxes, device: x.device).view(b, 6);
-        return ImageOps.Affine(x, affine, nearest: false);
+        return CropResize(x, boxes);
+    }
+
+    /// <summary>One box of every image cropped and resized bilinearly to the image size (what <see cref="RandomResizedCrop"/> does with the box it draws).</summary>
+    public static Tensor ResizedCrop(Tensor x, int top, int left, int height, int width)
+    {
+        var boxes = new int[x.shape[0], 4];
+        for (var i = 0; i < x.shape[0]; i++) (boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]) = (top, left, height, width);
+        return CropResize(x, boxes);
+    }
+
+    // Crop each image to its box (top, left, height, width) and resize it to the image size as PIL's
+    // bilinear resize does: output pixel u samples the box at (u + ½)·box/size − ½, and a sample beyond
+    // the box's edge takes the edge pixel (the box is cropped first, so nothing outside it blends in).
+    private static Tensor CropResize(Tensor x, int[,] boxes)
+    {
+        var (b, h, w) = (x.shape[0], x.shape[2], x.shape[3]);
+        var rows = Enumerable.Range(0, (int)b).ToArray();
+        Tensor Column(int k) => tensor(rows.Select(i => (float)boxes[i, k]).ToArray(), device: x.device).view(b, 1);
+        var (top, left, bh, bw) = (Column(0), Column(1), Column(2), Column(3));
+        var u = arange(w, dtype: ScalarType.Float32, device: x.device).view(1, w);
+        var v = arange(h, dtype: ScalarType.Float32, device: x.device).view(1, h);
+        var xs = (left + (u + 0.5f) * bw / w - 0.5f).maximum(left).minimum(left + bw - 1);
+        var ys = (top + (v + 0.5f) * bh / h - 0.5f).maximum(top).minimum(top + bh - 1);
+        // Pixel coordinates to grid_sample's normalised ones (align_corners = false).
+        var gx = ((2 * xs + 1) / w - 1).view(b, 1, w).expand(b, h, w);
+        var gy = ((2 * ys + 1) / h - 1).view(b, h, 1).expand(b, h, w);
+        var grid = stack([gx, gy], 3).to_type(x.dtype);
+        return ImageOps.Quantize(nn.functional.grid_sample(x, grid, mode: GridSampleMode.Bilinear, padding_mode: GridSamplePaddingMode.Border,
+            align_corners: false));
     }
 
     /// <summary>
