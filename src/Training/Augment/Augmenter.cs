@@ -211,32 +211,54 @@ public sealed class Augmenter : IDisposable
         return result;
     }
 
-    /// <summary>Shifts hue by a fraction of the colour circle (per image, B) through HSV.</summary>
+    /// <summary>
+    /// Shifts hue by a fraction of the colour circle (per image, B) as torchvision does on PIL images:
+    /// PIL's 8-bit HSV conversion, the shift added to the hue byte with wrap-around, and back; its float
+    /// and double steps kept as PIL's C code has them, so the result is Pillow's byte for byte.
+    /// </summary>
     public static Tensor HueShift(Tensor x, Tensor shift)
     {
         if (x.shape[1] == 1) return x;
-        var rgb = x / 255;
+        using var scope = NewDisposeScope();
+        var rgb = x.to_type(ScalarType.Float64);
         var (r, g, bl) = (rgb[.., 0], rgb[.., 1], rgb[.., 2]);
         var max = rgb.amax([1L]);
         var min = rgb.amin([1L]);
-        var delta = max - min;
-        var safe = delta.clamp_min(1e-12);
-        // Hue in [0, 1): sector by which channel is the maximum.
-        var hr = ((g - bl) / safe).remainder(6);
-        var hg = (bl - r) / safe + 2;
-        var hb = (r - g) / safe + 4;
-        var h = where(max.eq(r), hr, where(max.eq(g), hg, hb)) / 6;
-        h = where(delta.gt(0), h, zeros_like(h));
-        var s = where(max.gt(0), delta / max.clamp_min(1e-12), zeros_like(max));
+        var gray = max.eq(min);
+        static Tensor F32(Tensor t) => t.to_type(ScalarType.Float32);
+        static Tensor F64(Tensor t) => t.to_type(ScalarType.Float64);
+        var cr = F32(max - min).clamp_min(1);
+        var s = F32(max - min) / F32(max).clamp_min(1);
+        var rc = F32(max - r) / cr;
+        var gc = F32(max - g) / cr;
+        var bc = F32(max - bl) / cr;
+        var h = where(r.eq(max), bc - gc, where(g.eq(max), F32(2.0 + F64(rc) - F64(bc)), F32(4.0 + F64(gc) - F64(rc))));
+        h = F32((F64(h) / 6.0 + 1.0).fmod(1.0));
+        var hue = where(gray, zeros_like(max), (F64(h) * 255.0).trunc().clamp(0, 255));
+        var sat = where(gray, zeros_like(max), (F64(s) * 255.0).trunc().clamp(0, 255));
+        // np.uint8(factor · 255): truncated toward zero, added modulo 256.
+        var step = (F64(shift) * 255.0).trunc().view(-1, 1, 1);
+        hue = (hue + step).remainder(256);
+
+        // Back to RGB (PIL's hsv2rgb): sector i, position f in it, rounding half away from zero.
+        var i = (hue * 6.0 / 255.0).floor();
+        var f = F64(F32(hue * 6.0 / 255.0 - i));
+        var fs = F64(F32(sat / 255.0));
         var v = max;
-        h = (h + shift.view(-1, 1, 1)).remainder(1.0);
-        // HSV → RGB: channel n takes v − v·s·clamp(min(k, 4 − k), 0, 1) with k = (n + 6h) mod 6, n = 5, 3, 1.
-        Tensor Channel(double n)
+        var p = (v * (1.0 - fs) + 0.5).floor();
+        var q = (v * (1.0 - F64(F32(fs) * F32(f))) + 0.5).floor();
+        var t = (v * (1.0 - fs * (1.0 - f)) + 0.5).floor();
+        var sector = i.remainder(6);
+        Tensor Pick(Tensor[] bySector)
         {
-            var k = (h * 6 + n).remainder(6);
-            return v - v * s * minimum(k, 4 - k).clamp(0, 1);
+            var result = bySector[5];
+            for (var k = 4; k >= 0; k--) result = where(sector.eq(k), bySector[k], result);
+            return where(sat.eq(0), v, result);
         }
-        return ImageOps.Quantize(stack([Channel(5), Channel(3), Channel(1)], 1) * 255);
+        var red = Pick([v, q, p, p, t, v]);
+        var green = Pick([t, v, v, q, p, p]);
+        var blue = Pick([p, p, t, v, v, q]);
+        return stack([red, green, blue], 1).to_type(x.dtype).MoveToOuterDisposeScope();
     }
 
     /// <summary>Replaces each image by its grayscale version (on every channel) with probability p.</summary>
