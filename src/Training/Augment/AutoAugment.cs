@@ -124,8 +124,9 @@ public static class AutoAugment
             Op.Brightness => ImageOps.Brightness(x, 1 + m),
             Op.Sharpness => ImageOps.Sharpness(x, 1 + m),
             // PIL AFFINE coefficients (a, b, c, d, e, f): input = (a u + b v + c, d u + e v + f).
-            Op.ShearX => ImageOps.Affine(x, stack([one, m, zero, zero, one, zero], 1), nearest: false),
-            Op.ShearY => ImageOps.Affine(x, stack([one, zero, zero, m, one, zero], 1), nearest: false),
+            // Bicubic, as the public policy's PIL transform.
+            Op.ShearX => ImageOps.AffineBicubic(x, stack([one, m, zero, zero, one, zero], 1)),
+            Op.ShearY => ImageOps.AffineBicubic(x, stack([one, zero, zero, m, one, zero], 1)),
             Op.TranslateX => ImageOps.Affine(x, stack([one, zero, m * w, zero, one, zero], 1), nearest: true),
             Op.TranslateY => ImageOps.Affine(x, stack([one, zero, zero, zero, one, m * w], 1), nearest: true),
             Op.Rotate => Rotate(x, m),

@@ -129,4 +129,43 @@ public static class ImageOps
             padding_mode: GridSamplePaddingMode.Zeros, align_corners: false);
         return Quantize(sampled + Fill);
     }
+
+    /// <summary>
+    /// PIL's Image.transform(AFFINE, BICUBIC, fillcolor=<see cref="Fill"/>), as the public AutoAugment's
+    /// shears use it: output pixel (u, v) samples the input at (a(u+½) + b(v+½) + c, d(u+½) + e(v+½) + f);
+    /// a sample outside the image takes the fill, one inside the cubic convolution of PIL (its a = −1
+    /// kernel, edge pixels repeated, the result truncated to 0..255).
+    /// </summary>
+    /// <param name="x">Images, B × C × H × W, values 0..255.</param>
+    /// <param name="pixelAffine">B × 6 coefficients (a, b, c, d, e, f) in pixels, origin at the top-left corner.</param>
+    public static Tensor AffineBicubic(Tensor x, Tensor pixelAffine)
+    {
+        using var scope = NewDisposeScope();
+        var (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
+        var p = pixelAffine.to_type(ScalarType.Float64).view(b, 6, 1, 1);
+        var u = (arange(w, dtype: ScalarType.Float64, device: x.device) + 0.5).view(1, 1, w);
+        var v = (arange(h, dtype: ScalarType.Float64, device: x.device) + 0.5).view(1, h, 1);
+        var xin = p[.., 0] * u + p[.., 1] * v + p[.., 2];
+        var yin = p[.., 3] * u + p[.., 4] * v + p[.., 5];
+        var outside = xin.lt(0).logical_or(xin.ge(w)).logical_or(yin.lt(0)).logical_or(yin.ge(h));
+        var xi = xin - 0.5;
+        var yi = yin - 0.5;
+        var x0 = xi.floor();
+        var y0 = yi.floor();
+        var (dx, dy) = ((xi - x0).unsqueeze(1), (yi - y0).unsqueeze(1));
+        var flat = x.to_type(ScalarType.Float64).reshape(b, c, h * w);
+        Tensor Pixel(int j, int k)
+        {
+            var xx = (x0 + (j - 1)).clamp(0, w - 1);
+            var yy = (y0 + (k - 1)).clamp(0, h - 1);
+            var index = (yy * w + xx).to_type(ScalarType.Int64).view(b, 1, h * w).expand(b, c, h * w);
+            return flat.gather(2, index).view(b, c, h, w);
+        }
+        // PIL's cubic: p1 + d(p2 + d(p3 + d·p4)) with p1 = v2, p2 = v3 − v1, p3 = 2(v1 − v2) + v3 − v4, p4 = v2 − v1 − v3 + v4.
+        static Tensor Cubic(Tensor v1, Tensor v2, Tensor v3, Tensor v4, Tensor d) =>
+            v2 + d * (v3 - v1 + d * (2 * (v1 - v2) + v3 - v4 + d * (v2 - v1 - v3 + v4)));
+        var rows = Enumerable.Range(0, 4).Select(k => Cubic(Pixel(0, k), Pixel(1, k), Pixel(2, k), Pixel(3, k), dx)).ToArray();
+        var value = Cubic(rows[0], rows[1], rows[2], rows[3], dy).clamp(0, 255).trunc();
+        return where(outside.unsqueeze(1), full_like(value, Fill), value).to_type(x.dtype).MoveToOuterDisposeScope();
+    }
 }
