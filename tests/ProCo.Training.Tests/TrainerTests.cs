@@ -59,6 +59,22 @@ public sealed class TrainerTests : IClassFixture<TrainerTests.FashionData>, IDis
         EvalBatchSize = 100,
     };
 
+    // The embedded CPU demo (Fashion-MNIST-LT at imbalance 100, ResNet-8, 6 epochs; about a minute here)
+    // must show what long-tailed training shows: the few-shot classes learn something, and per-class
+    // accuracy ranks with class size.
+    [Fact]
+    public void CpuDemo_LearnsTheFewShotClasses_AndAccuracyRanksWithClassSize()
+    {
+        using var trainer = new Trainer(Presets.CpuDemo with { Seed = 1 }, TrainingData.Prepare(Presets.CpuDemo with { Seed = 1 }, _splits));
+        trainer.Run(new RecordingSink(), _dir);
+        var result = trainer.Evaluate();
+        Assert.True(result.Shots.Few > 5, $"few-shot accuracy {result.Shots.Few}");
+        var counts = TrainingData.Prepare(Presets.CpuDemo with { Seed = 1 }, _splits).ClassCounts.Select(c => (double)c).ToArray();
+        var rho = ProCo.Training.Numerics.RankCorrelation.Spearman(counts, result.PerClassAccuracy);
+        Assert.True(rho > 0.3, $"rank correlation of accuracy with class size {rho}");
+        Assert.True(result.Top1 > 40, $"top-1 {result.Top1}");
+    }
+
     [Fact]
     public void Prepare_RefusesASubsetThatLeavesAClassEmpty_NamingTheClass()
     {

@@ -47,8 +47,8 @@ public sealed record TrainingConfig
     /// Seed of the long-tailed subset draw alone; null draws with <see cref="Seed"/>, or, for CIFAR-10/100 in natural order
     /// without a cap, keeps the public code's images (numpy's draw with seed 0). Fixes the images while the training seed varies.
     /// </summary>
-    [ConfigField("Data", "Subset seed", Help = "Seed of the long-tailed draw alone (CIFAR without a cap: empty keeps the public code's images)",
-        EmptyMeans = "the run's seed, or for CIFAR without a cap the public code's numpy draw", Min = 0,
+    [ConfigField("Data", "Subset seed", Help = "Seed of the long-tailed draw alone",
+        EmptyMeans = "the run's seed (CIFAR without a cap: the public code's images)", Min = 0,
         Error = "A non-negative subset seed.")]
     public int? SubsetSeed { get; init; }
 
