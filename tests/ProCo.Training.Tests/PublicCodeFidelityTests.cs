@@ -119,6 +119,20 @@ public class PublicCodeFidelityTests
     }
 
     [Fact]
+    public void TrainingTop1_CountsFromClassifierPlusAlphaTimesTheMeanContrastiveLogits()
+    {
+        // Two images, three classes: the classifier alone picks class 0 for both; with α = 1 the
+        // contrastive logits move the second image to class 2 (0.5 + (3 + 1)/2 = 2.5 > 2), the first stays.
+        var logits = tensor(new float[,] { { 2, 0, 0 }, { 2, 0, 0.5f } });
+        var c1 = tensor(new float[,] { { 0, 1, 0 }, { 0, 0, 3 } });
+        var c2 = tensor(new float[,] { { 0, 1, 0 }, { 0, 0, 1 } });
+        var predicted = Trainer.TrainingPrediction(logits, c1, c2, alpha: 1).argmax(1).data<long>().ToArray();
+        Assert.Equal([0L, 2L], predicted);
+        Assert.Equal([0L, 0L], Trainer.TrainingPrediction(logits, c1, c2, alpha: 0).argmax(1).data<long>().ToArray());
+        Assert.Equal(2.5f, Trainer.TrainingPrediction(logits, c1, c2, alpha: 1)[1, 2].item<float>());
+    }
+
+    [Fact]
     public void NumpyRandomState_GivesMt19937sReferenceOutput()
     {
         // MT19937 seeded with 5489 (its reference seed): the 10000th output is 4123659995.

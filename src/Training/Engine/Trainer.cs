@@ -226,8 +226,7 @@ public sealed class Trainer : IDisposable
             var contrast1 = _proco.ContrastLogits(output.Features.narrow(0, batch, batch), labels);
             var contrast2 = _proco.ContrastLogits(output.Features.narrow(0, 2L * batch, batch), labels);
             scl = (_criterion.Forward(contrast1, labels) + _criterion.Forward(contrast2, labels)) / 2;
-            // Training top-1 as the public code counts it: classifier logits plus α times the mean contrastive logits.
-            predicted = logits.detach() + _config.Alpha * (contrast1.detach() + contrast2.detach()) / 2;
+            predicted = TrainingPrediction(logits, contrast1, contrast2, _config.Alpha);
         }
         else
         {
@@ -248,6 +247,13 @@ public sealed class Trainer : IDisposable
             throw new InvalidOperationException($"The loss became {stats[0]} (CE) / {stats[1]} (SCL) at epoch {epoch + 1}, step {step + 1}: lower the learning rate.");
         return (stats[0], stats[1], stats[2]);
     }
+
+    /// <summary>
+    /// The scores ProCo's training top-1 is counted from, as the public code counts it: the classifier
+    /// logits plus α times the mean of the two views' contrastive logits (detached).
+    /// </summary>
+    public static Tensor TrainingPrediction(Tensor logits, Tensor contrast1, Tensor contrast2, double alpha) =>
+        logits.detach() + alpha * (contrast1.detach() + contrast2.detach()) / 2;
 
     /// <summary>Top-1, loss, per-class and many/medium/few accuracy on the balanced test set.</summary>
     public Evaluation Evaluate()
