@@ -23,6 +23,23 @@ public class ServeTests : IClassFixture<StudioFactory>
         Assert.Contains("Open · this machine only", html, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/no-such-page")]
+    [InlineData("/runs/99999")]
+    public async Task AnAddressThatIsNoPage_Answers404_WithTheAppsNotFoundPage(string path)
+    {
+        using var client = _factory.CreateClient();
+        var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Nothing here", html, StringComparison.Ordinal);
+        Assert.Contains("ProCo Studio", html, StringComparison.Ordinal);
+        // The API keeps its own answers: no HTML page for an unknown API address or run.
+        var api = await client.GetAsync(new Uri("/api/runs/99999", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
+        Assert.DoesNotContain("<html", await api.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public async Task WithoutAccounts_EveryoneIsTheLocalAdmin_AndTokensAreNotOffered()
     {

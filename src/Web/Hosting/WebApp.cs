@@ -98,10 +98,15 @@ public static class WebApp
             app.UseWhen(c => IsApi(c.Request.Path), api => api.UseExceptionHandler());
             app.UseWhen(c => !IsApi(c.Request.Path), pages => pages.UseExceptionHandler("/error", createScopeForErrors: true));
         }
+        // An address that is no page answers 404 with the app's own not-found page (the API keeps its problem answers).
+        app.UseWhen(c => !IsApi(c.Request.Path) && !c.Request.Path.StartsWithSegments("/hangfire"),
+            pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.Use(SecurityHeaders);
         app.UseCrossOriginGuard();
         app.Use(ExplainBadRequests);
         app.UseStaticFiles();
+        // Routing here, after the error and status-code pages, so that their re-executed requests are routed anew.
+        app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

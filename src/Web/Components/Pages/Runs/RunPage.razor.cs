@@ -29,6 +29,7 @@ public partial class RunPage
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private IJSRuntime JS { get; set; } = null!;
     [Inject] private IDialogService Dialogs { get; set; } = null!;
+    [Inject] private NavigationManager Navigation { get; set; } = null!;
 
     private RunSummary? _run;
     private string _configJson = "";
@@ -74,7 +75,12 @@ public partial class RunPage
         // The run row only (this runs every few seconds while a run is in flight).
         var found = await Queries.WithConfigsAsync([Id]);
         _missing = found.Count == 0;
-        if (_missing) return;
+        if (_missing)
+        {
+            // Answered as a 404 (the app's not-found page) when the address is opened; in a live page, the notice below.
+            if (!RendererInfo.IsInteractive) Navigation.NotFound();
+            return;
+        }
         (_run, _configJson) = found[0];
         // An imported log's series are fixed: its page shows the charts it has series for.
         if (_run.IsImported) _importedSeries ??= (await Queries.SeriesNamesAsync(Id)).ToHashSet();
