@@ -18,7 +18,15 @@ public static class AccountsServiceCollectionExtensions
     /// <summary>Accounts and tokens without sign-in: what the command line needs.</summary>
     public static IServiceCollection AddAccounts(this IServiceCollection services)
     {
-        services.AddIdentityCore<StudioUser>(identity =>
+        AddIdentity(services);
+        return services;
+    }
+
+    // Identity on the run database, with the password and lock-out rules, and the account service;
+    // the builder lets the web app add sign-in to the same registration.
+    private static IdentityBuilder AddIdentity(IServiceCollection services)
+    {
+        var builder = services.AddIdentityCore<StudioUser>(identity =>
             {
                 // Length is what makes a password strong; composition rules only make it hard to remember.
                 identity.Password.RequiredLength = 10;
@@ -36,7 +44,7 @@ public static class AccountsServiceCollectionExtensions
             .AddEntityFrameworkStores<ProCoDbContext>();
         services.AddScoped<AccountService>();
         services.AddSingleton(TimeProvider.System);
-        return services;
+        return builder;
     }
 
     /// <summary>
@@ -45,9 +53,8 @@ public static class AccountsServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddStudioAuthentication(this IServiceCollection services)
     {
-        services.AddAccounts();
         services.AddHttpContextAccessor();
-        services.AddIdentityCore<StudioUser>().AddSignInManager();
+        AddIdentity(services).AddSignInManager();
         services.AddAuthentication()
             .AddPolicyScheme(StudioScheme, "Cookie or API token", scheme => scheme.ForwardDefaultSelector = context =>
                 ApiTokenHandler.Read(context.Request) is null ? IdentityConstants.ApplicationScheme : ApiTokenHandler.SchemeName)
