@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.EntityFrameworkCore;
-using ProCo.Data;
 using ProCo.Web.Accounts;
 using ProCo.Web.Hosting;
 
@@ -222,10 +220,7 @@ internal static class AccountCommands
             services.AddProCoCore();
             services.AddAccounts();
             var session = new Session(services.BuildServiceProvider());
-            session._scope.ServiceProvider.GetRequiredService<DataPaths>().EnsureCreated();
-            var factory = session._scope.ServiceProvider.GetRequiredService<IDbContextFactory<ProCoDbContext>>();
-            await using var db = await factory.CreateDbContextAsync(ct);
-            await DatabaseMigrator.MigrateAsync(db, ct);
+            await session._provider.PrepareDataFolderAsync(ct);
             return session;
         }
 

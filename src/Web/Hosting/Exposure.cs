@@ -12,15 +12,19 @@ public static class Exposure
     /// <summary>The host names a loopback server answers to when none are configured.</summary>
     public static readonly IReadOnlyList<string> LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
 
-    /// <summary>The URLs the server will listen on, from <c>urls</c>, <c>http_ports</c>/<c>https_ports</c> and Kestrel endpoints.</summary>
-    public static IReadOnlyList<string> ListenUrls(IConfiguration configuration)
+    /// <summary>The URLs the server will listen on, from <c>urls</c>, <c>http_ports</c>/<c>https_ports</c> and Kestrel endpoints, or the default.</summary>
+    public static IReadOnlyList<string> ListenUrls(IConfiguration configuration) =>
+        ConfiguredUrls(configuration) is { Count: > 0 } urls ? urls : [WebApp.DefaultUrl];
+
+    /// <summary>The listen URLs configuration names (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>, Kestrel endpoints); empty when none.</summary>
+    public static IReadOnlyList<string> ConfiguredUrls(IConfiguration configuration)
     {
         var urls = new List<string>();
         urls.AddRange(Split(configuration["urls"]));
         urls.AddRange(Split(configuration["http_ports"]).Select(p => $"http://*:{p}"));
         urls.AddRange(Split(configuration["https_ports"]).Select(p => $"https://*:{p}"));
         urls.AddRange(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>());
-        return urls.Count > 0 ? urls : [WebApp.DefaultUrl];
+        return urls;
     }
 
     private static string[] Split(string? value) => (value ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

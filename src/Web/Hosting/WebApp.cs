@@ -38,7 +38,8 @@ public static class WebApp
             ContentRootPath = AppContext.BaseDirectory,
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "static"),
         });
-        if (!HasConfiguredUrls(builder.Configuration)) builder.WebHost.UseUrls(DefaultUrl);
+        // --urls, ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS or a Kestrel endpoint all take precedence.
+        if (Exposure.ConfiguredUrls(builder.Configuration).Count == 0) builder.WebHost.UseUrls(DefaultUrl);
         // Framework and MudBlazor assets resolve through the build's manifest when not published.
         builder.WebHost.UseStaticWebAssets();
 
@@ -166,18 +167,14 @@ public static class WebApp
     }
 
     /// <summary>Creates the data folder and applies pending migrations of the run database.</summary>
-    public static async Task PrepareDataFolderAsync(this IHost app)
-    {
-        app.Services.GetRequiredService<DataPaths>().EnsureCreated();
-        var factory = app.Services.GetRequiredService<IDbContextFactory<ProCoDbContext>>();
-        await using var db = await factory.CreateDbContextAsync();
-        await DatabaseMigrator.MigrateAsync(db);
-    }
+    public static Task PrepareDataFolderAsync(this IHost app) => app.Services.PrepareDataFolderAsync();
 
-    // --urls, ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS or a Kestrel endpoint all take precedence.
-    private static bool HasConfiguredUrls(ConfigurationManager configuration) =>
-        !string.IsNullOrEmpty(configuration["urls"])
-        || !string.IsNullOrEmpty(configuration["http_ports"])
-        || !string.IsNullOrEmpty(configuration["https_ports"])
-        || configuration.GetSection("Kestrel:Endpoints").GetChildren().Any();
+    /// <summary>Creates the data folder and applies pending migrations, with the services of a host or of a command-line verb.</summary>
+    public static async Task PrepareDataFolderAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        services.GetRequiredService<DataPaths>().EnsureCreated();
+        var factory = services.GetRequiredService<IDbContextFactory<ProCoDbContext>>();
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await DatabaseMigrator.MigrateAsync(db, cancellationToken);
+    }
 }
