@@ -60,30 +60,26 @@ public static class LongTail
         var available = source.ClassCounts();
         var perClass = (int)System.Math.Min(available.Min(), maxPerClass ?? int.MaxValue);
         var counts = Counts(perClass, source.NumClasses, imbalanceFactor, profile);
-        var random = new Random(seed);
-        var numpy = new Numerics.NumpyRandomState(0);
-        var chosen = new List<int>();
-        for (var c = 0; c < source.NumClasses; c++)
-        {
-            var indices = Enumerable.Range(0, source.Count).Where(i => source.Labels[i] == c).ToArray();
-            if (publicDraw) numpy.Shuffle(indices);
-            else random.Shuffle(indices);
-            chosen.AddRange(indices.Take(counts[reversed ? source.NumClasses - 1 - c : c]).Order());
-        }
+        var kept = Enumerable.Range(0, source.NumClasses).Select(c => counts[reversed ? source.NumClasses - 1 - c : c]).ToArray();
+        Action<int[]> shuffle = publicDraw ? new Numerics.NumpyRandomState(0).Shuffle : new Random(seed).Shuffle;
+        var chosen = DrawByClass(source.Labels, source.NumClasses, kept, shuffle).SelectMany(c => c).ToList();
         chosen.Sort();
         var draw = publicDraw ? "the public code's numpy draw" : $"seed {seed}";
         return source.Subset(chosen, $"{source.Name} LT({1 / imbalanceFactor:0.##}, {profile.ToString().ToLowerInvariant()}, {draw})");
     }
 
-    /// <summary>The kept indices of each class, in the order the draw leaves them (for comparison with numpy's).</summary>
-    public static List<int[]> PublicDrawByClass(IReadOnlyList<int> labels, int classes, int[] counts)
+    /// <summary>The kept indices of each class under the public code's draw, in the order it leaves them (for comparison with numpy's).</summary>
+    public static List<int[]> PublicDrawByClass(IReadOnlyList<int> labels, int classes, int[] counts) =>
+        DrawByClass(labels.Select(l => (long)l).ToArray(), classes, counts, new Numerics.NumpyRandomState(0).Shuffle);
+
+    // For each class in label order: its indices in ascending order, shuffled, the first counts[c] kept.
+    private static List<int[]> DrawByClass(long[] labels, int classes, int[] counts, Action<int[]> shuffle)
     {
-        var numpy = new Numerics.NumpyRandomState(0);
         var result = new List<int[]>();
         for (var c = 0; c < classes; c++)
         {
-            var indices = Enumerable.Range(0, labels.Count).Where(i => labels[i] == c).ToArray();
-            numpy.Shuffle(indices);
+            var indices = Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).ToArray();
+            shuffle(indices);
             result.Add(indices.Take(counts[c]).ToArray());
         }
         return result;
