@@ -45,11 +45,10 @@ public sealed class AccountService(UserManager<StudioUser> users, RoleManager<Id
         }).ToListAsync(ct);
         var now = clock.GetUtcNow();
         return rows.OrderBy(r => r.CreatedAt)
-            .Select(r => new AccountInfo(r.UserName!, HighestRole(r.Roles), r.CreatedAt, r.Tokens, r.LockoutEnd is { } end && end > now))
+            .Select(r => new AccountInfo(r.UserName!, StudioRoles.Highest(r.Roles) ?? "none", r.CreatedAt, r.Tokens, r.LockoutEnd is { } end && end > now))
             .ToList();
     }
 
-    private static string HighestRole(IEnumerable<string?> names) => names.Where(n => StudioRoles.Rank(n) >= 0).MaxBy(StudioRoles.Rank) ?? "none";
 
     /// <summary>Creates an account; the error (name taken, password too short, unknown role) otherwise.</summary>
     public async Task<string?> AddAsync(string name, string password, string role)
@@ -174,8 +173,9 @@ public sealed class AccountService(UserManager<StudioUser> users, RoleManager<Id
             .Join(db.Users, t => t.UserId, u => u.Id, (t, u) => new { t.Id, t.ExpiresAt, t.LastUsedAt, u.UserName, u.LockoutEnd, UserId = u.Id })
             .FirstOrDefaultAsync(ct);
         if (found is null || found.ExpiresAt is { } expires && expires <= now) return null;
-        var role = HighestRole(await db.UserRoles.Where(r => r.UserId == found.UserId).Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name).ToListAsync(ct));
-        if (StudioRoles.Rank(role) < 0) return null;
+        var role = StudioRoles.Highest(await db.UserRoles.Where(r => r.UserId == found.UserId)
+            .Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name).ToListAsync(ct));
+        if (role is null) return null;
         // Last use is kept to the minute: a busy script need not write on every request.
         if (found.LastUsedAt is not { } last || now - last > TimeSpan.FromMinutes(1))
             await db.ApiTokens.Where(t => t.Id == found.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), ct);

@@ -30,9 +30,11 @@ public static class StudioRoles
 
     /// <summary>The highest role a signed-in user holds, or null.</summary>
     public static string? Of(ClaimsPrincipal user) =>
-        user.Identity?.IsAuthenticated == true
-            ? user.FindAll(ClaimTypes.Role).Select(c => c.Value).Where(r => Rank(r) >= 0).MaxBy(Rank)?.ToLowerInvariant()
-            : null;
+        user.Identity?.IsAuthenticated == true ? Highest(user.FindAll(ClaimTypes.Role).Select(c => c.Value)) : null;
+
+    /// <summary>The highest of these role names, in its canonical spelling; null when none is a role.</summary>
+    public static string? Highest(IEnumerable<string?> names) =>
+        names.Where(n => Rank(n) >= 0).Select(n => All[Rank(n)]).MaxBy(Rank);
 
     /// <summary>The role named, in its canonical spelling, or an error naming the three.</summary>
     public static string Parse(string role) =>
