@@ -67,17 +67,14 @@ public sealed class StudioProcess : IAsyncDisposable
     public static async Task<(int Code, string Output)> RunAsync(string? input, params string[] args)
     {
         var process = Start(args, redirectInput: true);
-        var output = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        // The same output capture as a serving process's.
+        await using var studio = new StudioProcess(process, null);
         if (input is not null) await process.StandardInput.WriteLineAsync(input);
         process.StandardInput.Close();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         process.WaitForExit();
-        lock (output) return (process.ExitCode, output.ToString());
+        return (process.ExitCode, studio.Output);
     }
 
     public static async Task<StudioProcess> StartWorkerAsync(string dataDir, params string[] extra)
