@@ -402,7 +402,7 @@ public sealed class RunsApiTests : IClassFixture<StudioFactory>
             w => w.GetProperty("name").GetString() == "warm_start.pt");
         var (garbage, garbageBody) = await UploadAsync("notes.pt", "not weights"u8.ToArray());
         Assert.Equal(HttpStatusCode.BadRequest, garbage);
-        Assert.Contains("not a PyTorch weights file", garbageBody, StringComparison.Ordinal);
+        Assert.Contains("notes.pt is not a PyTorch weights file", garbageBody, StringComparison.Ordinal);
 
         // Names outside the library, and weights of another architecture, are refused before queueing.
         foreach (var (initFrom, expected) in new[] { ("../proco.db", "not in the weights library"), ("missing.pt", "not in the weights library") })

@@ -25,8 +25,11 @@ public static class PyTorchWeights
     }
 
     /// <summary>The named tensors of a state_dict file or of a checkpoint's <c>state_dict</c> entry, the <c>module.</c> prefix removed.</summary>
-    public static Dictionary<string, Tensor> Read(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="displayName">How messages name it (default: its file name), e.g. the name an upload came with.</param>
+    public static Dictionary<string, Tensor> Read(string path, string? displayName = null)
     {
+        displayName ??= Path.GetFileName(path);
         Hashtable root;
         try
         {
@@ -36,7 +39,7 @@ public static class PyTorchWeights
         catch (Exception e) when (e is NotImplementedException or InvalidCastException or InvalidOperationException or InvalidDataException
                                       or IOException or ArgumentException or Razorvine.Pickle.PickleException)
         {
-            throw new InvalidDataException($"{Path.GetFileName(path)} is not a PyTorch weights file this program reads (torch.save of a state_dict, " +
+            throw new InvalidDataException($"{displayName} is not a PyTorch weights file this program reads (torch.save of a state_dict, " +
                                            $"or a checkpoint dict with a 'state_dict'): {e.Message}", e);
         }
         var table = root["state_dict"] as Hashtable ?? root;
@@ -47,7 +50,7 @@ public static class PyTorchWeights
             tensors[key.StartsWith(DataParallelPrefix, StringComparison.Ordinal) ? key[DataParallelPrefix.Length..] : key] = tensor;
         }
         if (tensors.Count == 0)
-            throw new InvalidDataException($"{Path.GetFileName(path)} holds no tensors at its top level or under 'state_dict'.");
+            throw new InvalidDataException($"{displayName} holds no tensors at its top level or under 'state_dict'.");
         return tensors;
     }
 

@@ -48,9 +48,9 @@ public sealed class WeightsLibrary(DataPaths paths)
             spec.UseNorm, spec.Describe());
     }
 
-    private static ModelSpec SpecOf(string path)
+    private static ModelSpec SpecOf(string path, string? displayName = null)
     {
-        var weights = PyTorchWeights.Read(path);
+        var weights = PyTorchWeights.Read(path, displayName);
         try
         {
             return PyTorchWeights.InferSpec(weights);
@@ -110,7 +110,7 @@ public sealed class WeightsLibrary(DataPaths paths)
                 await input.CopyToAsync(output, ct);
             try
             {
-                SpecOf(staged);
+                SpecOf(staged, Path.GetFileName(fileName.Replace('\\', '/')));
             }
             catch (InvalidDataException e)
             {
