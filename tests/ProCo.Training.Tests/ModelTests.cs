@@ -60,8 +60,12 @@ public class TrainingBudgetTests
     public void Activations_GrowWithBatchAndViews_AndTheIssuesAbsurdRunIsHuge()
     {
         var cifar = ProCo.Training.Datasets.KnownDatasets.Cifar100;
-        var paper = new ProCo.Training.Engine.TrainingConfig { Dataset = "cifar100", Depth = 32, BatchSize = 256 };
+        var paper = new ProCo.Training.Engine.TrainingConfig { Dataset = "cifar100", Depth = 32, BatchSize = 256, Precision = "fp32" };
         var budget = ProCo.Training.Engine.TrainingBudget.Of(paper, cifar);
+        // bf16 and fp16 keep half the bytes per activation; weights, gradients and momentum stay float32.
+        var bf16 = ProCo.Training.Engine.TrainingBudget.Of(paper with { Precision = "bf16" }, cifar);
+        Assert.Equal(budget.ActivationBytes, 2 * bf16.ActivationBytes);
+        Assert.Equal(budget.StepBytes - budget.ActivationBytes, bf16.StepBytes - bf16.ActivationBytes);
         Assert.Equal(2 * budget.ActivationBytes, ProCo.Training.Engine.TrainingBudget.Of(paper with { BatchSize = 512 }, cifar).ActivationBytes);
         Assert.Equal(budget.ActivationBytes, 3 * ProCo.Training.Engine.TrainingBudget.Of(paper with { Method = "ce" }, cifar).ActivationBytes);
         // The paper's step (256 images, 3 views, ResNet-32) fits a few GiB, as it does on a GPU of the time.

@@ -10,7 +10,10 @@ public sealed class RecordingSink : IMetricSink
     public List<EpochReport> Epochs { get; } = [];
     public List<CheckpointReport> Checkpoints { get; } = [];
     public List<string> Logs { get; } = [];
+    public List<TrainingStart> Starts { get; } = [];
     public Action<StepReport>? OnStep { get; set; }
+
+    public void Started(TrainingStart start) => Starts.Add(start);
 
     public void Step(StepReport report)
     {
@@ -43,8 +46,10 @@ public sealed class TrainerTests : IClassFixture<TrainerTests.FashionData>, IDis
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    private static readonly TrainingConfig Tiny = new()
+    // fp32, as the public code: the resume test compares numbers to 1e-4.
+    internal static readonly TrainingConfig Tiny = new()
     {
+        Precision = PrecisionPlan.Fp32,
         Dataset = "fashion-mnist",
         ImbalanceFactor = 0.1,
         MaxPerClass = 80,

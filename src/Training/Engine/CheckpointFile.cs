@@ -29,6 +29,11 @@ public sealed record CheckpointMeta
     public DateTimeOffset CreatedAt { get; init; }
     /// <summary>epoch-end or cancelled.</summary>
     public string Reason { get; init; } = "epoch-end";
+    /// <summary>The precision the run trains in (fp32, bf16, fp16; <c>auto</c> resolved); null in checkpoints written before precisions existed, which were fp32. Weights are float32 in every case.</summary>
+    public string? Precision { get; init; }
+    /// <summary>fp16 only: the dynamic loss scale and the good steps since it last changed.</summary>
+    public double? LossScale { get; init; }
+    public int? LossScaleGoodSteps { get; init; }
 }
 
 /// <summary>

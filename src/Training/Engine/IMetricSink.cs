@@ -122,9 +122,20 @@ public sealed record EpochReport(int Epoch, int Epochs, long GlobalStep, IReadOn
 /// <param name="Sha256">Lower-case hex SHA-256 of the file.</param>
 public sealed record CheckpointReport(string Path, string Kind, int Epoch, long SizeBytes, string Sha256);
 
+/// <summary>What a run trains with, known once <see cref="Trainer.Run"/> starts (for a resumed run: what it continues with).</summary>
+/// <param name="StepsPerEpoch">Optimisation steps per epoch.</param>
+/// <param name="Precision">fp32, bf16 or fp16: the configured precision with <c>auto</c> resolved, or the checkpoint's when resuming.</param>
+/// <param name="Detail">The plan in words, e.g. "bf16 (auto: this CPU has avx512_bf16), channels-last".</param>
+public sealed record TrainingStart(int StepsPerEpoch, string Precision, string Detail);
+
 /// <summary>Where the trainer hands its numbers. Called on the training thread; must not block for long.</summary>
 public interface IMetricSink
 {
+    /// <summary>Called once per <see cref="Trainer.Run"/>, before the first step.</summary>
+    void Started(TrainingStart start)
+    {
+    }
+
     void Step(StepReport report);
     void Epoch(EpochReport report);
     void Checkpoint(CheckpointReport report);

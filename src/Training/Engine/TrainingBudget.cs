@@ -9,7 +9,7 @@ namespace ProCo.Training.Engine;
 /// </summary>
 /// <param name="Parameters">Trainable parameters of the network.</param>
 /// <param name="ActivationBytes">Activations kept for the backward pass of one step (all views of one batch).</param>
-/// <param name="StepBytes">Parameters ×3 (weights, gradients, momentum) plus activations, in float32.</param>
+/// <param name="StepBytes">Parameters ×3 (weights, gradients, momentum; float32) plus activations (in the compute type of the run's precision).</param>
 public sealed record TrainingBudget(long Parameters, long ActivationBytes, long StepBytes)
 {
     private const int FloatBytes = 4;
@@ -46,7 +46,8 @@ public sealed record TrainingBudget(long Parameters, long ActivationBytes, long 
         parameters += (long)dim * hidden + hidden + 2L * hidden + (long)hidden * config.FeatDim + config.FeatDim;
         parameters += (long)dim * dataset.NumClasses + (config.UseNorm ? 0 : dataset.NumClasses);
         var images = (long)config.BatchSize * ViewsPerImage(config);
-        var activations = (long)Math.Min(long.MaxValue / 8, mapsPerImage * FloatBytes * images);
+        var valueBytes = PrecisionPlan.Resolve(config.Precision, new TorchSharp.torch.Device(config.Device)).ActivationBytes;
+        var activations = (long)Math.Min(long.MaxValue / 8, mapsPerImage * valueBytes * images);
         return new TrainingBudget(parameters, activations, checked(parameters * 3 * FloatBytes) + activations);
     }
 }

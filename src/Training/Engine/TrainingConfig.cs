@@ -133,6 +133,15 @@ public sealed record TrainingConfig
     [ConfigField("Optimisation", "Device", Help = "cpu, cuda or cuda:N", Error = "cpu, cuda or cuda:N.")]
     public string Device { get; init; } = "cpu";
 
+    /// <summary>
+    /// Arithmetic of the network: fp32 as the public code, bf16 or fp16 mixed precision (float32 master weights, BatchNorm
+    /// statistics and optimizer state; float64 vMF terms; fp16 with dynamic loss scaling), or auto: bf16 where the CPU or GPU
+    /// computes it natively, fp32 elsewhere (<see cref="PrecisionPlan.Resolve"/>).
+    /// </summary>
+    [ConfigField("Optimisation", "Precision", Help = "auto: bf16 where the CPU or GPU computes it natively, else fp32",
+        Choices = ["auto=auto (bf16 where native)", "fp32=fp32 (as the public code)", "bf16=bf16 mixed precision", "fp16=fp16 mixed precision (loss scaling)"])]
+    public string Precision { get; init; } = PrecisionPlan.Auto;
+
     /// <summary>Batch size of evaluation passes.</summary>
     [ConfigField("Optimisation", "Eval batch size", Help = "Batch size of evaluation passes", Min = 1, Max = 65536, Error = "Between 1 and 65536.")]
     public int EvalBatchSize { get; init; } = 500;

@@ -46,11 +46,23 @@ public sealed class ProCoLoss : IDisposable
 
     /// <summary>
     /// One contrastive view: updates both estimators with the batch, refreshes the old estimator's κ,
-    /// and returns the contrastive logits (B × C, float32, differentiable w.r.t. <paramref name="features"/>).
+    /// and returns the contrastive logits (B × C, differentiable w.r.t. <paramref name="features"/>) in
+    /// float32, or float64 for float64 features: never narrower than float32, whatever the network computes in.
     /// </summary>
     /// <param name="features">L2-normalised features (B × p).</param>
     /// <param name="labels">Class indices (B).</param>
     public Tensor ContrastLogits(Tensor features, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        var type = features.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        return ContrastLogits64(features, labels).to_type(type).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// <see cref="ContrastLogits"/> before the final cast: the logits as computed, in float64, with
+    /// ‖κ_j μ_j + z_i/τ‖ and the log-normaliser in float64 (the normaliser terms reach 1e5 while a logit is a difference).
+    /// </summary>
+    internal Tensor ContrastLogits64(Tensor features, Tensor labels)
     {
         Old.Update(features, labels);
         New.Update(features, labels);
@@ -59,12 +71,11 @@ public sealed class ProCoLoss : IDisposable
         using var scope = NewDisposeScope();
         var mu = nn.functional.normalize(Old.Ave, dim: 1); // C × p
         var kappaMu = Old.Kappa.unsqueeze(1) * mu; // C × p
-        // ‖κ_j μ_j + z_i / τ‖ in float64: the normaliser terms reach 1e5 while a logit is a difference.
         var z = features.to_type(ScalarType.Float64) / Temperature; // B × p
         var combined = kappaMu.unsqueeze(0) + z.unsqueeze(1); // B × C × p
         var norm = linalg.norm(combined, dims: [2L]); // B × C
         var logits = LogNormalizerFunction.Apply(norm, VmfNormalizer.NuOf(_featureDim)) - Old.LogC.unsqueeze(0);
-        return logits.to_type(features.dtype).MoveToOuterDisposeScope();
+        return logits.MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

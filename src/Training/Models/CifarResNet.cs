@@ -17,6 +17,7 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
     private readonly BatchNorm2d bn2;
     private readonly bool _downsample;
     private readonly long _padChannels;
+    private readonly long _stride;
 
     public BasicBlock(int inPlanes, int planes, int stride) : base(nameof(BasicBlock))
     {
@@ -26,23 +27,32 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
         bn2 = BatchNorm2d(planes);
         _downsample = stride != 1 || inPlanes != planes;
         _padChannels = planes - inPlanes;
+        _stride = stride;
         RegisterComponents();
     }
+
+    /// <summary>Type and layout of the block's arithmetic (set through <see cref="CifarResNet.Mode"/>).</summary>
+    public ComputeMode Mode { get; set; } = ComputeMode.Fp32;
 
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var output = functional.relu(bn1.forward(conv1.forward(input)));
-        output = bn2.forward(conv2.forward(output));
-        var shortcut = input;
+        // In place where autograd allows it (BatchNorm's backward needs its input, not its output): fewer
+        // activations allocated and written per step.
+        var output = bn1.forward(Mode.Conv(conv1, input, _stride, 1)).relu_();
+        output = bn2.forward(Mode.Conv(conv2, output, 1, 1));
         if (_downsample)
         {
-            // x[:, :, ::2, ::2] padded with (planes - inPlanes)/2 zero channels on each side.
-            var half = _padChannels / 2;
-            shortcut = functional.pad(input[.., .., TensorIndex.Slice(null, null, 2), TensorIndex.Slice(null, null, 2)],
-                [0, 0, 0, 0, half, _padChannels - half]);
+            // The shortcut is x[:, :, ::2, ::2] padded with (planes - inPlanes)/2 zero channels on each side:
+            // added to the channels it covers (the zero channels add nothing), with no padded copy.
+            output.narrow(1, _padChannels / 2, input.shape[1])
+                .add_(input[.., .., TensorIndex.Slice(null, null, 2), TensorIndex.Slice(null, null, 2)]);
         }
-        return functional.relu(output + shortcut).MoveToOuterDisposeScope();
+        else
+        {
+            output.add_(input);
+        }
+        return output.relu_().MoveToOuterDisposeScope();
     }
 }
 
@@ -57,6 +67,7 @@ public sealed class CifarResNet : Module<Tensor, Tensor>
     private readonly Sequential layer1;
     private readonly Sequential layer2;
     private readonly Sequential layer3;
+    private ComputeMode _mode = ComputeMode.Fp32;
 
     public CifarResNet(int depth, int width, int inChannels) : base(nameof(CifarResNet))
     {
@@ -77,6 +88,23 @@ public sealed class CifarResNet : Module<Tensor, Tensor>
     /// <summary>Length of the pooled feature vector.</summary>
     public int FeatureDim { get; }
 
+    /// <summary>
+    /// Type and layout of the encoder's arithmetic; the input is converted to it and the pooled
+    /// feature comes out in its type.
+    /// </summary>
+    public ComputeMode Mode
+    {
+        get => _mode;
+        set
+        {
+            _mode = value;
+            foreach (var (_, module) in named_modules())
+            {
+                if (module is BasicBlock block) block.Mode = value;
+            }
+        }
+    }
+
     private static Sequential Stage(int inPlanes, int planes, int blocks, int stride)
     {
         var modules = new List<Module<Tensor, Tensor>> { new BasicBlock(inPlanes, planes, stride) };
@@ -87,7 +115,7 @@ public sealed class CifarResNet : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = functional.relu(bn1.forward(conv1.forward(input)));
+        var x = bn1.forward(_mode.Conv(conv1, _mode.Input(input), 1, 1)).relu_();
         x = layer3.forward(layer2.forward(layer1.forward(x)));
         return functional.adaptive_avg_pool2d(x, 1).flatten(1).MoveToOuterDisposeScope();
     }

@@ -59,17 +59,16 @@ public sealed class ProCoModel : Module<Tensor, ProCoOutput>
     private readonly CifarResNet encoder;
     private readonly Sequential head;
     private readonly Module<Tensor, Tensor> fc;
+    // The head's layers by role (registered once, through the Sequential, under the public code's names).
+    private readonly (Linear Hidden, BatchNorm1d Norm, Linear Output) _headLayers;
 
     public ProCoModel(ModelSpec spec) : base(nameof(ProCoModel))
     {
         Spec = spec;
         encoder = new CifarResNet(spec.Depth, spec.Width, spec.InChannels);
         var dim = encoder.FeatureDim;
-        head = Sequential(
-            ("0", Linear(dim, spec.HiddenDim)),
-            ("1", BatchNorm1d(spec.HiddenDim)),
-            ("2", ReLU()),
-            ("3", Linear(spec.HiddenDim, spec.FeatDim)));
+        _headLayers = (Linear(dim, spec.HiddenDim), BatchNorm1d(spec.HiddenDim), Linear(spec.HiddenDim, spec.FeatDim));
+        head = Sequential(("0", _headLayers.Hidden), ("1", _headLayers.Norm), ("2", ReLU()), ("3", _headLayers.Output));
         fc = spec.UseNorm ? new NormedLinear(dim, spec.NumClasses) : Linear(dim, spec.NumClasses);
         RegisterComponents();
         InitWeights();
@@ -81,12 +80,30 @@ public sealed class ProCoModel : Module<Tensor, ProCoOutput>
     /// <summary>The encoder alone (for parameter counts).</summary>
     public CifarResNet Encoder => encoder;
 
+    /// <summary>
+    /// Type and layout of the arithmetic. Under a reduced type the encoder and the head's hidden layer
+    /// compute in it; the two output layers (projection and classifier) compute in float32 from the
+    /// float32-widened feature, so features and logits are float32 in every mode: the vMF statistics
+    /// of the features and the losses read them at full precision, for a cost of well under 1% of a step.
+    /// </summary>
+    public ComputeMode Mode
+    {
+        get => encoder.Mode;
+        set => encoder.Mode = value;
+    }
+
     public override ProCoOutput forward(Tensor input)
     {
+        using var scope = NewDisposeScope();
+        var mode = encoder.Mode;
         var feature = encoder.forward(input);
-        var projected = functional.normalize(head.forward(feature), dim: 1);
-        return new ProCoOutput(projected, fc.forward(feature));
+        var hidden = functional.relu(_headLayers.Norm.forward(mode.Linear(_headLayers.Hidden, feature)));
+        var projected = functional.normalize(_headLayers.Output.forward(Widen(hidden)), dim: 1);
+        var logits = fc.forward(Widen(feature));
+        return new ProCoOutput(projected.MoveToOuterDisposeScope(), logits.MoveToOuterDisposeScope());
     }
+
+    private static Tensor Widen(Tensor x) => x.dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32);
 
     /// <summary>Number of trainable parameters.</summary>
     public static long CountParameters(Module module) => module.parameters().Sum(p => p.numel());
