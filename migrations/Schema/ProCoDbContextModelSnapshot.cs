@@ -336,6 +336,9 @@ namespace ProCo.Migrations.Schema
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Precision")
+                        .HasColumnType("TEXT");
+
                     b.Property<double>("Progress")
                         .HasColumnType("REAL");
 

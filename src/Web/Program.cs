@@ -1,5 +1,10 @@
+using ProCo.Training;
 using ProCo.Web.Cli;
 using ProCo.Web.Hosting;
+
+// Before any thread allocates: a thread's malloc arena is fixed at its first allocation, and only
+// threads that share the one main arena keep their activations between training steps.
+NativeAllocator.Tune();
 
 // `proco` with no verb, or with only host options (--urls ...), serves the web app.
 if (CommandLine.IsServe(args))

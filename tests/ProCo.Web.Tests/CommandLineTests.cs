@@ -60,6 +60,7 @@ public class CommandLineTests
         [nameof(TrainingConfig.Schedule)] = ("cosine", "cosine"),
         [nameof(TrainingConfig.Seed)] = ("7", 7),
         [nameof(TrainingConfig.Device)] = ("cuda:1", "cuda:1"),
+        [nameof(TrainingConfig.Precision)] = ("BF16", "bf16"),
         [nameof(TrainingConfig.EvalBatchSize)] = ("250", 250),
     };
 

@@ -40,6 +40,8 @@ public class Run
     public int Attempts { get; set; }
     /// <summary>Optimisation steps per epoch, known once training starts (maps steps to epochs).</summary>
     public int StepsPerEpoch { get; set; }
+    /// <summary>The precision training computes in (fp32, bf16, fp16), known once training starts: the configured one with auto resolved on the worker, or the one a resumed run started in.</summary>
+    public string? Precision { get; set; }
     public string? Error { get; set; }
     public double? BestTop1 { get; set; }
     public double? LastTop1 { get; set; }

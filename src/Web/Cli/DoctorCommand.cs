@@ -3,6 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using ProCo.Data;
 using ProCo.Training;
 using ProCo.Training.Datasets;
+using ProCo.Training.Engine;
+using TorchSharp;
 using ProCo.Web.Hosting;
 
 namespace ProCo.Web.Cli;
@@ -35,6 +37,9 @@ internal static class DoctorCommand
             output.WriteLine($"  CPU            {TorchInfo.CpuThreads} threads");
             var cuda = TorchInfo.CudaDeviceCount;
             output.WriteLine($"  CUDA           {(cuda > 0 ? $"{cuda} device(s)" : "not available (this build trains on CPU)")}");
+            // What a run with precision auto trains in here, and why.
+            output.WriteLine($"  Precision      auto on cpu: {PrecisionPlan.Resolve(PrecisionPlan.Auto, torch.CPU)}");
+            if (cuda > 0) output.WriteLine($"                auto on cuda: {PrecisionPlan.Resolve(PrecisionPlan.Auto, torch.CUDA)}");
         }
         catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException)
         {

@@ -25,6 +25,9 @@ public sealed class ProCoOptions
     /// <summary>Training workers in this process; defaults to the number of training devices.</summary>
     public int? Workers { get; set; }
 
+    /// <summary>CPU threads of each training job; defaults to the cores divided among the workers (all of them for one worker).</summary>
+    public int? TrainingThreads { get; set; }
+
     /// <summary>Limits of TensorBoard imports (<c>ProCo:Import</c>).</summary>
     public ImportOptions Import { get; set; } = new();
 

@@ -17,6 +17,19 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
 {
     private int _stepsPerEpoch;
 
+    // What the run trains with goes on its row before the first step: steps per epoch map steps to
+    // epochs, the precision is what the run page and the compare table show.
+    public void Started(TrainingStart start)
+    {
+        _stepsPerEpoch = start.StepsPerEpoch;
+        using var db = factory.CreateDbContext();
+        var run = db.Runs.Single(r => r.Id == runId);
+        run.StepsPerEpoch = start.StepsPerEpoch;
+        run.Precision = start.Precision;
+        db.SaveChanges();
+        publisher.Run(RunMessages.From(run) with { Status = nameof(RunStatus.Running), Live = true });
+    }
+
     public void Step(StepReport report)
     {
         _stepsPerEpoch = report.StepsPerEpoch;

@@ -6,7 +6,9 @@ using ProCo.Data;
 using ProCo.Data.Entities;
 using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
+using ProCo.Web.Hosting;
 using ProCo.Web.Live;
+using TorchSharp;
 
 namespace ProCo.Web.Runs;
 
@@ -26,6 +28,7 @@ public sealed class TrainingJob(
     ActiveRuns active,
     WorkerIdentity identity,
     IOptions<JobsOptions> options,
+    ProCoOptions settings,
     IHostApplicationLifetime lifetime,
     ILogger<TrainingJob> logger)
 {
@@ -102,7 +105,10 @@ public sealed class TrainingJob(
             if (last is not null) resumeFrom = folders.ResolveInside(last.RelativePath);
         }
         var config = TrainingConfig.FromJson(run.ConfigJson).Validated();
-        Event(runId, "info", $"Started by {identity.Name} (attempt {run.Attempts})" +
+        // libtorch's thread count is per thread: this job's thread trains with its share of the cores.
+        var threads = JobsServiceCollectionExtensions.TrainingThreads(settings);
+        if (torch.get_num_threads() != threads) torch.set_num_threads(threads);
+        Event(runId, "info", $"Started by {identity.Name} (attempt {run.Attempts}, {threads} CPU thread{(threads == 1 ? "" : "s")})" +
                              (resumeFrom is null ? "." : $", resuming from {folders.Relative(resumeFrom)}."));
         var data = TrainingData.Load(config, catalog);
         using var trainer = new Trainer(config, data)
@@ -111,11 +117,6 @@ public sealed class TrainingJob(
                 ? weights.PathOf(initial) ?? throw new InvalidDataException($"The initial weights '{initial}' are no longer in the weights library.")
                 : null,
         };
-        using (var db = factory.CreateDbContext())
-        {
-            db.Runs.Where(r => r.Id == runId).ExecuteUpdate(s => s.SetProperty(r => r.StepsPerEpoch, trainer.StepsPerEpoch));
-        }
-        publisher.Run(RunMessages.From(run) with { Status = nameof(RunStatus.Running), Live = true });
         var sink = new RunMetricSink(runId, writer, publisher, factory, folders);
         var result = trainer.Run(sink, folders.For(runId), resumeFrom, cancellationToken);
         return result.Outcome;
