@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
+using ProCo.Training;
 using ProCo.Training.Augment;
 using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
@@ -9,73 +11,214 @@ using TorchSharp;
 
 namespace ProCo.Web.Cli;
 
-/// <summary><c>proco bench</c>: training and augmentation throughput for a configuration and device.</summary>
+/// <summary>
+/// <c>proco bench</c>: training images/second for each precision (median step time after warm-up,
+/// with where the step's time goes), augmentation images/second, optionally the same step in
+/// Debian's PyTorch in the same invocation (<c>--pytorch</c>), or whole runs to the end with their
+/// accuracy (<c>--full-runs</c>).
+/// </summary>
 internal static class BenchCommand
 {
     public static Command Create()
     {
         var dataset = new Argument<string?>("dataset") { Description = "Dataset: " + string.Join(", ", DatasetCatalog.Keys), Arity = ArgumentArity.ZeroOrOne };
-        var steps = new Option<int>("--steps") { Description = "Timed training steps (after one warm-up step)", DefaultValueFactory = _ => 3 };
+        var steps = new Option<int>("--steps") { Description = "Timed training steps per precision and round, after the warm-up", DefaultValueFactory = _ => 5 };
+        var warmup = new Option<int>("--warmup") { Description = "Warm-up steps before timing (oneDNN tunes its kernels on the first ones)", DefaultValueFactory = _ => 2 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds over all precisions (and PyTorch); medians are over every round", DefaultValueFactory = _ => 1 };
+        var pytorch = new Option<string?>("--pytorch") { Description = "Also time PyTorch's equivalent step with this script (scripts/pytorch_proco_step.py) and print the ratios" };
+        var python = new Option<string>("--python") { Description = "Python with torch for --pytorch", DefaultValueFactory = _ => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3" };
+        var fullRuns = new Option<int>("--full-runs") { Description = "Instead of timing steps, train this many seeds to the end for each precision and print time and accuracy" };
         var options = new ConfigOptions();
-        var command = new Command("bench", "Measure training images/second and augmentation images/second.");
+        var command = new Command("bench",
+            "Measure training images/second per precision (fp32, bf16, and fp16 where native; --precision for one), augmentation images/second, " +
+            "optionally against PyTorch (--pytorch), or whole runs with their accuracy (--full-runs).");
         command.Arguments.Add(dataset);
-        command.Options.Add(steps);
+        foreach (var option in new Option[] { steps, warmup, rounds, pytorch, python, fullRuns }) command.Options.Add(option);
         options.AddTo(command);
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction(parse =>
+        command.SetAction((parse, cancellationToken) =>
         {
             var config = options.Build(parse, parse.GetValue(dataset), null, null);
             var catalog = CliConfiguration.Paths(parse).CreateDatasetCatalog();
-            return Run(config, parse.GetValue(steps), catalog, Console.Out);
+            var precisions = options.Given(parse, nameof(TrainingConfig.Precision)) ? [config.Precision] : DefaultPrecisions(config);
+            var settings = new BenchSettings(precisions, Math.Max(1, parse.GetValue(steps)), Math.Max(0, parse.GetValue(warmup)),
+                Math.Max(1, parse.GetValue(rounds)), parse.GetValue(pytorch), parse.GetValue(python)!);
+            var runs = parse.GetValue(fullRuns);
+            return Task.FromResult(runs > 0
+                ? FullRuns(config, precisions, runs, catalog, Console.Out, cancellationToken)
+                : Run(config, settings, catalog, Console.Out));
         });
         return command;
     }
 
-    public static int Run(TrainingConfig config, int steps, DatasetCatalog catalog, TextWriter output)
+    /// <summary>fp32 and bf16, and fp16 where the device computes it natively.</summary>
+    private static IReadOnlyList<string> DefaultPrecisions(TrainingConfig config) =>
+        HardwareSupport.FastFp16(new torch.Device(config.Device))
+            ? [PrecisionPlan.Fp32, PrecisionPlan.Bf16, PrecisionPlan.Fp16]
+            : [PrecisionPlan.Fp32, PrecisionPlan.Bf16];
+
+    /// <summary>What to time.</summary>
+    /// <param name="Precisions">Precisions to time, in order.</param>
+    /// <param name="Steps">Timed steps per precision and round.</param>
+    /// <param name="Warmup">Untimed steps first.</param>
+    /// <param name="Rounds">Rounds over all precisions (and PyTorch).</param>
+    /// <param name="PyTorchScript">PyTorch's side, or null.</param>
+    /// <param name="Python">The Python interpreter with torch.</param>
+    public sealed record BenchSettings(IReadOnlyList<string> Precisions, int Steps, int Warmup, int Rounds, string? PyTorchScript, string Python);
+
+    public static int Run(TrainingConfig config, BenchSettings settings, DatasetCatalog catalog, TextWriter output)
     {
-        var errors = config.Validate();
-        if (errors.Count > 0)
-        {
-            foreach (var (field, message) in errors) output.WriteLine($"{field}: {message}");
-            return 2;
-        }
+        if (!Check(config, output)) return 2;
         config = config.Validated();
+        output.WriteLine(NativeAllocator.Tune());
         var data = BenchData(config, catalog, output);
+        var device = new torch.Device(config.Device);
         // Enough epochs for the timed steps; the schedule does not change the cost of a step.
         var stepsPerEpoch = data.Train.Count / config.BatchSize;
-        config = config with { Epochs = (steps + 1 + stepsPerEpoch - 1) / stepsPerEpoch + 1, WarmupEpochs = 1 };
+        var wanted = settings.Warmup + settings.Steps;
+        config = config with { Epochs = (wanted + stepsPerEpoch - 1) / stepsPerEpoch + 1, WarmupEpochs = 1 };
         output.WriteLine($"{config.Method} on {config.Device}, {torch.get_num_threads()} CPU threads, batch {config.BatchSize}, " +
-                         $"resnet{config.Depth} x{config.Width}, {data.Train.Channels}x{data.Train.Height}x{data.Train.Width} images");
+                         $"resnet{config.Depth} x{config.Width}, {data.Train.Channels}x{data.Train.Height}x{data.Train.Width} images; " +
+                         $"auto here is {PrecisionPlan.Resolve(PrecisionPlan.Auto, device)}");
+        Augmentation(config, data, device, output);
 
-        // Augmentation alone: the three views of one batch.
-        var info = KnownDatasets.Get(config.Dataset);
-        var device = new torch.Device(config.Device);
-        using var augmenter = new Augmenter(info.Mean, info.Std, device);
-        using (var scope = torch.NewDisposeScope())
+        var ours = settings.Precisions.ToDictionary(p => p, _ => new List<double>());
+        var profiles = settings.Precisions.ToDictionary(p => p, _ => new List<StepProfile>());
+        var theirs = new Dictionary<string, List<double>>();
+        string? theirVersion = null;
+        for (var round = 0; round < settings.Rounds; round++)
         {
-            var batch = torch.tensor(data.Train.Pixels.AsSpan(0, config.BatchSize * data.Train.Channels * data.Train.Height * data.Train.Width).ToArray(),
-                [config.BatchSize, data.Train.Channels, data.Train.Height, data.Train.Width], torch.ScalarType.Byte).to(device);
-            var random = new Random(1);
-            var generator = new torch.Generator(1);
-            augmenter.RegularView(batch, random, generator);
-            var watch = Stopwatch.StartNew();
-            var rounds = 0;
-            while (watch.Elapsed < TimeSpan.FromSeconds(3) || rounds < 2)
+            foreach (var precision in settings.Precisions)
             {
-                using var inner = torch.NewDisposeScope();
-                augmenter.RegularView(batch, random, generator);
-                augmenter.ContrastiveView(batch, random, generator);
-                augmenter.ContrastiveView(batch, random, generator).sum().item<float>();
-                rounds++;
+                var (times, profile) = TimeSteps(config with { Precision = precision }, data, settings.Warmup, wanted);
+                ours[precision].AddRange(times);
+                profiles[precision].Add(profile);
             }
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"augmentation: {rounds * config.BatchSize / watch.Elapsed.TotalSeconds:F0} images/s (3 views each; {watch.Elapsed.TotalMilliseconds / rounds:F0} ms per batch)"));
+            if (settings.PyTorchScript is { } script)
+            {
+                foreach (var result in PyTorchSteps(script, settings, config, data, output))
+                {
+                    theirVersion = result.Version;
+                    theirs.TryAdd(result.Precision, []);
+                    theirs[result.Precision].AddRange(result.Times);
+                }
+            }
         }
 
-        // Training steps: forward, loss, backward, update, as in a real run.
-        using var trainer = new Trainer(config, data);
-        var sink = new TimingSink(steps + 1);
-        var dir = Path.Combine(Path.GetTempPath(), $"proco-bench-{Environment.ProcessId}");
+        var batch = config.BatchSize;
+        foreach (var (precision, times) in ours)
+        {
+            var median = Statistics.Median(times);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"training {precision,-4}: {batch / median,7:F1} images/s ({median:F3} s per step of {batch} images, median of {times.Count} after {settings.Warmup} warm-up each round)"));
+            var phases = StepProfile.Phases.Select(p => (p, Statistics.Median(profiles[precision].Select(r => r.Median(p, settings.Warmup))))).ToList();
+            output.WriteLine("    " + string.Join(", ", phases.Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.p} {x.Item2 * 1000:F0} ms"))));
+        }
+        if (ours.TryGetValue(PrecisionPlan.Fp32, out var fp32) && ours.Count > 1)
+        {
+            foreach (var (precision, times) in ours.Where(o => o.Key != PrecisionPlan.Fp32))
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{precision} is {Statistics.Median(fp32) / Statistics.Median(times):F2}x fp32"));
+        }
+        if (theirs.Count > 0)
+        {
+            foreach (var (precision, times) in theirs)
+            {
+                var median = Statistics.Median(times);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"PyTorch {theirVersion} {(precision == PrecisionPlan.Bf16 ? "bf16 autocast" : precision)}: {batch / median:F1} images/s ({median:F3} s per step, median of {times.Count}; no augmentation)"));
+            }
+            foreach (var (mine, myTimes) in ours)
+            {
+                foreach (var (their, theirTimes) in theirs)
+                {
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"ratio: ours {mine} (full step) / PyTorch {their}: {Statistics.Median(theirTimes) / Statistics.Median(myTimes):F2}x"));
+                }
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Trains <paramref name="seeds"/> seeds of the configuration to the end in each precision; prints wall time, best top-1 and few-shot accuracy, and their means.</summary>
+    public static int FullRuns(TrainingConfig config, IReadOnlyList<string> precisions, int seeds, DatasetCatalog catalog, TextWriter output,
+        CancellationToken cancellationToken)
+    {
+        if (!Check(config, output)) return 2;
+        config = config.Validated();
+        output.WriteLine(NativeAllocator.Tune());
+        var data = TrainingData.Load(config, catalog);
+        output.WriteLine($"{config.Dataset}, {config.Epochs} epochs, {data.Train.Count} training images, {torch.get_num_threads()} CPU threads; " +
+                         $"auto here is {PrecisionPlan.Resolve(PrecisionPlan.Auto, new torch.Device(config.Device))}");
+        var summary = new List<(string Precision, double Seconds, double Best, double Few)>();
+        foreach (var precision in precisions)
+        {
+            for (var seed = config.Seed; seed < config.Seed + seeds; seed++)
+            {
+                var run = config with { Precision = precision, Seed = seed };
+                var dir = Path.Combine(Path.GetTempPath(), $"proco-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
+                var sink = new LastEpochSink();
+                var watch = Stopwatch.StartNew();
+                try
+                {
+                    using var trainer = new Trainer(run, data);
+                    var result = trainer.Run(sink, dir, null, cancellationToken);
+                    if (result.Outcome != TrainingOutcome.Completed) return 1;
+                    summary.Add((precision, watch.Elapsed.TotalSeconds, result.BestTop1, sink.Few));
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{precision,-4} seed {seed}: {watch.Elapsed.TotalSeconds:F1} s, best top-1 {result.BestTop1:F2}, last few-shot {sink.Few:F2}"));
+                }
+                finally
+                {
+                    if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+                }
+            }
+        }
+        foreach (var group in summary.GroupBy(s => s.Precision))
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{group.Key,-4} mean of {group.Count()}: {group.Average(g => g.Seconds):F1} s per run, best top-1 {group.Average(g => g.Best):F2}, last few-shot {group.Average(g => g.Few):F2}"));
+        }
+        return 0;
+    }
+
+    private static bool Check(TrainingConfig config, TextWriter output)
+    {
+        var errors = config.Validate();
+        foreach (var (field, message) in errors) output.WriteLine($"{field}: {message}");
+        return errors.Count == 0;
+    }
+
+    // Augmentation alone: the three views of one batch.
+    private static void Augmentation(TrainingConfig config, TrainingData data, torch.Device device, TextWriter output)
+    {
+        var info = KnownDatasets.Get(config.Dataset);
+        using var augmenter = new Augmenter(info.Mean, info.Std, device);
+        using var scope = torch.NewDisposeScope();
+        var batch = torch.tensor(data.Train.Pixels.AsSpan(0, config.BatchSize * data.Train.Channels * data.Train.Height * data.Train.Width).ToArray(),
+            [config.BatchSize, data.Train.Channels, data.Train.Height, data.Train.Width], torch.ScalarType.Byte).to(device);
+        var random = new Random(1);
+        var generator = new torch.Generator(1);
+        augmenter.RegularView(batch, random, generator);
+        var watch = Stopwatch.StartNew();
+        var rounds = 0;
+        while (watch.Elapsed < TimeSpan.FromSeconds(3) || rounds < 2)
+        {
+            using var inner = torch.NewDisposeScope();
+            augmenter.RegularView(batch, random, generator);
+            augmenter.ContrastiveView(batch, random, generator);
+            augmenter.ContrastiveView(batch, random, generator).sum().item<float>();
+            rounds++;
+        }
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"augmentation: {rounds * config.BatchSize / watch.Elapsed.TotalSeconds:F0} images/s (3 views each; {watch.Elapsed.TotalMilliseconds / rounds:F0} ms per batch)"));
+    }
+
+    // Training steps as in a real run (forward, loss, backward, update); the step times after the warm-up.
+    private static (List<double> Times, StepProfile Profile) TimeSteps(TrainingConfig config, TrainingData data, int warmup, int wanted)
+    {
+        using var trainer = new Trainer(config, data) { Profile = new StepProfile(config.Device.StartsWith("cuda", StringComparison.Ordinal)) };
+        var sink = new TimingSink(wanted);
+        var dir = Path.Combine(Path.GetTempPath(), $"proco-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
             using var stop = new CancellationTokenSource();
@@ -86,11 +229,46 @@ internal static class BenchCommand
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
-        var timed = sink.StepTimes.Skip(1).ToArray();
-        var mean1 = timed.Average();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"training: {config.BatchSize / mean1:F1} images/s ({mean1:F2} s per step of {config.BatchSize} images, mean of {timed.Length} after 1 warm-up)"));
-        return 0;
+        return (sink.StepTimes.Skip(warmup).ToList(), trainer.Profile);
+    }
+
+    private sealed record PyTorchResult(string Precision, string Version, double[] Times);
+
+    // PyTorch's side: the script prints one JSON object per precision with every timed step.
+    private static List<PyTorchResult> PyTorchSteps(string script, BenchSettings settings, TrainingConfig config, TrainingData data, TextWriter output)
+    {
+        var start = new ProcessStartInfo(settings.Python)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[]
+                 {
+                     script, "--precision", "fp32,bf16", "--batch-size", $"{config.BatchSize}", "--depth", $"{config.Depth}",
+                     "--width", $"{config.Width}", "--classes", $"{data.Train.NumClasses}", "--channels", $"{data.Train.Channels}",
+                     "--size", $"{data.Train.Height}", "--feat-dim", $"{config.FeatDim}", "--steps", $"{settings.Steps}",
+                     "--warmup", $"{settings.Warmup}", "--threads", $"{torch.get_num_threads()}",
+                 })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {settings.Python}.");
+        var errors = process.StandardError.ReadToEndAsync();
+        var results = new List<PyTorchResult>();
+        while (process.StandardOutput.ReadLine() is { } line)
+        {
+            using var json = JsonDocument.Parse(line);
+            var root = json.RootElement;
+            results.Add(new PyTorchResult(root.GetProperty("precision").GetString()!, root.GetProperty("version").GetString()!,
+                root.GetProperty("times_s").EnumerateArray().Select(t => t.GetDouble()).ToArray()));
+        }
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"The PyTorch benchmark failed (exit {process.ExitCode}); is python3-torch installed for {settings.Python}?\n{errors.Result}");
+        }
+        return results;
     }
 
     private static TrainingData BenchData(TrainingConfig config, DatasetCatalog catalog, TextWriter output)
@@ -127,8 +305,20 @@ internal static class BenchCommand
             if (StepTimes.Count >= wanted) Done?.Invoke();
         }
 
+        public void Started(TrainingStart start) => _watch.Restart();
         public void Epoch(EpochReport report) => _watch.Restart();
         public void Checkpoint(CheckpointReport report) => _watch.Restart();
+        public void Log(string level, string message) { }
+        public void Flush() { }
+    }
+
+    // The last epoch's few-shot accuracy of a full run.
+    private sealed class LastEpochSink : IMetricSink
+    {
+        public double Few { get; private set; } = double.NaN;
+        public void Step(StepReport report) { }
+        public void Epoch(EpochReport report) => Few = report.Shots.Few;
+        public void Checkpoint(CheckpointReport report) { }
         public void Log(string level, string message) { }
         public void Flush() { }
     }

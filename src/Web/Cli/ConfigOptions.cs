@@ -23,6 +23,10 @@ internal sealed class ConfigOptions
         foreach (var (_, option) in _fields) command.Options.Add(option);
     }
 
+    /// <summary>True when the option of <paramref name="property"/> is on the command line.</summary>
+    public bool Given(ParseResult parse, string property) =>
+        parse.GetResult(_fields.Single(f => f.Field.Property == property).Option) is not null;
+
     /// <summary>The preset (or the paper's defaults), overridden by the positional form and each option given.</summary>
     public TrainingConfig Build(ParseResult parse, string? dataset, double? imbalance, int? epochs)
     {
