@@ -3,7 +3,7 @@
 # losses, backward, SGD) in fp32 and bf16, against Debian's PyTorch doing the same step without
 # augmentation in fp32 and under bf16 autocast, in one invocation, rounds interleaved, medians after
 # warm-up, with the ratios. Installs python3-torch (Debian) when it is missing; the tests do not need it.
-#   bash scripts/bench-vs-pytorch.sh [extra proco bench options, e.g. --rounds 3 --steps 8]
+#   [ROUNDS=3] [STEPS=6] bash scripts/bench-vs-pytorch.sh [other proco bench options, e.g. --depth 56]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -15,5 +15,5 @@ if ! /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
 fi
 say "Building (Release)"
 dotnet build src/Web/ProCo.Web.csproj -c Release -nologo -v quiet
-dotnet src/Web/bin/Release/net10.0/proco.dll bench cifar100 --depth 32 --batch-size 256 --rounds 2 --steps 6 --warmup 2 \
+dotnet src/Web/bin/Release/net10.0/proco.dll bench cifar100 --batch-size 256 --rounds "${ROUNDS:-3}" --steps "${STEPS:-6}" --warmup 2 \
     --pytorch scripts/pytorch_proco_step.py --python /usr/bin/python3 "$@"

@@ -55,6 +55,9 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         await page.Locator("[data-test=run-status] [data-status=Succeeded]").WaitForAsync(new() { Timeout = 300_000 });
         using var http = Server.Http();
         Assert.Equal("Succeeded", await Runs.StatusAsync(http, id));
+        // The page says the precision the run trained in: the form's default, auto, as this machine resolves it.
+        var precision = (await page.Locator("[data-test=precision]").InnerTextAsync()).Trim(' ', '·');
+        Assert.Equal(ProCo.Training.Engine.PrecisionPlan.Resolve(ProCo.Training.Engine.PrecisionPlan.Auto, TorchSharp.torch.CPU).Name, precision);
         var lossSteps = await Runs.StepsAsync(http, id, "CE_loss/train");
         await page.WaitForFunctionAsync($"() => studioTest.steps('CE_loss/train').length === {lossSteps.Length}", null, new() { Timeout = 10_000 });
 

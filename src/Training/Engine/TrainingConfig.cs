@@ -139,7 +139,7 @@ public sealed record TrainingConfig
     /// computes it natively, fp32 elsewhere (<see cref="PrecisionPlan.Resolve"/>).
     /// </summary>
     [ConfigField("Optimisation", "Precision", Help = "auto: bf16 where the CPU or GPU computes it natively, else fp32",
-        Choices = ["auto=auto (bf16 where native)", "fp32=fp32 (as the public code)", "bf16=bf16 mixed precision", "fp16=fp16 mixed precision (loss scaling)"])]
+        Choices = ["auto=auto", "fp32=fp32 (public code)", "bf16=bf16 mixed", "fp16=fp16 mixed"])]
     public string Precision { get; init; } = PrecisionPlan.Auto;
 
     /// <summary>Batch size of evaluation passes.</summary>
