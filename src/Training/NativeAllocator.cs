@@ -28,11 +28,12 @@ public static class NativeAllocator
         if (!OperatingSystem.IsLinux()) return "system allocator (not glibc)";
         try
         {
-            var ok = mallopt(MmapThreshold, 1 << 30) == 1
-                     & mallopt(TrimThreshold, int.MaxValue) == 1
-                     & mallopt(ArenaMax, 1) == 1;
-            return ok ? "glibc malloc tuned for training (mmap threshold 1 GiB, no trimming, one arena)"
-                : "glibc malloc refused some settings; training runs, with more page faults";
+            // glibc before 2.35 refuses thresholds above 32 MiB; there, 32 MiB still keeps most activations.
+            // Setting the trim threshold also fixes the mmap threshold, so it follows a threshold that took.
+            var threshold = mallopt(MmapThreshold, 1 << 30) == 1 ? "1 GiB" : mallopt(MmapThreshold, 32 << 20) == 1 ? "32 MiB" : null;
+            if (threshold is null) return "glibc malloc kept its defaults (it refused a larger mmap threshold); training runs, with more page faults";
+            var ok = mallopt(TrimThreshold, int.MaxValue) == 1 & mallopt(ArenaMax, 1) == 1;
+            return $"glibc malloc tuned for training (mmap threshold {threshold}{(ok ? ", no trimming, one arena" : "")})";
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -96,11 +96,15 @@ internal static class BenchCommand
             }
             if (settings.PyTorchScript is { } script)
             {
-                foreach (var result in PyTorchSteps(script, settings, config, data, output))
+                // PyTorch as the public code runs it (contiguous layout, fp32 and bf16 autocast), and its
+                // bf16 autocast in the channels-last layout our CPU steps use.
+                var results = PyTorchSteps(script, settings, config, data, PrecisionPlan.Fp32 + "," + PrecisionPlan.Bf16, channelsLast: false)
+                    .Concat(PyTorchSteps(script, settings, config, data, PrecisionPlan.Bf16, channelsLast: true));
+                foreach (var result in results)
                 {
                     theirVersion = result.Version;
-                    theirs.TryAdd(result.Precision, []);
-                    theirs[result.Precision].AddRange(result.Times);
+                    theirs.TryAdd(result.Label, []);
+                    theirs[result.Label].AddRange(result.Times);
                 }
             }
         }
@@ -125,7 +129,7 @@ internal static class BenchCommand
             {
                 var median = Statistics.Median(times);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"PyTorch {theirVersion} {(precision == PrecisionPlan.Bf16 ? "bf16 autocast" : precision)}: {batch / median:F1} images/s ({median:F3} s per step, median of {times.Count}; no augmentation)"));
+                    $"PyTorch {theirVersion} {precision}: {batch / median:F1} images/s ({median:F3} s per step, median of {times.Count}; no augmentation)"));
             }
             foreach (var (mine, myTimes) in ours)
             {
@@ -232,10 +236,11 @@ internal static class BenchCommand
         return (sink.StepTimes.Skip(warmup).ToList(), trainer.Profile);
     }
 
-    private sealed record PyTorchResult(string Precision, string Version, double[] Times);
+    private sealed record PyTorchResult(string Label, string Version, double[] Times);
 
     // PyTorch's side: the script prints one JSON object per precision with every timed step.
-    private static List<PyTorchResult> PyTorchSteps(string script, BenchSettings settings, TrainingConfig config, TrainingData data, TextWriter output)
+    private static List<PyTorchResult> PyTorchSteps(string script, BenchSettings settings, TrainingConfig config, TrainingData data,
+        string precisions, bool channelsLast)
     {
         var start = new ProcessStartInfo(settings.Python)
         {
@@ -244,7 +249,7 @@ internal static class BenchCommand
         };
         foreach (var arg in new[]
                  {
-                     script, "--precision", "fp32,bf16", "--batch-size", $"{config.BatchSize}", "--depth", $"{config.Depth}",
+                     script, "--precision", precisions, "--batch-size", $"{config.BatchSize}", "--depth", $"{config.Depth}",
                      "--width", $"{config.Width}", "--classes", $"{data.Train.NumClasses}", "--channels", $"{data.Train.Channels}",
                      "--size", $"{data.Train.Height}", "--feat-dim", $"{config.FeatDim}", "--steps", $"{settings.Steps}",
                      "--warmup", $"{settings.Warmup}", "--threads", $"{torch.get_num_threads()}",
@@ -252,23 +257,48 @@ internal static class BenchCommand
         {
             start.ArgumentList.Add(arg);
         }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {settings.Python}.");
-        var errors = process.StandardError.ReadToEndAsync();
-        var results = new List<PyTorchResult>();
-        while (process.StandardOutput.ReadLine() is { } line)
+        if (channelsLast) start.ArgumentList.Add("--channels-last");
+        Process process;
+        try
         {
-            using var json = JsonDocument.Parse(line);
-            var root = json.RootElement;
-            results.Add(new PyTorchResult(root.GetProperty("precision").GetString()!, root.GetProperty("version").GetString()!,
-                root.GetProperty("times_s").EnumerateArray().Select(t => t.GetDouble()).ToArray()));
+            process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {settings.Python}.");
         }
-        process.WaitForExit();
-        if (process.ExitCode != 0)
+        catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException(
-                $"The PyTorch benchmark failed (exit {process.ExitCode}); is python3-torch installed for {settings.Python}?\n{errors.Result}");
+            throw new InvalidOperationException($"Could not start {settings.Python} for the PyTorch benchmark: {e.Message}.", e);
         }
-        return results;
+        using (process)
+        {
+            try
+            {
+                var errors = process.StandardError.ReadToEndAsync();
+                var results = new List<PyTorchResult>();
+                while (process.StandardOutput.ReadLine() is { } line)
+                {
+                    using var json = JsonDocument.Parse(line);
+                    var root = json.RootElement;
+                    var precision = root.GetProperty("precision").GetString()!;
+                    var label = (precision == PrecisionPlan.Bf16 ? "bf16 autocast" : precision) + (channelsLast ? ", channels-last" : "");
+                    results.Add(new PyTorchResult(label, root.GetProperty("version").GetString()!,
+                        root.GetProperty("times_s").EnumerateArray().Select(t => t.GetDouble()).ToArray()));
+                }
+                process.WaitForExit();
+                if (process.ExitCode != 0)
+                {
+                    throw new InvalidOperationException(
+                        $"The PyTorch benchmark failed (exit {process.ExitCode}); is python3-torch installed for {settings.Python}?\n{errors.Result}");
+                }
+                return results;
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidOperationException($"The PyTorch benchmark printed something other than its results: {e.Message}", e);
+            }
+            finally
+            {
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+            }
+        }
     }
 
     private static TrainingData BenchData(TrainingConfig config, DatasetCatalog catalog, TextWriter output)
