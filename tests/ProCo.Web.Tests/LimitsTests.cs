@@ -53,6 +53,25 @@ public sealed class LimitsTests(LimitsFactory factory) : IClassFixture<LimitsFac
     }
 
     [Fact]
+    public async Task Fp16OnACpuWithoutIt_IsRefusedOnThePrecisionField_AndNothingIsQueued()
+    {
+        using var http = factory.CreateClient();
+        var before = (await http.GetFromJsonAsync<JsonElement>(U("/api/runs"))).GetProperty("total").GetInt32();
+        var response = await http.PostAsJsonAsync(U("/api/runs"),
+            new { config = new { dataset = "fashion-mnist", depth = 8, batchSize = 32, epochs = 1, precision = "fp16" } });
+        var body = await response.Content.ReadAsStringAsync();
+        if (ProCo.Training.Engine.HardwareSupport.FastFp16(TorchSharp.torch.CPU))
+        {
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            return;
+        }
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("config.precision", body, StringComparison.Ordinal);
+        Assert.Contains("fp16 needs a CUDA GPU or a CPU with avx512_fp16 or AMX-FP16", body, StringComparison.Ordinal);
+        Assert.Equal(before, (await http.GetFromJsonAsync<JsonElement>(U("/api/runs"))).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
     public async Task RunsNoWorkerServes_AreQueued_AndSayWhyTheyWait()
     {
         using var http = factory.CreateClient();

@@ -31,10 +31,28 @@ public sealed class NewRunFormTests
         var configs = grid.Expand(Presets.CpuDemo);
         Assert.Null(grid.Error);
         Assert.Equal([(0.01, 0), (0.01, 1), (0.1, 0), (0.1, 1)], configs.Select(c => (c.ImbalanceFactor, c.Seed)));
-        Assert.Equal("imb 10, seed 1", NewRunPage.GridForm.Describe(configs[3], Presets.CpuDemo));
+        Assert.Equal("imb 10, seed 1", grid.Describe(configs[3], Presets.CpuDemo));
+        // The member that keeps the form's values is named by them too, not "base".
+        Assert.Equal("imb 100, seed 0", grid.Describe(configs[0], Presets.CpuDemo));
+        var methods = new NewRunPage.GridForm();
+        methods.Lists[nameof(TrainingConfig.Method)] = "proco, la";
+        Assert.Equal(["proco", "la"], methods.Expand(Presets.CpuDemo).Select(c => methods.Describe(c, Presets.CpuDemo)));
 
         grid.Lists[nameof(TrainingConfig.Method)] = "proco, foo";
         Assert.Empty(grid.Expand(Presets.CpuDemo));
         Assert.Equal("Method: 'foo' is not one of proco, la, ce.", grid.Error);
     }
+}
+
+/// <summary>Sizes as the import dialog and the checkpoint table show them.</summary>
+public sealed class FormatTests
+{
+    [Theory]
+    [InlineData(0, "0 B")]
+    [InlineData(6, "6 B")]
+    [InlineData(1536, "1.5 KB")]
+    [InlineData(24_576, "24 KB")]
+    [InlineData(1_430_149, "1.4 MB")]
+    public void Bytes_NeverShowsAFileThatHasBytesAsZero(long bytes, string shown) =>
+        Assert.Equal(shown, ProCo.Web.Components.Shared.Format.Bytes(bytes));
 }

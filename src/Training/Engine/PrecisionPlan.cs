@@ -28,6 +28,16 @@ public sealed record PrecisionPlan(string Name, ComputeMode Mode, bool LossScali
     /// <summary>Bytes of one activation value in the compute type.</summary>
     public int ActivationBytes => Mode.IsReduced ? 2 : 4;
 
+    /// <summary>Bytes of one activation value for a precision setting on a device (<c>auto</c> resolved); never throws.</summary>
+    public static int ActivationBytesOf(string setting, Device device) =>
+        (setting == Auto ? Resolve(Auto, device).Name : setting) == Fp32 ? 4 : 2;
+
+    /// <summary>Why <paramref name="setting"/> cannot train on <paramref name="device"/>, or null when it can.</summary>
+    public static string? Unsupported(string setting, Device device) =>
+        setting == Fp16 && device.type == DeviceType.CPU && !HardwareSupport.FastFp16(device)
+            ? "fp16 needs a CUDA GPU or a CPU with avx512_fp16 or AMX-FP16; this CPU has neither. Use bf16 or auto (or fp32)."
+            : null;
+
     /// <summary>
     /// Resolves a precision setting for a device. <c>auto</c> gives bf16 where the hardware computes it
     /// natively (a CPU with avx512_bf16 or AMX, a GPU of compute capability 8.0 or newer), fp32 elsewhere.
@@ -43,6 +53,9 @@ public sealed record PrecisionPlan(string Name, ComputeMode Mode, bool LossScali
     /// <summary>The plan of a concrete precision (fp32, bf16 or fp16) on a device.</summary>
     public static PrecisionPlan For(string name, Device device, string reason)
     {
+        // libtorch has no fp16 convolution on such a CPU: it falls back to a path that is about 25x
+        // slower than fp32 here and crashed a test host once, so a run is refused rather than started.
+        if (Unsupported(name, device) is { } why) throw new ArgumentException(why, nameof(name));
         var type = name switch
         {
             Fp32 => ScalarType.Float32,

@@ -141,9 +141,7 @@ public sealed class Trainer : IDisposable
             sink.Log("info", $"Training {Spec.Describe()} with {_config.Method} on {_data.Train.Name}: {_data.Train.Count} training images " +
                              $"({string.Join("/", _data.ClassCounts)} per class), {_data.Test.Count} test images, {StepsPerEpoch} steps per epoch.");
         }
-        sink.Log("info", $"Precision: {Precision}." + (Precision.Name == PrecisionPlan.Fp16 && !HardwareSupport.FastFp16(_device)
-            ? " This CPU has no native fp16 arithmetic: fp16 runs many times slower than fp32 here; bf16 or fp32 is the fast choice."
-            : ""));
+        sink.Log("info", $"Precision: {Precision}.");
         sink.Started(new TrainingStart(StepsPerEpoch, Precision.Name, Precision.ToString()));
 
         for (var epoch = startEpoch; epoch < _config.Epochs; epoch++)

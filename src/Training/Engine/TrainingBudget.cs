@@ -46,7 +46,7 @@ public sealed record TrainingBudget(long Parameters, long ActivationBytes, long 
         parameters += (long)dim * hidden + hidden + 2L * hidden + (long)hidden * config.FeatDim + config.FeatDim;
         parameters += (long)dim * dataset.NumClasses + (config.UseNorm ? 0 : dataset.NumClasses);
         var images = (long)config.BatchSize * ViewsPerImage(config);
-        var valueBytes = PrecisionPlan.Resolve(config.Precision, new TorchSharp.torch.Device(config.Device)).ActivationBytes;
+        var valueBytes = PrecisionPlan.ActivationBytesOf(config.Precision, new TorchSharp.torch.Device(config.Device));
         var activations = (long)Math.Min(long.MaxValue / 8, mapsPerImage * valueBytes * images);
         return new TrainingBudget(parameters, activations, checked(parameters * 3 * FloatBytes) + activations);
     }

@@ -41,6 +41,9 @@ public sealed class TrainingLimits(IOptions<TrainingLimitsOptions> options)
         if (config.Epochs > _options.MaxEpochs)
             errors[ConfigSchema.Get(nameof(TrainingConfig.Epochs)).Name] =
                 [$"At most {_options.MaxEpochs:N0} epochs on this server (ProCo:Limits:MaxEpochs)."];
+        // The server's own CPU stands for its CPU workers' (CUDA devices are checked where they train).
+        if (PrecisionPlan.Unsupported(config.Precision, new TorchSharp.torch.Device(config.Device)) is { } unsupported)
+            errors[ConfigSchema.Get(nameof(TrainingConfig.Precision)).Name] = [unsupported];
         if (KnownDatasets.Find(config.Dataset) is not { } dataset) return errors;
         var budget = TrainingBudget.Of(config, dataset);
         if (budget.Parameters > _options.MaxParameters)

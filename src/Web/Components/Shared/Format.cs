@@ -20,9 +20,14 @@ public static class Format
         return t.TotalHours >= 1 ? $"{(int)t.TotalHours} h {t.Minutes} min" : t.TotalMinutes >= 1 ? $"{t.Minutes} min {t.Seconds} s" : $"{t.Seconds} s";
     }
 
-    public static string Bytes(long bytes) => bytes >= 1 << 20
-        ? (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture) + " MB"
-        : (bytes / 1024.0).ToString("F0", CultureInfo.InvariantCulture) + " KB";
+    /// <summary>"6 B", "1.5 KB", "24 KB", "1.4 MB": never "0 KB" for a file that has bytes.</summary>
+    public static string Bytes(long bytes) => bytes switch
+    {
+        >= 1 << 20 => (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture) + " MB",
+        >= 10 << 10 => (bytes / 1024.0).ToString("F0", CultureInfo.InvariantCulture) + " KB",
+        >= 1 << 10 => (bytes / 1024.0).ToString("F1", CultureInfo.InvariantCulture) + " KB",
+        _ => bytes.ToString(CultureInfo.InvariantCulture) + " B",
+    };
 
     public static string When(DateTimeOffset? at) => at?.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "";
 }

@@ -90,7 +90,7 @@ public partial class NewRunPage
             {
                 var name = string.IsNullOrWhiteSpace(_form.Name) ? null
                     : configs.Count == 1 ? _form.Name
-                    : $"{_form.Name} · {GridForm.Describe(config, baseConfig)}";
+                    : $"{_form.Name} · {_grid.Describe(config, baseConfig)}";
                 var request = new RunRequest(name, tags, config);
                 var errors = Runs.Validate(request);
                 if (errors.Count > 0)
@@ -182,15 +182,19 @@ public partial class NewRunPage
             }
         }
 
-        /// <summary>What distinguishes a grid member from the base, for its name.</summary>
-        public static string Describe(TrainingConfig c, TrainingConfig b)
+        /// <summary>
+        /// What names a grid member: its value of every field the grid lists (the member that keeps the
+        /// form's value too, so a grid over proco and la names its runs "proco" and "la"), and of any
+        /// other grid field that differs from the base.
+        /// </summary>
+        public string Describe(TrainingConfig c, TrainingConfig b)
         {
             var parts = new List<string>();
             // The method first, then the grid's other fields in order: "la, imb 50, α 2, seed 1".
             foreach (var field in Fields.OrderBy(f => f.Property == nameof(TrainingConfig.Method) ? 0 : 1))
             {
                 var value = field.Get(c);
-                if (Equals(value, field.Get(b))) continue;
+                if (string.IsNullOrWhiteSpace(Lists[field.Property]) && Equals(value, field.Get(b))) continue;
                 parts.Add(field.Property switch
                 {
                     nameof(TrainingConfig.Method) => (string)value!,
