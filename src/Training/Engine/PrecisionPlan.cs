@@ -25,9 +25,6 @@ public sealed record PrecisionPlan(string Name, ComputeMode Mode, bool LossScali
     /// <summary>The setting's words, for the config field.</summary>
     public static readonly string[] Settings = [Auto, Fp32, Bf16, Fp16];
 
-    /// <summary>Bytes of one activation value in the compute type.</summary>
-    public int ActivationBytes => Mode.IsReduced ? 2 : 4;
-
     /// <summary>Bytes of one activation value for a precision setting on a device (<c>auto</c> resolved); never throws.</summary>
     public static int ActivationBytesOf(string setting, Device device) =>
         (setting == Auto ? Resolve(Auto, device).Name : setting) == Fp32 ? 4 : 2;
@@ -63,7 +60,7 @@ public sealed record PrecisionPlan(string Name, ComputeMode Mode, bool LossScali
             Fp16 => ScalarType.Float16,
             _ => throw new ArgumentException($"Unknown precision '{name}': use {string.Join(", ", Settings)}.", nameof(name)),
         };
-        return new PrecisionPlan(name, new ComputeMode(type, ChannelsLastPays(device, type)), type == ScalarType.Float16, reason);
+        return new PrecisionPlan(name, new ComputeMode(type, ChannelsLastPays(device)), type == ScalarType.Float16, reason);
     }
 
     /// <summary>
@@ -74,7 +71,7 @@ public sealed record PrecisionPlan(string Name, ComputeMode Mode, bool LossScali
     /// On CUDA the contiguous layout is kept: cuDNN's NHWC kernels pay only for fp16/bf16 on tensor
     /// cores, which has not been measured for this network.
     /// </summary>
-    public static bool ChannelsLastPays(Device device, ScalarType type) => device.type == DeviceType.CPU;
+    public static bool ChannelsLastPays(Device device) => device.type == DeviceType.CPU;
 
     /// <summary>"bf16 (auto: this CPU has avx512_bf16), channels-last".</summary>
     public override string ToString() => $"{Name} ({Reason}){(Mode.ChannelsLast ? ", channels-last" : "")}";
@@ -84,6 +81,8 @@ public sealed record PrecisionPlan(string Name, ComputeMode Mode, bool LossScali
 public static class HardwareSupport
 {
     private static readonly Lazy<IReadOnlySet<string>> CpuFlagSet = new(ReadCpuFlags);
+    // One nvidia-smi call per GPU and process: auto is resolved at every validation of a run (the budget).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, double?> Capabilities = new();
 
     /// <summary>The CPU's feature flags (Linux /proc/cpuinfo); empty elsewhere.</summary>
     public static IReadOnlySet<string> CpuFlags => CpuFlagSet.Value;
@@ -96,7 +95,8 @@ public static class HardwareSupport
             var native = new[] { "amx_bf16", "avx512_bf16" }.Where(CpuFlags.Contains).ToList();
             return native.Count > 0 ? $"this CPU has {string.Join(" and ", native)}" : null;
         }
-        if (device.type == DeviceType.CUDA && CudaComputeCapability(device.index < 0 ? 0 : device.index) is { } capability && capability >= 8.0)
+        if (device.type == DeviceType.CUDA && Capabilities.GetOrAdd(device.index < 0 ? 0 : device.index, CudaComputeCapability) is { } capability
+            && capability >= 8.0)
             return string.Create(CultureInfo.InvariantCulture, $"this GPU has compute capability {capability:0.0}");
         return null;
     }

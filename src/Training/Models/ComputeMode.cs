@@ -42,15 +42,4 @@ public sealed record ComputeMode(ScalarType Type, bool ChannelsLast)
 
     /// <summary>The same values laid out channels-last (strides N, 1, W·C, C), still indexed as NCHW.</summary>
     public static Tensor ToChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-
-    /// <summary>"bf16, channels-last" and the like.</summary>
-    public override string ToString() => PrecisionName(Type) + (ChannelsLast ? ", channels-last" : "");
-
-    /// <summary>fp32, bf16 or fp16.</summary>
-    public static string PrecisionName(ScalarType type) => type switch
-    {
-        ScalarType.BFloat16 => "bf16",
-        ScalarType.Float16 => "fp16",
-        _ => "fp32",
-    };
 }

@@ -68,7 +68,7 @@ internal static class BenchCommand
 
     public static int Run(TrainingConfig config, BenchSettings settings, DatasetCatalog catalog, TextWriter output)
     {
-        if (!Check(config, output)) return 2;
+        if (!ConfigOptions.ReportErrors(config, output)) return 2;
         config = config.Validated();
         output.WriteLine(NativeAllocator.Tune());
         var data = BenchData(config, catalog, output);
@@ -147,7 +147,7 @@ internal static class BenchCommand
     public static int FullRuns(TrainingConfig config, IReadOnlyList<string> precisions, int seeds, DatasetCatalog catalog, TextWriter output,
         CancellationToken cancellationToken)
     {
-        if (!Check(config, output)) return 2;
+        if (!ConfigOptions.ReportErrors(config, output)) return 2;
         config = config.Validated();
         output.WriteLine(NativeAllocator.Tune());
         var data = TrainingData.Load(config, catalog);
@@ -183,13 +183,6 @@ internal static class BenchCommand
                 $"{group.Key,-4} mean of {group.Count()}: {group.Average(g => g.Seconds):F1} s per run, best top-1 {group.Average(g => g.Best):F2}, last few-shot {group.Average(g => g.Few):F2}"));
         }
         return 0;
-    }
-
-    private static bool Check(TrainingConfig config, TextWriter output)
-    {
-        var errors = config.Validate();
-        foreach (var (field, message) in errors) output.WriteLine($"{field}: {message}");
-        return errors.Count == 0;
     }
 
     // Augmentation alone: the three views of one batch.

@@ -23,6 +23,14 @@ internal sealed class ConfigOptions
         foreach (var (_, option) in _fields) command.Options.Add(option);
     }
 
+    /// <summary>Writes every field error of <paramref name="config"/> ("Field: message"); true when there is none.</summary>
+    public static bool ReportErrors(TrainingConfig config, TextWriter output)
+    {
+        var errors = config.Validate();
+        foreach (var (field, message) in errors) output.WriteLine($"{field}: {message}");
+        return errors.Count == 0;
+    }
+
     /// <summary>True when the option of <paramref name="property"/> is on the command line.</summary>
     public bool Given(ParseResult parse, string property) =>
         parse.GetResult(_fields.Single(f => f.Field.Property == property).Option) is not null;

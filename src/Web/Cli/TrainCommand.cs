@@ -51,12 +51,7 @@ internal static class TrainCommand
     public static int Run(TrainingConfig config, string? outputDir, string? resume, bool csv, DatasetCatalog catalog, TextWriter console,
         CancellationToken cancellationToken)
     {
-        var errors = config.Validate();
-        if (errors.Count > 0)
-        {
-            foreach (var (field, message) in errors) console.WriteLine($"{field}: {message}");
-            return 2;
-        }
+        if (!ConfigOptions.ReportErrors(config, console)) return 2;
         config = config.Validated();
         var folder = Path.GetFullPath(outputDir ?? Path.Combine("runs", string.Create(CultureInfo.InvariantCulture,
             $"{config.Method}_{config.Dataset}_imb{config.ImbalanceFactor}_e{config.Epochs}_{DateTime.Now:yyyyMMdd-HHmmss}")));
