@@ -361,6 +361,9 @@ namespace ProCo.Migrations.Schema
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("TestTop1")
+                        .HasColumnType("REAL");
+
                     b.Property<string>("Worker")
                         .HasColumnType("TEXT");
 

@@ -74,13 +74,13 @@ public sealed class DatasetReaderTests : IDisposable
         var trainFiles = key == "cifar10" ? 5 : 1;
         Assert.Equal(12 * trainFiles, binary.Train.Count);
         Assert.Equal(12, binary.Test.Count);
-        Assert.Equal(binary.Train.Pixels, python.Train.Pixels);
+        Assert.Equal(((ImageDataset)binary.Train).Pixels, ((ImageDataset)python.Train).Pixels);
         Assert.Equal(binary.Train.Labels, python.Train.Labels);
         Assert.Equal(binary.Test.Labels, python.Test.Labels);
         Assert.Equal(key == "cifar10" ? 10 : 100, binary.Train.NumClasses);
         // First test image: pixels of image 0 of the last file, label (0 + file index) mod classes.
         var lastFile = trainFiles;
-        Assert.Equal(DatasetFiles.Pixels(1, 3072).Select(b => (byte)(b ^ lastFile)), binary.Test.Pixels.Take(3072));
+        Assert.Equal(DatasetFiles.Pixels(1, 3072).Select(b => (byte)(b ^ lastFile)), ((ImageDataset)binary.Test).Pixels.Take(3072));
         Assert.Equal(lastFile % binary.Train.NumClasses, binary.Test.Labels[0]);
     }
 
@@ -129,9 +129,9 @@ public sealed class DatasetReaderTests : IDisposable
 
         var catalog = new DatasetCatalog(_root, searchSystemFolders: false);
         var splits = DatasetLoader.Load(catalog, "fashion-mnist");
-        Assert.Equal((30, 1, 28, 28), (splits.Train.Count, splits.Train.Channels, splits.Train.Height, splits.Train.Width));
+        Assert.Equal((30, 1, 28, 28), (splits.Train.Count, splits.Train.Channels, ((ImageDataset)splits.Train).Height, ((ImageDataset)splits.Train).Width));
         Assert.Equal(trainLabels.Select(l => (long)l), splits.Train.Labels);
-        Assert.Equal(DatasetFiles.Pixels(30, 784), splits.Train.Pixels);
+        Assert.Equal(DatasetFiles.Pixels(30, 784), ((ImageDataset)splits.Train).Pixels);
         Assert.Equal(10, splits.Test.Count);
     }
 

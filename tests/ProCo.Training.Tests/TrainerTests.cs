@@ -22,6 +22,8 @@ public sealed class RecordingSink : IMetricSink
     }
 
     public void Epoch(EpochReport report) => Epochs.Add(report);
+    public List<TestReport> Tests { get; } = [];
+    public void Tested(TestReport report) => Tests.Add(report);
     public void Checkpoint(CheckpointReport report) => Checkpoints.Add(report);
     public void Log(string level, string message) => Logs.Add($"{level}: {message}");
     public int Flushes { get; private set; }
@@ -93,7 +95,7 @@ public sealed class TrainerTests : IClassFixture<TrainerTests.FashionData>, IDis
     public void SubsetSeed_FixesTheLongTailedImagesWhileTheTrainingSeedVaries()
     {
         // The images drawn: the train set's pixel bytes identify them.
-        byte[] Images(TrainingConfig c) => TrainingData.Prepare(c, _splits).Train.Pixels;
+        byte[] Images(TrainingConfig c) => ((ImageDataset)TrainingData.Prepare(c, _splits).Train).Pixels;
         var bySeed = Images(Tiny);
         Assert.Equal(bySeed, Images(Tiny with { SubsetSeed = Tiny.Seed, Seed = 99 }));
         Assert.NotEqual(bySeed, Images(Tiny with { Seed = 99 }));

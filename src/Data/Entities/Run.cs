@@ -48,6 +48,8 @@ public class Run
     public double? LastMany { get; set; }
     public double? LastMedium { get; set; }
     public double? LastFew { get; set; }
+    /// <summary>Top-1 on the test split of the model of the best validation epoch (a dataset with a validation split), once the run completes.</summary>
+    public double? TestTop1 { get; set; }
 
     public List<Checkpoint> Checkpoints { get; set; } = [];
     public List<RunEvent> Events { get; set; } = [];

@@ -193,6 +193,8 @@ public sealed class Augmenter : IDisposable
         {
             for (var op = 0; op < 4; op++)
             {
+                // A zero range is no jitter at all (torchvision leaves that factor out).
+                if (op == 3 && hue == 0) continue;
                 var members = Enumerable.Range(0, b).Where(i => apply[i] && order[i, slot] == op).Select(i => (long)i).ToArray();
                 if (members.Length == 0) continue;
                 var index = tensor(members, device: device);

@@ -108,7 +108,8 @@ public static class ImageOps
     /// <param name="x">Images, B × C × H × W.</param>
     /// <param name="pixelAffine">B × 6 coefficients (a, b, c, d, e, f) in pixels, origin at the top-left corner.</param>
     /// <param name="nearest">Nearest-neighbour instead of bilinear sampling.</param>
-    public static Tensor Affine(Tensor x, Tensor pixelAffine, bool nearest)
+    /// <param name="fill">Per-channel fill (1 × C × 1 × 1) instead of <see cref="Fill"/>.</param>
+    public static Tensor Affine(Tensor x, Tensor pixelAffine, bool nearest, Tensor? fill = null)
     {
         var (h, w) = (x.shape[2], x.shape[3]);
         // Pixel (u, v) has centre at normalised ((2u+1)/W − 1, (2v+1)/H − 1) (align_corners = false).
@@ -124,10 +125,11 @@ public static class ImageOps
         var row1 = stack([d * w / h, e, t1], 1);
         var theta = stack([row0, row1], 1);
         var grid = F.affine_grid(theta, [x.shape[0], x.shape[1], h, w], align_corners: false);
-        var sampled = F.grid_sample(x - Fill, grid,
+        var background = fill ?? tensor(Fill, x.dtype, x.device);
+        var sampled = F.grid_sample(x - background, grid,
             mode: nearest ? GridSampleMode.Nearest : GridSampleMode.Bilinear,
             padding_mode: GridSamplePaddingMode.Zeros, align_corners: false);
-        return Quantize(sampled + Fill);
+        return Quantize(sampled + background);
     }
 
     /// <summary>
@@ -138,7 +140,8 @@ public static class ImageOps
     /// </summary>
     /// <param name="x">Images, B × C × H × W, values 0..255.</param>
     /// <param name="pixelAffine">B × 6 coefficients (a, b, c, d, e, f) in pixels, origin at the top-left corner.</param>
-    public static Tensor AffineBicubic(Tensor x, Tensor pixelAffine)
+    /// <param name="fill">Per-channel fill (1 × C × 1 × 1) instead of <see cref="Fill"/>.</param>
+    public static Tensor AffineBicubic(Tensor x, Tensor pixelAffine, Tensor? fill = null)
     {
         using var scope = NewDisposeScope();
         var (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
@@ -166,6 +169,7 @@ public static class ImageOps
             v2 + d * (v3 - v1 + d * (2 * (v1 - v2) + v3 - v4 + d * (v2 - v1 - v3 + v4)));
         var rows = Enumerable.Range(0, 4).Select(k => Cubic(Pixel(0, k), Pixel(1, k), Pixel(2, k), Pixel(3, k), dx)).ToArray();
         var value = Cubic(rows[0], rows[1], rows[2], rows[3], dy).clamp(0, 255).trunc();
-        return where(outside.unsqueeze(1), full_like(value, Fill), value).to_type(x.dtype).MoveToOuterDisposeScope();
+        var background = fill is null ? full_like(value, Fill) : fill.to_type(value.dtype).expand_as(value);
+        return where(outside.unsqueeze(1), background, value).to_type(x.dtype).MoveToOuterDisposeScope();
     }
 }

@@ -26,19 +26,31 @@ public sealed class DatasetCatalog
     /// <param name="datasetsDir">Root folder of downloaded or copied datasets.</param>
     /// <param name="overrides">Explicit folders per dataset key, searched first.</param>
     /// <param name="searchSystemFolders">Also look where distribution packages install datasets.</param>
+    /// <param name="registry">The registered image datasets (list files, ImageFolder trees), if any.</param>
     public DatasetCatalog(string datasetsDir, IReadOnlyDictionary<string, string>? overrides = null,
-        bool searchSystemFolders = true)
+        bool searchSystemFolders = true, DatasetRegistry? registry = null)
     {
+        Registry = registry;
         _datasetsDir = Path.GetFullPath(datasetsDir);
         _overrides = overrides ?? new Dictionary<string, string>();
         _searchSystemFolders = searchSystemFolders;
     }
+
+    /// <summary>The registered image datasets, or null where none can be registered.</summary>
+    public DatasetRegistry? Registry { get; }
+
+    /// <summary>The registration of <paramref name="name"/>, or null (a built-in key, or unknown).</summary>
+    public RegisteredDataset? Registered(string name) =>
+        KnownDatasets.Find(name) is null ? Registry?.Find(name) : null;
 
     /// <summary>Root folder of datasets.</summary>
     public string DatasetsDir => _datasetsDir;
 
     /// <summary>Normalises user spellings (CIFAR-100, cifar_100, fmnist) to a key, or throws.</summary>
     public static string NormalizeKey(string name) => KnownDatasets.Get(name).Key;
+
+    /// <summary>A built-in dataset's key for any of its spellings, else the name in lower case (a registered image dataset).</summary>
+    public static string NormalizeName(string name) => KnownDatasets.Find(name)?.Key ?? name.Trim().ToLowerInvariant();
 
     /// <summary>Looks for every known dataset.</summary>
     public IReadOnlyList<DatasetStatus> Probe() => Keys.Select(Probe).ToList();

@@ -9,6 +9,13 @@ public static class DatasetLoader
     /// <summary>Loads train and test splits, or explains where to put the files.</summary>
     public static DatasetSplits Load(DatasetCatalog catalog, string dataset)
     {
+        if (KnownDatasets.Find(dataset) is null)
+        {
+            var registered = catalog.Registered(dataset)
+                             ?? throw new ArgumentException($"Unknown dataset '{dataset}': neither built in ({string.Join(", ", KnownDatasets.All.Select(d => d.Key))}) " +
+                                                            "nor registered (proco dataset add NAME PATH).");
+            return ImageFileDatasets.Load(registered);
+        }
         var status = catalog.Probe(dataset);
         if (!status.Present)
             throw new DatasetMissingException(status);

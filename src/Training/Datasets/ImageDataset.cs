@@ -1,10 +1,48 @@
 namespace ProCo.Training.Datasets;
 
+/// <summary>One split of a dataset as the trainer sees it: labelled images, in memory or on disk.</summary>
+public interface IImageSplit
+{
+    /// <summary>A short description, e.g. "cifar10 train".</summary>
+    string Name { get; }
+
+    /// <summary>Class index per image.</summary>
+    long[] Labels { get; }
+
+    /// <summary>Class names in label order.</summary>
+    IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Image channels (3 for photographs).</summary>
+    int Channels { get; }
+
+    /// <summary>Number of classes.</summary>
+    int NumClasses => ClassNames.Count;
+
+    /// <summary>Number of images.</summary>
+    int Count => Labels.Length;
+
+    /// <summary>Images per class.</summary>
+    long[] ClassCounts()
+    {
+        var counts = new long[NumClasses];
+        foreach (var label in Labels) counts[label]++;
+        return counts;
+    }
+}
+
+/// <summary>A split that can be narrowed to some of its images (the long-tail draw, test caps).</summary>
+/// <typeparam name="T">The split's own type.</typeparam>
+public interface IImageSplit<out T> : IImageSplit where T : IImageSplit
+{
+    /// <summary>The images at the given indices, in that order.</summary>
+    T Subset(IReadOnlyList<int> indices, string? name = null);
+}
+
 /// <summary>
-/// Images as raw bytes in N × C × H × W order with their labels: what every loader produces and
-/// what the trainer moves to the device once.
+/// Images as raw bytes in N × C × H × W order with their labels: what the in-memory readers
+/// (CIFAR, Fashion-MNIST) produce and what the trainer moves to the device once.
 /// </summary>
-public sealed class ImageDataset
+public sealed class ImageDataset : IImageSplit<ImageDataset>
 {
     /// <summary>Creates a dataset, checking that the sizes agree.</summary>
     public ImageDataset(string name, byte[] pixels, long[] labels, int channels, int height, int width,
@@ -63,5 +101,5 @@ public sealed class ImageDataset
     }
 }
 
-/// <summary>A dataset's training and test splits.</summary>
-public sealed record DatasetSplits(ImageDataset Train, ImageDataset Test);
+/// <summary>A dataset's splits: training, test and, where the dataset has one, validation (the model is chosen on it).</summary>
+public sealed record DatasetSplits(IImageSplit Train, IImageSplit Test, IImageSplit? Val = null);

@@ -54,8 +54,8 @@ public static class LongTail
     /// Draw as the public ProCo code does (numpy's legacy generator seeded once with 0, each class
     /// shuffled in turn), keeping exactly its images; <paramref name="seed"/> is then not used.
     /// </param>
-    public static ImageDataset Subset(ImageDataset source, double imbalanceFactor, ImbalanceProfile profile, int seed,
-        int? maxPerClass = null, bool reversed = false, bool publicDraw = false)
+    public static T Subset<T>(T source, double imbalanceFactor, ImbalanceProfile profile, int seed,
+        int? maxPerClass = null, bool reversed = false, bool publicDraw = false) where T : IImageSplit<T>
     {
         var available = source.ClassCounts();
         var perClass = (int)System.Math.Min(available.Min(), maxPerClass ?? int.MaxValue);
@@ -86,7 +86,7 @@ public static class LongTail
     }
 
     /// <summary>The first <paramref name="perClass"/> images of every class, in file order (a balanced subset).</summary>
-    public static ImageDataset Balanced(ImageDataset source, int perClass)
+    public static T Balanced<T>(T source, int perClass) where T : IImageSplit<T>
     {
         var taken = new int[source.NumClasses];
         var chosen = new List<int>();

@@ -43,6 +43,13 @@ public static class Series
     public const string ValMany = "acc/val_many";
     public const string ValMedium = "acc/val_medium";
     public const string ValFew = "acc/val_few";
+    public const string TestTop1 = "acc/test_top1";
+    public const string TestMany = "acc/test_many";
+    public const string TestMedium = "acc/test_medium";
+    public const string TestFew = "acc/test_few";
+
+    /// <summary>The final test of a run with a validation split (<see cref="TestReport"/>): one point each, at the run's last epoch.</summary>
+    public static readonly IReadOnlyList<string> FinalTest = [TestTop1, TestMany, TestMedium, TestFew];
 
     /// <summary>Charts in page order.</summary>
     public static readonly IReadOnlyList<ChartInfo> Charts =
@@ -66,6 +73,12 @@ public static class Series
         new(ValMany, "many-shot", "%", SeriesCadence.Epoch, "shots", true),
         new(ValMedium, "medium-shot", "%", SeriesCadence.Epoch, "shots", true),
         new(ValFew, "few-shot", "%", SeriesCadence.Epoch, "shots", true),
+        // A dataset with a validation split (ImageNet-LT, iNaturalist, one's own): the epoch series above are
+        // measured on it, and the model of its best epoch is evaluated once on the test split at the end.
+        new(TestTop1, "final test top-1 (best val epoch)", "%", SeriesCadence.Epoch, "acc", true),
+        new(TestMany, "final test many-shot", "%", SeriesCadence.Epoch, "shots", true),
+        new(TestMedium, "final test medium-shot", "%", SeriesCadence.Epoch, "shots", true),
+        new(TestFew, "final test few-shot", "%", SeriesCadence.Epoch, "shots", true),
     ];
 
     /// <summary>Series reported once per optimisation step (step = global step, 1-based).</summary>
@@ -75,7 +88,7 @@ public static class Series
     /// Series reported once per epoch (step = epoch, 1-based). A shot group with no class is left
     /// out of the epoch's values.
     /// </summary>
-    public static readonly IReadOnlyList<string> PerEpoch = [.. All.Where(s => s.Cadence == SeriesCadence.Epoch).Select(s => s.Name)];
+    public static readonly IReadOnlyList<string> PerEpoch = [.. All.Where(s => s.Cadence == SeriesCadence.Epoch && !FinalTest.Contains(s.Name)).Select(s => s.Name)];
 
     /// <summary>The description of a series, or null for a name this table does not know (an imported log's own tag).</summary>
     public static SeriesInfo? Find(string name) => All.FirstOrDefault(s => s.Name == name);
@@ -114,6 +127,13 @@ public sealed record StepReport(int Epoch, long GlobalStep, int StepInEpoch, int
 public sealed record EpochReport(int Epoch, int Epochs, long GlobalStep, IReadOnlyDictionary<string, double> Values,
     IReadOnlyDictionary<string, double[]> Vectors, TimeSpan Elapsed, ShotAccuracy Shots);
 
+/// <summary>The final test of a run with a validation split: the model of its best validation epoch on the test split.</summary>
+/// <param name="Epochs">Epochs of the run (the step the test series are stored at).</param>
+/// <param name="ChosenEpoch">The epoch whose model was tested (best validation top-1).</param>
+/// <param name="Values">Test series (<see cref="Series.TestTop1"/> and the shot groups that have classes).</param>
+/// <param name="Shots">Many / medium / few-shot test accuracy with the number of classes in each group.</param>
+public sealed record TestReport(int Epochs, int ChosenEpoch, IReadOnlyDictionary<string, double> Values, ShotAccuracy Shots);
+
 /// <summary>A checkpoint file the trainer wrote.</summary>
 /// <param name="Path">Where it is.</param>
 /// <param name="Kind">last or best.</param>
@@ -138,6 +158,9 @@ public interface IMetricSink
 
     void Step(StepReport report);
     void Epoch(EpochReport report);
+
+    /// <summary>Called once at the end of a completed run that has a validation split, with its test result.</summary>
+    void Tested(TestReport report);
     void Checkpoint(CheckpointReport report);
     void Log(string level, string message);
 

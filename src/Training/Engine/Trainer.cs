@@ -44,11 +44,8 @@ public sealed class Trainer : IDisposable
     private readonly optim.Optimizer _optimizer;
     private readonly ProCoLoss? _proco;
     private readonly LogitAdjustedLoss _criterion;
-    private readonly Augmenter _augmenter;
-    private readonly Tensor _trainPixels;
-    private readonly Tensor _trainLabels;
-    private readonly Tensor _testPixels;
-    private readonly Tensor _testLabels;
+    private readonly ITrainingFeed _feed;
+    private readonly HashSet<string> _skippedFiles = [];
     private LossScaler? _scaler;
 
     /// <summary>Builds model, optimizer and losses on the configured device.</summary>
@@ -62,7 +59,7 @@ public sealed class Trainer : IDisposable
 
         NativeAllocator.Tune();
         manual_seed(_config.Seed);
-        Spec = new ModelSpec(_config.Depth, _config.Width, data.Train.Channels, data.Train.NumClasses, _config.FeatDim, _config.UseNorm);
+        Spec = ModelSpec.For(_config, data.Train.Channels, data.Train.NumClasses);
         _model = new ProCoModel(Spec);
         _model.to(_device);
         UsePrecision(PrecisionPlan.Resolve(_config.Precision, _device));
@@ -70,13 +67,11 @@ public sealed class Trainer : IDisposable
         _criterion = new LogitAdjustedLoss(data.ClassCounts, _config.Method == "ce" ? 0 : _config.LogitAdjustTau, _device);
         if (_config.Method == "proco")
             _proco = new ProCoLoss(data.Train.NumClasses, _config.FeatDim, _config.Temperature, _device, new Generator((ulong)_config.Seed));
-        var dataset = KnownDatasets.Get(_config.Dataset);
-        _augmenter = new Augmenter(dataset.Mean, dataset.Std, _device);
-
-        _trainPixels = ToDevice(data.Train);
-        _trainLabels = tensor(data.Train.Labels, device: _device);
-        _testPixels = ToDevice(data.Test);
-        _testLabels = tensor(data.Test.Labels, device: _device);
+        _feed = data.Train switch
+        {
+            ImageFileSplit files => new FileFeed(_config, files, files.Mean, files.Std, _device),
+            _ => new MemoryFeed(_config, data, KnownDatasets.Get(_config.Dataset), _device),
+        };
         StepsPerEpoch = data.Train.Count / _config.BatchSize;
     }
 
@@ -104,9 +99,6 @@ public sealed class Trainer : IDisposable
         _model.Mode = plan.Mode;
         _scaler = plan.LossScaling ? new LossScaler() : null;
     }
-
-    private Tensor ToDevice(ImageDataset set) =>
-        tensor(set.Pixels, [set.Count, set.Channels, set.Height, set.Width], ScalarType.Byte).to(_device);
 
     /// <summary>
     /// Trains until the configured number of epochs or until <paramref name="cancellationToken"/> fires,
@@ -139,7 +131,9 @@ public sealed class Trainer : IDisposable
                 sink.Log("info", $"Initialised from the PyTorch weights {Path.GetFileName(initial)}.");
             }
             sink.Log("info", $"Training {Spec.Describe()} with {_config.Method} on {_data.Train.Name}: {_data.Train.Count} training images " +
-                             $"({string.Join("/", _data.ClassCounts)} per class), {_data.Test.Count} test images, {StepsPerEpoch} steps per epoch.");
+                             $"({Describe(_data.ClassCounts)} per class), " + (_data.Val is { } val ? $"{val.Count} validation images (the epoch is chosen on them), " : "") +
+                             $"{_data.Test.Count} test images, {StepsPerEpoch} steps per epoch" +
+                             (_config.MicroBatch is { } micro && micro < _config.BatchSize ? $", micro-batches of {micro}" : "") + ".");
         }
         sink.Log("info", $"Precision: {Precision}.");
         sink.Started(new TrainingStart(StepsPerEpoch, Precision.Name, Precision.ToString()));
@@ -155,17 +149,20 @@ public sealed class Trainer : IDisposable
             if (firstStep == 0) _proco?.StartEpoch(new Generator((ulong)Seeds.Mix(_config.Seed, epoch, -1)));
 
             _model.train();
-            using var order = EpochOrder(epoch);
+            _feed.StartEpoch(EpochOrder(epoch), epoch, firstStep);
             double correct = 0;
             long seen = 0;
             for (var step = firstStep; step < StepsPerEpoch; step++)
             {
                 if (step > firstStep && cancellationToken.IsCancellationRequested)
+                {
+                    _feed.StopEpoch();
                     return Cancel(sink, checkpointDir, epoch, step, globalStep, best, bestEpoch);
-                var (ce, scl, hits) = TrainStep(order, epoch, step);
+                }
+                var (ce, scl, hits, images) = TrainStep(sink, epoch, step);
                 globalStep++;
                 correct += hits;
-                seen += _config.BatchSize;
+                seen += images;
                 sink.Step(new StepReport(epoch + 1, globalStep, step + 1, StepsPerEpoch, new Dictionary<string, double>
                 {
                     [Series.TrainCeLoss] = ce,
@@ -174,7 +171,8 @@ public sealed class Trainer : IDisposable
                 }));
             }
 
-            var evaluation = Evaluate();
+            _feed.StopEpoch();
+            var evaluation = Evaluate(_data.Selection, sink);
             if (bestEpoch == 0 || evaluation.Top1 > best)
             {
                 best = evaluation.Top1;
@@ -204,8 +202,27 @@ public sealed class Trainer : IDisposable
             WriteCheckpoint(sink, checkpointDir, "last", epoch + 1, 0, globalStep, best, bestEpoch, "epoch-end");
             if (bestEpoch == epoch + 1) CopyAsBest(sink, checkpointDir, epoch + 1);
         }
+        if (_data.Val is not null) TestBest(sink, checkpointDir);
         return new TrainingResult(TrainingOutcome.Completed, _config.Epochs, best);
     }
+
+    // As the public ImageNet code: the model of the best validation epoch, evaluated once on the test split.
+    private void TestBest(IMetricSink sink, string checkpointDir)
+    {
+        var best = Path.Combine(checkpointDir, "best.ckpt");
+        var meta = CheckpointFile.Load(best, _model, null, null, _data.ClassCounts, _config.Dataset);
+        var test = Evaluate(_data.Test, sink);
+        var values = new Dictionary<string, double> { [Series.TestTop1] = test.Top1 };
+        if (test.Shots.ManyClasses > 0) values[Series.TestMany] = test.Shots.Many;
+        if (test.Shots.MediumClasses > 0) values[Series.TestMedium] = test.Shots.Medium;
+        if (test.Shots.FewClasses > 0) values[Series.TestFew] = test.Shots.Few;
+        sink.Log("info", $"Test split, model of epoch {meta.CompletedEpochs} (best on validation, {meta.BestTop1:0.00}%): top-1 {test.Top1:0.00}%, " +
+                         $"many {test.Shots.Many:0.00}%, medium {test.Shots.Medium:0.00}%, few {test.Shots.Few:0.00}%.");
+        sink.Tested(new TestReport(_config.Epochs, meta.CompletedEpochs, values, test.Shots));
+    }
+
+    private static string Describe(long[] counts) =>
+        counts.Length <= 20 ? string.Join("/", counts) : $"{counts.Max()} down to {counts.Min()}";
 
     private TrainingResult Cancel(IMetricSink sink, string checkpointDir, int epoch, int step, long globalStep, double best, int bestEpoch)
     {
@@ -217,81 +234,76 @@ public sealed class Trainer : IDisposable
     }
 
     // The epoch's sample order, drawn from (seed, epoch).
-    private Tensor EpochOrder(int epoch)
+    private long[] EpochOrder(int epoch)
     {
         var order = Enumerable.Range(0, _data.Train.Count).Select(i => (long)i).ToArray();
         new Random(Seeds.Mix(_config.Seed, epoch, -2)).Shuffle(order);
-        return tensor(order, device: _device);
+        return order;
     }
 
-    // Gathers a step's images and draws its views, in the network's input type and layout; every draw
-    // derives from (seed, epoch, step). Preparing the next step's views on another thread while a step
-    // computes was measured and dropped: on two cores a bf16 step took 1.67 s instead of 1.11 s, as
-    // every op's static split between the cores stalls whenever one of them is lent to that thread.
-    private (Tensor Views, Tensor Labels) PrepareBatch(Tensor order, int epoch, int step)
-    {
-        using var scope = NewDisposeScope();
-        var batch = _config.BatchSize;
-        var indices = order.narrow(0, (long)step * batch, batch);
-        var pixels = _trainPixels.index_select(0, indices);
-        var labels = _trainLabels.index_select(0, indices);
-        var stepSeed = Seeds.Mix(_config.Seed, epoch, step);
-        var random = new Random(stepSeed);
-        var generator = new Generator((ulong)stepSeed);
-        var views = _augmenter.RegularView(pixels, random, generator);
-        if (_proco is not null)
-        {
-            var view1 = _augmenter.ContrastiveView(pixels, random, generator);
-            var view2 = _augmenter.ContrastiveView(pixels, random, generator);
-            views = cat([views, view1, view2], 0);
-        }
-        return (_model.Mode.Input(views).MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
-    }
-
-    private (double Ce, double Scl, double Correct) TrainStep(Tensor order, int epoch, int step)
+    // One optimisation step: the feed's views of the batch in the network's input type and layout, then
+    // forward, both losses and backward per micro-batch (gradients accumulate; the estimators update per
+    // micro-batch and view, as each GPU's slice updates them in the public code), then the update.
+    private (double Ce, double Scl, double Correct, int Images) TrainStep(IMetricSink sink, int epoch, int step)
     {
         using var scope = NewDisposeScope();
         Profile?.Begin();
-        var batch = _config.BatchSize;
-        var (views, labels) = PrepareBatch(order, epoch, step);
-        Tensor ce, scl, logits, predicted;
+        using var batch = _feed.Next(step);
+        foreach (var skipped in batch.Skipped)
+        {
+            if (_skippedFiles.Add(skipped.Path)) sink.Log("warning", $"Skipped the unreadable image {skipped.Path} ({skipped.Reason}).");
+        }
+        var labels = batch.Labels;
+        var size = (int)labels.shape[0];
+        var views = _model.Mode.Input(batch.Views);
+        var viewCount = _proco is not null ? 3 : 1;
+        var micro = System.Math.Min(_config.MicroBatch ?? size, size);
         Profile?.Mark("data");
-        if (_proco is not null)
-        {
-            var output = _model.forward(views);
-            Profile?.Mark("forward");
-            logits = output.Logits.narrow(0, 0, batch);
-            ce = _criterion.Forward(logits, labels);
-            // Loss = LA-CE(view 0 logits) + α · mean over views 1-2 of LA-CE(contrastive logits)
-            var contrast1 = _proco.ContrastLogits(output.Features.narrow(0, batch, batch), labels);
-            var contrast2 = _proco.ContrastLogits(output.Features.narrow(0, 2L * batch, batch), labels);
-            scl = (_criterion.Forward(contrast1, labels) + _criterion.Forward(contrast2, labels)) / 2;
-            predicted = TrainingPrediction(logits, contrast1, contrast2, _config.Alpha);
-        }
-        else
-        {
-            logits = _model.forward(views).Logits;
-            Profile?.Mark("forward");
-            ce = _criterion.Forward(logits, labels);
-            scl = zeros_like(ce);
-            predicted = logits.detach();
-        }
-        var loss = ce + _config.Alpha * scl;
-        Profile?.Mark("loss");
         _optimizer.zero_grad();
-        (_scaler?.ScaleLoss(loss) ?? loss).backward();
-        Profile?.Mark("backward");
+        Tensor ceSum = zeros(1, device: _device), sclSum = zeros(1, device: _device), hits = zeros(1, device: _device);
+        for (var from = 0; from < size; from += micro)
+        {
+            var length = System.Math.Min(micro, size - from);
+            var part = labels.narrow(0, from, length);
+            var input = viewCount == 1 ? views.narrow(0, from, length)
+                : cat([.. Enumerable.Range(0, viewCount).Select(v => views.narrow(0, (long)v * size + from, length))], 0);
+            Tensor ce, scl, predicted;
+            var output = _model.forward(input);
+            Profile?.Mark("forward");
+            var logits = output.Logits.narrow(0, 0, length);
+            ce = _criterion.Forward(logits, part);
+            if (_proco is not null)
+            {
+                // Loss = LA-CE(view 0 logits) + α · mean over views 1-2 of LA-CE(contrastive logits)
+                var contrast1 = _proco.ContrastLogits(output.Features.narrow(0, length, length), part);
+                var contrast2 = _proco.ContrastLogits(output.Features.narrow(0, 2L * length, length), part);
+                scl = (_criterion.Forward(contrast1, part) + _criterion.Forward(contrast2, part)) / 2;
+                predicted = TrainingPrediction(logits, contrast1, contrast2, _config.Alpha);
+            }
+            else
+            {
+                scl = zeros_like(ce);
+                predicted = logits.detach();
+            }
+            // Each micro-batch's mean loss weighted by its share of the batch: the gradient of the batch's mean.
+            var loss = (ce + _config.Alpha * scl) * ((double)length / size);
+            Profile?.Mark("loss");
+            (_scaler?.ScaleLoss(loss) ?? loss).backward();
+            Profile?.Mark("backward");
+            ceSum.add_(ce.detach().to_type(ScalarType.Float32) * length);
+            sclSum.add_(scl.detach().to_type(ScalarType.Float32) * length);
+            hits.add_(predicted.argmax(1).eq(part).sum().to_type(ScalarType.Float32));
+        }
         // Under fp16 a step whose gradients overflowed is skipped (and the loss scale halves).
         if (_scaler?.UnscaleAndCheck(_model.parameters()) ?? true) _optimizer.step();
         Profile?.Mark("update");
 
-        var hits = predicted.argmax(1).eq(labels).sum().to_type(ScalarType.Float32);
         // The one host synchronisation of the step: the numbers it reports.
-        var stats = stack([ce.detach().to_type(ScalarType.Float32), scl.detach().to_type(ScalarType.Float32), hits]).cpu().data<float>().ToArray();
+        var stats = cat([ceSum / size, sclSum / size, hits]).cpu().data<float>().ToArray();
         Profile?.Mark("report");
         if (!float.IsFinite(stats[0]) || !float.IsFinite(stats[1]))
             throw new InvalidOperationException($"The loss became {stats[0]} (CE) / {stats[1]} (SCL) at epoch {epoch + 1}, step {step + 1}: lower the learning rate.");
-        return (stats[0], stats[1], stats[2]);
+        return (stats[0], stats[1], stats[2], size);
     }
 
     /// <summary>
@@ -301,27 +313,33 @@ public sealed class Trainer : IDisposable
     public static Tensor TrainingPrediction(Tensor logits, Tensor contrast1, Tensor contrast2, double alpha) =>
         logits.detach() + alpha * (contrast1.detach() + contrast2.detach()) / 2;
 
-    /// <summary>Top-1, loss, per-class and many/medium/few accuracy on the balanced test set.</summary>
-    public Evaluation Evaluate()
+    /// <summary>Top-1, loss, per-class and many/medium/few accuracy on <paramref name="split"/> (by default the test set).</summary>
+    public Evaluation Evaluate(IImageSplit? split = null, IMetricSink? sink = null)
     {
+        split ??= _data.Test;
         _model.eval();
         try
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var classes = _data.Test.NumClasses;
+            var classes = split.NumClasses;
             var perClassCorrect = zeros(classes, ScalarType.Float64, _device);
             var perClassTotal = zeros(classes, ScalarType.Float64, _device);
             var lossSum = zeros(1, ScalarType.Float64, _device);
             var featureSums = zeros([classes, _config.FeatDim], ScalarType.Float64, _device);
-            var count = _data.Test.Count;
-            for (var start = 0; start < count; start += _config.EvalBatchSize)
+            long count = 0;
+            foreach (var batch in _feed.Evaluation(split))
             {
                 using var batchScope = NewDisposeScope();
-                var length = System.Math.Min(_config.EvalBatchSize, count - start);
-                var pixels = _testPixels.narrow(0, start, length);
-                var labels = _testLabels.narrow(0, start, length);
-                var output = _model.forward(_augmenter.Normalize(pixels));
+                using var _ = batch;
+                foreach (var skipped in batch.Skipped)
+                {
+                    if (_skippedFiles.Add(skipped.Path)) sink?.Log("warning", $"Skipped the unreadable image {skipped.Path} ({skipped.Reason}).");
+                }
+                var labels = batch.Labels;
+                var length = labels.shape[0];
+                count += length;
+                var output = _model.forward(batch.Views);
                 var logits = output.Logits;
                 featureSums.index_add_(0, labels, output.Features.to_type(ScalarType.Float64), 1);
                 lossSum.add_(_criterion.Forward(logits, labels).to_type(ScalarType.Float64) * length);
@@ -393,11 +411,7 @@ public sealed class Trainer : IDisposable
         _optimizer.Dispose();
         _proco?.Dispose();
         _criterion.Dispose();
-        _augmenter.Dispose();
-        _trainPixels.Dispose();
-        _trainLabels.Dispose();
-        _testPixels.Dispose();
-        _testLabels.Dispose();
+        _feed.Dispose();
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ProCo.Training.Datasets;
+using ProCo.Training.Models;
 
 namespace ProCo.Training.Engine;
 
@@ -52,18 +53,48 @@ public sealed record TrainingConfig
         Error = "A non-negative subset seed.")]
     public int? SubsetSeed { get; init; }
 
+    /// <summary>Side of the square crops an on-disk image dataset is trained on (224 as published); evaluation resizes the shorter side to 256/224 of it and crops the centre.</summary>
+    [ConfigField("Data", "Crop size", Help = "Images on disk: training crops and the evaluation centre crop (224 as published)", Min = 16, Max = 1024,
+        Error = "A crop size between 16 and 1024 pixels.")]
+    public int CropSize { get; init; } = 224;
+
+    /// <summary>Augmentation of the two contrastive views of an on-disk dataset, as the public ImageNet code's cl_views: sim (SimCLR-style) or rand (sim plus RandAugment).</summary>
+    [ConfigField("Data", "Contrastive views", Help = "Images on disk: SimCLR-style views, or with RandAugment on top",
+        Choices = ["sim-sim=sim-sim (published)", "sim-rand=sim-rand", "rand-rand=rand-rand"])]
+    public string ContrastViews { get; init; } = "sim-sim";
+
+    /// <summary>What an image that cannot be read does to a run: skip it (each one is logged by path) or fail the run.</summary>
+    [ConfigField("Data", "Unreadable images", Help = "Images on disk: every skipped file is logged by path",
+        Choices = ["skip=skip and log", "fail=fail the run"])]
+    public string UnreadableImages { get; init; } = "skip";
+
+    /// <summary>Threads decoding and augmenting the next batches of an on-disk dataset while the current step computes; null uses every core.</summary>
+    [ConfigField("Data", "Loader threads", Help = "Images on disk: decoding threads", EmptyMeans = "every core", Min = 1, Max = 256,
+        Error = "Between 1 and 256 loader threads.")]
+    public int? LoaderThreads { get; init; }
+
     /// <summary>proco, la or ce.</summary>
     [ConfigField("Method and model", "Method", Choices = ["proco=ProCo", "la=Logit-adjusted CE", "ce=Plain CE"])]
     public string Method { get; init; } = "proco";
 
+    /// <summary>Encoder: the CIFAR ResNet of the public CIFAR code (depth and width apply), or torchvision's ResNet-50 or ResNeXt-50 (32x4d) of its ImageNet code.</summary>
+    [ConfigField("Method and model", "Encoder", Help = "ResNet-50 and ResNeXt-50 for ImageNet-size images",
+        Choices = ["cifar=CIFAR ResNet (depth 6n+2)", "resnet50=ResNet-50", "resnext50=ResNeXt-50 (32x4d)"])]
+    public string Arch { get; init; } = Architectures.Cifar;
+
     /// <summary>CIFAR ResNet depth (6n+2).</summary>
-    [ConfigField("Method and model", "ResNet depth", Help = "6n+2: 8, 20, 32, 44, 56 ...", Min = 8, Max = 200, Error = DepthRule)]
+    [ConfigField("Method and model", "ResNet depth", Help = "CIFAR ResNet: 6n+2: 8, 20, 32, 44, 56 ...", Min = 8, Max = 200, Error = DepthRule)]
     public int Depth { get; init; } = 32;
 
     /// <summary>Width multiplier of the ResNet (1 = 16/32/64 channels).</summary>
     [ConfigField("Method and model", "Width multiplier", Help = "1 = 16/32/64 channels", Min = 1, Max = 16,
         Error = "Width multiplier between 1 and 16.")]
     public int Width { get; init; } = 1;
+
+    /// <summary>ResNet-50/ResNeXt-50 channel counts divided by this: 1 is torchvision's network; more is for CPU trials and tests.</summary>
+    [ConfigField("Method and model", "Width divisor", Help = "ResNet-50/ResNeXt-50: channels ÷ this (1 = torchvision's)", Min = 1, Max = 64,
+        Error = "A width divisor of 1, 2, 4, 8, 16, 32 or 64.")]
+    public int WidthDivisor { get; init; } = 1;
 
     /// <summary>Dimension of the contrastive features.</summary>
     [ConfigField("Method and model", "Feature dim", Help = "Contrastive feature dimension", Min = 4, Max = 4096,
@@ -103,6 +134,15 @@ public sealed record TrainingConfig
     /// <summary>Training batch size.</summary>
     [ConfigField("Optimisation", "Batch size", Min = 2, Max = 65536, Error = "Between 2 and 65536 (BatchNorm needs at least 2).")]
     public int BatchSize { get; init; } = 256;
+
+    /// <summary>
+    /// Images per forward/backward pass when the batch does not fit the device at once: gradients of the batch's
+    /// micro-batches are accumulated into one optimizer step; the vMF estimators update per micro-batch and view,
+    /// and BatchNorm sees each micro-batch alone (32 matches the public ImageNet code's 32 images per GPU). Null: the whole batch.
+    /// </summary>
+    [ConfigField("Optimisation", "Micro-batch", Help = "Gradient accumulation: images per pass (32 = the public code's per-GPU batch)",
+        EmptyMeans = "the whole batch", Min = 2, Max = 65536, Error = "At least 2 images per micro-batch (BatchNorm needs 2).")]
+    public int? MicroBatch { get; init; }
 
     /// <summary>Peak learning rate (after warm-up).</summary>
     [ConfigField("Optimisation", "Learning rate", Option = "lr", Min = 0, MinExclusive = true, Max = 100, Step = 0.01,
@@ -164,6 +204,10 @@ public sealed record TrainingConfig
         _ => [Epochs * 0.8, Epochs * 0.9],
     };
 
+    /// <summary>True when the dataset is one of the built-in in-memory ones (CIFAR, Fashion-MNIST) rather than a registered image dataset.</summary>
+    [JsonIgnore]
+    public bool IsBuiltInDataset => KnownDatasets.Find(Dataset) is not null;
+
     /// <summary>Field errors keyed by property name; empty when the configuration is valid.</summary>
     public IReadOnlyDictionary<string, string> Validate()
     {
@@ -178,18 +222,12 @@ public sealed record TrainingConfig
         {
             if (!ok) errors.TryAdd(field, message);
         }
-        if (Dataset is not null)
-        {
-            try
-            {
-                DatasetCatalog.NormalizeKey(Dataset);
-            }
-            catch (ArgumentException e)
-            {
-                errors.TryAdd(nameof(Dataset), e.Message);
-            }
-        }
-        Check((Depth - 2) % 6 == 0, nameof(Depth), DepthRule);
+        if (Dataset is not null && KnownDatasets.Find(Dataset) is null && DatasetRegistry.CheckName(Dataset.Trim().ToLowerInvariant()) is not null)
+            errors.TryAdd(nameof(Dataset), $"Unknown dataset '{Dataset}'. Known datasets: {string.Join(", ", KnownDatasets.All.Select(d => d.Key))}, " +
+                                           "or the name of a registered image dataset (proco dataset list).");
+        Check(Architectures.IsTorchvision(Arch ?? "") || (Depth - 2) % 6 == 0, nameof(Depth), DepthRule);
+        Check(WidthDivisor > 0 && 64 % WidthDivisor == 0, nameof(WidthDivisor), "A width divisor of 1, 2, 4, 8, 16, 32 or 64.");
+        Check(MicroBatch is null || BatchSize % MicroBatch == 0, nameof(MicroBatch), $"The micro-batch must divide the batch size ({BatchSize}).");
         Check(WarmupEpochs is null || WarmupEpochs <= Epochs, nameof(WarmupEpochs), "Warm-up cannot be longer than the run.");
         Check(Device is null || Device == "cpu" || Device == "cuda" || (Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device[5..], out var n) && n >= 0),
             nameof(Device), "cpu, cuda or cuda:N.");
@@ -202,7 +240,7 @@ public sealed record TrainingConfig
         var errors = Validate();
         if (errors.Count > 0)
             throw new ArgumentException("Invalid training configuration: " + string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value}")));
-        return this with { Dataset = DatasetCatalog.NormalizeKey(Dataset) };
+        return this with { Dataset = DatasetCatalog.NormalizeName(Dataset) };
     }
 
     /// <summary>JSON options used for configs everywhere (camelCase, indented).</summary>

@@ -2,24 +2,45 @@ using ProCo.Training.Datasets;
 
 namespace ProCo.Training.Engine;
 
-/// <summary>The long-tailed training subset and the balanced test set a configuration asks for.</summary>
+/// <summary>The long-tailed training subset, the balanced test set and, where the dataset has one, the validation set a configuration asks for.</summary>
 /// <param name="Train">Long-tailed training images.</param>
-/// <param name="Test">Balanced test images.</param>
-public sealed record TrainingData(ImageDataset Train, ImageDataset Test)
+/// <param name="Test">Test images: the final evaluation.</param>
+/// <param name="Val">Validation images the epoch is chosen on (ImageNet-LT, iNaturalist, one's own); null where the test set serves (CIFAR, as the public code).</param>
+public sealed record TrainingData(IImageSplit Train, IImageSplit Test, IImageSplit? Val = null)
 {
+    /// <summary>The split evaluated after each epoch, whose best top-1 chooses the model: validation where there is one, else test.</summary>
+    public IImageSplit Selection => Val ?? Test;
+
     /// <summary>Training images per class (what the logit adjustment and the shot split use).</summary>
     public long[] ClassCounts { get; } = Train.ClassCounts();
 
     /// <summary>Draws the subsets from the full splits: cap per class, long-tail profile, seeded (by the subset seed when given).</summary>
     public static TrainingData Prepare(TrainingConfig config, DatasetSplits splits)
     {
-        var train = LongTail.Subset(splits.Train, config.ImbalanceFactor, LongTail.ParseProfile(config.ImbalanceProfile),
-            config.SubsetSeed ?? config.Seed, config.MaxPerClass, config.ClassOrder == "reversed", UsesPublicDraw(config));
-        var test = config.MaxTestPerClass is { } perClass ? LongTail.Balanced(splits.Test, perClass) : splits.Test;
+        var profile = LongTail.ParseProfile(config.ImbalanceProfile);
+        var seed = config.SubsetSeed ?? config.Seed;
+        var reversed = config.ClassOrder == "reversed";
+        // A dataset on disk is trained as its lists or folders give it (ImageNet-LT and iNaturalist are long-tailed
+        // already) unless an imbalance or a cap asks for a subset of it.
+        var draw = config.ImbalanceFactor < 1 || config.MaxPerClass is not null || splits.Train is ImageDataset;
+        var train = !draw ? splits.Train : splits.Train switch
+        {
+            ImageDataset images => LongTail.Subset(images, config.ImbalanceFactor, profile, seed, config.MaxPerClass, reversed, UsesPublicDraw(config)),
+            ImageFileSplit files => LongTail.Subset(files, config.ImbalanceFactor, profile, seed, config.MaxPerClass, reversed),
+            var other => throw new ArgumentException($"{other.Name}: no long-tail draw for this kind of split."),
+        };
+        IImageSplit Capped(IImageSplit split) => config.MaxTestPerClass is not { } perClass ? split : split switch
+        {
+            ImageDataset images => LongTail.Balanced(images, perClass),
+            ImageFileSplit files => LongTail.Balanced(files, perClass),
+            _ => split,
+        };
+        var test = Capped(splits.Test);
+        var val = splits.Val is { } v ? Capped(v) : null;
         if (train.Count < config.BatchSize)
             throw new ArgumentException(
                 $"The training subset has {train.Count} images, fewer than one batch of {config.BatchSize}: lower the batch size or raise the images per class.");
-        var data = new TrainingData(train, test);
+        var data = new TrainingData(train, test, val);
         var empty = Enumerable.Range(0, data.ClassCounts.Length).Where(c => data.ClassCounts[c] == 0).ToArray();
         if (empty.Length > 0)
         {

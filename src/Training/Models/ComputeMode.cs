@@ -28,10 +28,10 @@ public sealed record ComputeMode(ScalarType Type, bool ChannelsLast)
         return ChannelsLast && x.dim() == 4 ? ToChannelsLast(x) : x;
     }
 
-    /// <summary>A 3×3-style convolution without bias, in this mode's type.</summary>
-    public Tensor Conv(Conv2d conv, Tensor input, long stride, long padding) =>
+    /// <summary>A convolution without bias, in this mode's type (stride, padding and groups as the module has them).</summary>
+    public Tensor Conv(Conv2d conv, Tensor input, long stride, long padding, long groups = 1) =>
         IsReduced
-            ? functional.conv2d(input, conv.weight!.to_type(Type), null, strides: [stride], padding: [padding])
+            ? functional.conv2d(input, conv.weight!.to_type(Type), null, strides: [stride], padding: [padding], groups: groups)
             : conv.forward(input);
 
     /// <summary>A linear layer in this mode's type.</summary>

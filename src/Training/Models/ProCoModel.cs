@@ -12,14 +12,36 @@ namespace ProCo.Training.Models;
 /// <param name="NumClasses">Classifier outputs.</param>
 /// <param name="FeatDim">Contrastive feature dimension (128 as published).</param>
 /// <param name="UseNorm">Cosine classifier (normalised weights, scale 30) instead of linear.</param>
-/// <param name="HiddenDim">Width of the projection MLP's hidden layer (512 as published).</param>
+/// <param name="HiddenDim">Width of the projection MLP's hidden layer (512 in the public CIFAR code; the encoder's feature width, 2048, in its ImageNet code).</param>
+/// <param name="Arch">Encoder: <see cref="Architectures.Cifar"/> (Depth and Width apply), resnet50 or resnext50 (WidthDivisor applies).</param>
+/// <param name="WidthDivisor">ResNet-50/ResNeXt-50 channel counts divided by this (1 = torchvision's).</param>
 public sealed record ModelSpec(int Depth, int Width, int InChannels, int NumClasses, int FeatDim = 128,
-    bool UseNorm = false, int HiddenDim = 512)
+    bool UseNorm = false, int HiddenDim = 512, string Arch = Architectures.Cifar, int WidthDivisor = 1)
 {
-    /// <summary>A short name, e.g. "resnet32 (w1) + proco heads, 100 classes, feat 128, linear".</summary>
-    public string Describe() =>
-        $"resnet{Depth} (width x{Width}, {InChannels} input channel{(InChannels == 1 ? "" : "s")}) + ProCo heads, " +
-        $"{NumClasses} classes, feat_dim {FeatDim}, {(UseNorm ? "cosine" : "linear")} classifier";
+    /// <summary>The architecture a configuration builds for a dataset of <paramref name="inChannels"/> and <paramref name="numClasses"/>.</summary>
+    public static ModelSpec For(Engine.TrainingConfig config, int inChannels, int numClasses)
+    {
+        if (!Architectures.IsTorchvision(config.Arch))
+            return new ModelSpec(config.Depth, config.Width, inChannels, numClasses, config.FeatDim, config.UseNorm);
+        // The public ImageNet code's head: Linear(2048, 2048), BN, ReLU, Linear(2048, feat_dim).
+        var hidden = 2048 / config.WidthDivisor;
+        return new ModelSpec(50, 1, inChannels, numClasses, config.FeatDim, config.UseNorm, hidden, config.Arch, config.WidthDivisor);
+    }
+
+    /// <summary>A short name, e.g. "resnet32 (width x1, 3 input channels) + ProCo heads, 100 classes, feat_dim 128, linear classifier".</summary>
+    public string Describe()
+    {
+        var encoder = Arch switch
+        {
+            Architectures.ResNet50 => "ResNet-50",
+            Architectures.ResNeXt50 => "ResNeXt-50 (32x4d)",
+            _ => $"resnet{Depth}",
+        };
+        var size = Architectures.IsTorchvision(Arch)
+            ? WidthDivisor == 1 ? "" : $" (channels ÷{WidthDivisor})"
+            : $" (width x{Width}, {InChannels} input channel{(InChannels == 1 ? "" : "s")})";
+        return $"{encoder}{size} + ProCo heads, {NumClasses} classes, feat_dim {FeatDim}, {(UseNorm ? "cosine" : "linear")} classifier";
+    }
 }
 
 /// <summary>Cosine classifier: logits = s · normalize(x) · normalize(W) (s = 30).</summary>
@@ -51,12 +73,14 @@ public sealed class NormedLinear : Module<Tensor, Tensor>
 public readonly record struct ProCoOutput(Tensor Features, Tensor Logits);
 
 /// <summary>
-/// ProCo network: CIFAR ResNet encoder; projection head Linear(in, 512)–BN–ReLU–Linear(512, feat_dim)
-/// whose output is L2-normalised; linear or cosine classifier on the encoder feature.
+/// ProCo network: CIFAR ResNet or torchvision ResNet-50/ResNeXt-50 encoder; projection head
+/// Linear(in, hidden)–BN–ReLU–Linear(hidden, feat_dim) whose output is L2-normalised (hidden 512 in
+/// the public CIFAR code, the feature width in its ImageNet code); linear or cosine classifier on the
+/// encoder feature.
 /// </summary>
 public sealed class ProCoModel : Module<Tensor, ProCoOutput>
 {
-    private readonly CifarResNet encoder;
+    private readonly Module<Tensor, Tensor> encoder;
     private readonly Sequential head;
     private readonly Module<Tensor, Tensor> fc;
     // The head's layers by role (registered once, through the Sequential, under the public code's names).
@@ -65,8 +89,17 @@ public sealed class ProCoModel : Module<Tensor, ProCoOutput>
     public ProCoModel(ModelSpec spec) : base(nameof(ProCoModel))
     {
         Spec = spec;
-        encoder = new CifarResNet(spec.Depth, spec.Width, spec.InChannels);
-        var dim = encoder.FeatureDim;
+        int dim;
+        if (Architectures.IsTorchvision(spec.Arch))
+        {
+            var resnet = new TorchvisionResNet(spec.Arch, spec.InChannels, spec.WidthDivisor);
+            (encoder, dim) = (resnet, resnet.FeatureDim);
+        }
+        else
+        {
+            var resnet = new CifarResNet(spec.Depth, spec.Width, spec.InChannels);
+            (encoder, dim) = (resnet, resnet.FeatureDim);
+        }
         _headLayers = (Linear(dim, spec.HiddenDim), BatchNorm1d(spec.HiddenDim), Linear(spec.HiddenDim, spec.FeatDim));
         head = Sequential(("0", _headLayers.Hidden), ("1", _headLayers.Norm), ("2", ReLU()), ("3", _headLayers.Output));
         fc = spec.UseNorm ? new NormedLinear(dim, spec.NumClasses) : Linear(dim, spec.NumClasses);
@@ -78,7 +111,7 @@ public sealed class ProCoModel : Module<Tensor, ProCoOutput>
     public ModelSpec Spec { get; }
 
     /// <summary>The encoder alone (for parameter counts).</summary>
-    public CifarResNet Encoder => encoder;
+    public Module<Tensor, Tensor> Encoder => encoder;
 
     /// <summary>
     /// Type and layout of the arithmetic. Under a reduced type the encoder and the head's hidden layer
@@ -88,14 +121,23 @@ public sealed class ProCoModel : Module<Tensor, ProCoOutput>
     /// </summary>
     public ComputeMode Mode
     {
-        get => encoder.Mode;
-        set => encoder.Mode = value;
+        get => encoder switch
+        {
+            CifarResNet cifar => cifar.Mode,
+            TorchvisionResNet resnet => resnet.Mode,
+            _ => ComputeMode.Fp32,
+        };
+        set
+        {
+            if (encoder is CifarResNet cifar) cifar.Mode = value;
+            else if (encoder is TorchvisionResNet resnet) resnet.Mode = value;
+        }
     }
 
     public override ProCoOutput forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var mode = encoder.Mode;
+        var mode = Mode;
         var feature = encoder.forward(input);
         var hidden = functional.relu(_headLayers.Norm.forward(mode.Linear(_headLayers.Hidden, feature)));
         var projected = functional.normalize(_headLayers.Output.forward(Widen(hidden)), dim: 1);
@@ -108,11 +150,17 @@ public sealed class ProCoModel : Module<Tensor, ProCoOutput>
     /// <summary>Number of trainable parameters.</summary>
     public static long CountParameters(Module module) => module.parameters().Sum(p => p.numel());
 
-    // As the public code: Kaiming-normal (fan in, gain √2) for the encoder's convolutions only; the
-    // projection head and a linear classifier keep the framework's default Linear initialisation
-    // (weights and biases uniform in ±1/√fan_in), the cosine classifier its own (unit columns).
+    // As the public code: Kaiming-normal for the encoder's convolutions only (CIFAR: fan in, gain √2;
+    // ImageNet: torchvision's fan out); the projection head and a linear classifier keep the
+    // framework's default Linear initialisation (weights and biases uniform in ±1/√fan_in), the cosine
+    // classifier its own (unit columns).
     private void InitWeights()
     {
+        if (encoder is TorchvisionResNet resnet)
+        {
+            resnet.InitWeights();
+            return;
+        }
         using var noGrad = no_grad();
         foreach (var (_, module) in encoder.named_modules())
         {

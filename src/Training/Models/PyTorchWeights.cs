@@ -58,7 +58,7 @@ public static class PyTorchWeights
     public static ModelSpec InferSpec(IReadOnlyDictionary<string, Tensor> weights)
     {
         Tensor Need(string key) => weights.TryGetValue(key, out var t) ? t
-            : throw new InvalidDataException($"The weights have no '{key}': not a ProCo CIFAR ResNet with the public code's module names.");
+            : throw new InvalidDataException($"The weights have no '{key}': not a ProCo model with the public code's module names.");
         var conv1 = Need("encoder.conv1.weight");
         var blocks = weights.Keys.Where(k => k.StartsWith("encoder.layer1.", StringComparison.Ordinal) && k.EndsWith(".conv1.weight", StringComparison.Ordinal)).Count();
         var fc = Need("fc.weight");
@@ -66,6 +66,13 @@ public static class PyTorchWeights
         // A cosine classifier is stored [in, out], a linear one [out, in].
         var classes = (int)(useNorm ? fc.shape[1] : fc.shape[0]);
         var head = Need("head.3.weight");
+        if (weights.TryGetValue("encoder.layer4.0.conv2.weight", out var grouped))
+        {
+            // torchvision's layout (the public ImageNet code): ResNeXt's 3×3 convolutions are grouped.
+            var arch = grouped.shape[1] < grouped.shape[0] ? Architectures.ResNeXt50 : Architectures.ResNet50;
+            return new ModelSpec(50, 1, (int)conv1.shape[1], classes, (int)head.shape[0], useNorm, (int)head.shape[1], arch,
+                64 / (int)conv1.shape[0]);
+        }
         return new ModelSpec(6 * blocks + 2, (int)conv1.shape[0] / 16, (int)conv1.shape[1], classes, (int)head.shape[0], useNorm, (int)head.shape[1]);
     }
 

@@ -78,7 +78,7 @@ internal static class BenchCommand
         var wanted = settings.Warmup + settings.Steps;
         config = config with { Epochs = (wanted + stepsPerEpoch - 1) / stepsPerEpoch + 1, WarmupEpochs = 1 };
         output.WriteLine($"{config.Method} on {config.Device}, {torch.get_num_threads()} CPU threads, batch {config.BatchSize}, " +
-                         $"resnet{config.Depth} x{config.Width}, {data.Train.Channels}x{data.Train.Height}x{data.Train.Width} images; " +
+                         $"resnet{config.Depth} x{config.Width}, {data.Train.Channels}x{((ImageDataset)data.Train).Height}x{((ImageDataset)data.Train).Width} images; " +
                          $"auto here is {PrecisionPlan.Resolve(PrecisionPlan.Auto, device)}");
         Augmentation(config, data, device, output);
 
@@ -191,8 +191,8 @@ internal static class BenchCommand
         var info = KnownDatasets.Get(config.Dataset);
         using var augmenter = new Augmenter(info.Mean, info.Std, device);
         using var scope = torch.NewDisposeScope();
-        var batch = torch.tensor(data.Train.Pixels.AsSpan(0, config.BatchSize * data.Train.Channels * data.Train.Height * data.Train.Width).ToArray(),
-            [config.BatchSize, data.Train.Channels, data.Train.Height, data.Train.Width], torch.ScalarType.Byte).to(device);
+        var batch = torch.tensor(((ImageDataset)data.Train).Pixels.AsSpan(0, config.BatchSize * data.Train.Channels * ((ImageDataset)data.Train).Height * ((ImageDataset)data.Train).Width).ToArray(),
+            [config.BatchSize, data.Train.Channels, ((ImageDataset)data.Train).Height, ((ImageDataset)data.Train).Width], torch.ScalarType.Byte).to(device);
         var random = new Random(1);
         var generator = new torch.Generator(1);
         augmenter.RegularView(batch, random, generator);
@@ -244,7 +244,7 @@ internal static class BenchCommand
                  {
                      script, "--precision", precisions, "--batch-size", $"{config.BatchSize}", "--depth", $"{config.Depth}",
                      "--width", $"{config.Width}", "--classes", $"{data.Train.NumClasses}", "--channels", $"{data.Train.Channels}",
-                     "--size", $"{data.Train.Height}", "--feat-dim", $"{config.FeatDim}", "--steps", $"{settings.Steps}",
+                     "--size", $"{((ImageDataset)data.Train).Height}", "--feat-dim", $"{config.FeatDim}", "--steps", $"{settings.Steps}",
                      "--warmup", $"{settings.Warmup}", "--threads", $"{torch.get_num_threads()}",
                  })
         {
@@ -330,6 +330,7 @@ internal static class BenchCommand
 
         public void Started(TrainingStart start) => _watch.Restart();
         public void Epoch(EpochReport report) => _watch.Restart();
+        public void Tested(TestReport report) => _watch.Restart();
         public void Checkpoint(CheckpointReport report) => _watch.Restart();
         public void Log(string level, string message) { }
         public void Flush() { }
@@ -341,6 +342,7 @@ internal static class BenchCommand
         public double Few { get; private set; } = double.NaN;
         public void Step(StepReport report) { }
         public void Epoch(EpochReport report) => Few = report.Shots.Few;
+        public void Tested(TestReport report) { }
         public void Checkpoint(CheckpointReport report) { }
         public void Log(string level, string message) { }
         public void Flush() { }

@@ -28,6 +28,7 @@ public static class CommandLine
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(DownloadCommand.Create());
+        root.Subcommands.Add(DatasetCommand.Create());
         root.Subcommands.Add(WorkerCommand.Create());
         root.Subcommands.Add(TensorBoardCommands.Import());
         root.Subcommands.Add(TensorBoardCommands.Export());

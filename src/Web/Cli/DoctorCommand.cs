@@ -61,7 +61,16 @@ internal static class DoctorCommand
                 ? $"    {status.Key,-14} present  {status.Location} ({status.Format})"
                 : $"    {status.Key,-14} missing  searched {string.Join(", ", status.Searched)}\n{"",21}{status.Advice}");
         }
-        if (!statuses.Any(s => s.Present))
+        var registered = catalog.Registry?.All() ?? [];
+        foreach (var dataset in registered)
+        {
+            var counts = dataset.Scan is { } scan
+                ? string.Join(", ", scan.Splits.Select(s => $"{s.Key} {s.Value.Sum():N0}")) + $" images, {scan.ClassNames.Count:N0} classes" +
+                  (scan.Unreadable.Count > 0 ? $", {scan.Unreadable.Count} unreadable (proco dataset show {dataset.Name})" : "")
+                : "not scanned";
+            output.WriteLine($"    {dataset.Name,-14} {(Directory.Exists(dataset.Root) ? "registered" : "MISSING   ")} {dataset.Root} ({dataset.Kind}; {counts})");
+        }
+        if (!statuses.Any(s => s.Present) && registered.Count == 0)
             problems.Add("No dataset is present. " + statuses[0].Advice);
 
         if (problems.Count == 0)

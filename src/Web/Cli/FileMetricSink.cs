@@ -52,6 +52,13 @@ internal sealed class FileMetricSink : IMetricSink, IDisposable
             $"train top1 {v[Series.TrainTop1]:F2}  ({report.Elapsed.TotalSeconds:F1} s, ETA {Format(eta)})"));
     }
 
+    public void Tested(TestReport report)
+    {
+        foreach (var (series, value) in report.Values) Write(series, report.Epochs, value, report.Epochs);
+        _console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"test (model of epoch {report.ChosenEpoch}, best on validation)  top1 {report.Values[Series.TestTop1]:F2}  {report.Shots.Describe()}"));
+    }
+
     public void Checkpoint(CheckpointReport report) =>
         Log("info", $"checkpoint {report.Kind} (epoch {report.Epoch}): {report.Path} {report.SizeBytes} bytes sha256 {report.Sha256}");
 

@@ -88,6 +88,12 @@ internal static class TrainCommand
                 : $"stopped after {result.CompletedEpochs} epochs; resume with: proco train --resume {Path.Combine(folder, "last.ckpt")} --out {folder}");
             return result.Outcome == TrainingOutcome.Completed ? 0 : 130;
         }
+        catch (Exception e) when (e is UnreadableImageException or InvalidDataException)
+        {
+            // A file the data needs cannot be read (unreadable images set to fail the run): its path, not a stack trace.
+            console.WriteLine($"Training stopped: {e.Message} Checkpoints so far are in {folder}.");
+            return 1;
+        }
         finally
         {
             Console.CancelKeyPress -= onCancel;

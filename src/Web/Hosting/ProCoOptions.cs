@@ -76,9 +76,12 @@ public sealed class DataPaths
     public string RunsDir => Path.Combine(Root, "runs");
     public string WeightsDir => Path.Combine(Root, "weights");
 
+    /// <summary>The registered image datasets (<c>proco dataset add</c>, the Datasets page).</summary>
+    public string DatasetRegistryFile => Path.Combine(Root, "datasets.json");
+
     /// <summary>The dataset catalog these options describe.</summary>
     public DatasetCatalog CreateDatasetCatalog() =>
-        new(DatasetsDir, Options.Datasets, Options.SearchSystemDatasets);
+        new(DatasetsDir, Options.Datasets, Options.SearchSystemDatasets, new DatasetRegistry(DatasetRegistryFile));
 
     /// <summary>Creates the folders the app writes to.</summary>
     public void EnsureCreated()

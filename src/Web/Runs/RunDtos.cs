@@ -11,13 +11,13 @@ public sealed record RunSummary(
     int CompletedEpochs, double Progress, double? EtaSeconds, double? BestTop1, double? LastTop1, double? LastMany,
     double? LastMedium, double? LastFew, IReadOnlyList<string> Tags, bool IsImported, DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, string Recipe, string? Precision,
-    bool Live, bool CanCancel, bool CanResume, bool CanDelete)
+    bool Live, bool CanCancel, bool CanResume, bool CanDelete, double? TestTop1 = null)
 {
     public static RunSummary From(Run run) => new(
         run.Id, run.Name, run.Status.ToString(), run.Method, run.Dataset, run.ImbalanceFactor, run.Epochs,
         run.CompletedEpochs, run.Progress, Eta(run), run.BestTop1, run.LastTop1, run.LastMany, run.LastMedium, run.LastFew,
         SplitTags(run.Tags), run.IsImported, run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error, RecipeOf(run), run.Precision,
-        run.Status.IsLive(), run.Status.CanCancel(run.IsImported), run.Status.CanResume(run.IsImported), run.Status.CanDelete());
+        run.Status.IsLive(), run.Status.CanCancel(run.IsImported), run.Status.CanResume(run.IsImported), run.Status.CanDelete(), run.TestTop1);
 
     public static IReadOnlyList<string> SplitTags(string tags) =>
         tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

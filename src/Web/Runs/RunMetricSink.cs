@@ -54,6 +54,16 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
         publisher.Run(RunMessages.From(run));
     }
 
+    public void Tested(TestReport report)
+    {
+        Points(report.Epochs, report.Values);
+        using var db = factory.CreateDbContext();
+        var run = db.Runs.Single(r => r.Id == runId);
+        RunSummaries.ApplyTest(run, report.Values);
+        db.SaveChanges();
+        publisher.Run(RunMessages.From(run));
+    }
+
     private void Points(long step, IReadOnlyDictionary<string, double> values)
     {
         var live = new List<LivePoint>(values.Count);

@@ -66,6 +66,8 @@ public sealed class RunService(
         {
             foreach (var (field, message) in request.Config.Validate())
                 errors[$"config.{ConfigSchema.Get(field).Name}"] = [message];
+            var datasetKey = $"config.{ConfigSchema.Get(nameof(TrainingConfig.Dataset)).Name}";
+            if (!errors.ContainsKey(datasetKey) && limits.UnknownDataset(request.Config.Dataset) is { } unknown) errors[datasetKey] = [unknown];
             if (errors.Count == 0)
             {
                 foreach (var (field, messages) in limits.Check(request.Config.Validated()))

@@ -24,6 +24,10 @@ public static class RunSummaries
         run.LastFew = Finite(Series.ValFew);
     }
 
+    /// <summary>Records the final test of the model chosen on the validation split.</summary>
+    public static void ApplyTest(Run run, IReadOnlyDictionary<string, double> values) =>
+        run.TestTop1 = values.TryGetValue(Series.TestTop1, out var x) && double.IsFinite(x) ? x : null;
+
     /// <summary>Sets the columns from the run's stored series (an imported log); the epochs it holds are its top-1 points.</summary>
     public static async Task FromStoredSeriesAsync(ProCoDbContext db, Run run, CancellationToken cancellationToken)
     {
@@ -35,6 +39,7 @@ public static class RunSummaries
         run.LastMany = Last(Series.ValMany);
         run.LastMedium = Last(Series.ValMedium);
         run.LastFew = Last(Series.ValFew);
+        run.TestTop1 = Last(Series.TestTop1);
         run.CompletedEpochs = (int)(top1?.Points ?? 0);
         if (run.Epochs == 0) run.Epochs = run.CompletedEpochs;
     }

@@ -27,7 +27,7 @@ public sealed class TrainingLimitsOptions
 /// Refuses, before it is queued, a run this server could not train: more epochs or parameters
 /// than allowed, or a step that needs more memory than its device has (<see cref="TrainingBudget"/>).
 /// </summary>
-public sealed class TrainingLimits(IOptions<TrainingLimitsOptions> options)
+public sealed class TrainingLimits(IOptions<TrainingLimitsOptions> options, DatasetCatalog catalog)
 {
     private readonly TrainingLimitsOptions _options = options.Value;
 
@@ -44,14 +44,31 @@ public sealed class TrainingLimits(IOptions<TrainingLimitsOptions> options)
         // The server's own CPU stands for its CPU workers' (CUDA devices are checked where they train).
         if (PrecisionPlan.Unsupported(config.Precision, new TorchSharp.torch.Device(config.Device)) is { } unsupported)
             errors[ConfigSchema.Get(nameof(TrainingConfig.Precision)).Name] = [unsupported];
-        if (KnownDatasets.Find(config.Dataset) is not { } dataset) return errors;
-        var budget = TrainingBudget.Of(config, dataset);
+        TrainingBudget budget;
+        if (KnownDatasets.Find(config.Dataset) is { } known)
+        {
+            budget = TrainingBudget.Of(config, known);
+        }
+        else if (catalog.Registered(config.Dataset) is { } registered)
+        {
+            // ImageNet-LT's and iNaturalist's lists are long-tailed already: a further draw is a mistake, not a recipe.
+            if (registered.Family is { } family && config.ImbalanceFactor < 1)
+                errors[ConfigSchema.Get(nameof(TrainingConfig.ImbalanceFactor)).Name] =
+                    [$"{family.Title} is long-tailed as its lists give it: set the imbalance factor to 1 to train on them as published."];
+            var classes = registered.Scan?.ClassNames.Count ?? registered.Family?.Classes ?? 1000;
+            budget = TrainingBudget.Of(config, 3, config.CropSize, classes);
+        }
+        else
+        {
+            errors[ConfigSchema.Get(nameof(TrainingConfig.Dataset)).Name] = [UnknownDataset(config.Dataset)!];
+            return errors;
+        }
         if (budget.Parameters > _options.MaxParameters)
         {
             errors[ConfigSchema.Get(nameof(TrainingConfig.Width)).Name] =
             [
                 $"This network has {budget.Parameters:N0} parameters, more than the {_options.MaxParameters:N0} this server allows " +
-                    "(ProCo:Limits:MaxParameters). Lower the depth, width or feature dimension.",
+                    "(ProCo:Limits:MaxParameters). Lower the depth, width or feature dimension, or raise the width divisor.",
             ];
             return errors;
         }
@@ -63,9 +80,18 @@ public sealed class TrainingLimits(IOptions<TrainingLimitsOptions> options)
                 $"A training step would need about {Gib(budget.StepBytes)} ({budget.Parameters:N0} parameters; activations of " +
                     $"{config.BatchSize:N0} images × {TrainingBudget.ViewsPerImage(config)} views), more than the {Gib(allowed)} a " +
                     $"{(gpu ? "CUDA" : "CPU")} run may use here (ProCo:Limits:{(gpu ? "MaxGpuStepBytes" : "MaxCpuStepBytes")}). " +
-                    "Lower the batch size, the width or the depth.",
+                    "Lower the batch size (or train in micro-batches), the width or the depth.",
             ];
         return errors;
+    }
+
+    /// <summary>Why <paramref name="dataset"/> names no dataset of this server (neither built in nor registered), or null.</summary>
+    public string? UnknownDataset(string? dataset)
+    {
+        if (dataset is null || KnownDatasets.Find(dataset) is not null || catalog.Registered(dataset) is not null) return null;
+        var registered = catalog.Registry?.All() ?? [];
+        return $"Unknown dataset '{dataset}': built in are {string.Join(", ", KnownDatasets.All.Select(d => d.Key))}; " +
+               (registered.Count > 0 ? $"registered are {string.Join(", ", registered.Select(d => d.Name))}." : "none is registered (proco dataset add, or the Datasets page).");
     }
 
     private static string Gib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.0} GiB");

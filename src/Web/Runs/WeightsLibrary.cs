@@ -75,19 +75,18 @@ public sealed class WeightsLibrary(DataPaths paths)
         if (config.InitFrom is not { } name) return null;
         if (PathOf(name) is not { } path)
             return $"'{name}' is not in the weights library: upload the file first (new-run form or POST /api/weights), then name it.";
-        WeightsInfo info;
+        ModelSpec have;
         try
         {
-            info = Describe(new FileInfo(path));
+            var file = new FileInfo(path);
+            have = _specs.GetOrAdd((file.FullName, file.Length, file.LastWriteTimeUtc), _ => SpecOf(file.FullName));
         }
         catch (InvalidDataException e)
         {
             return e.Message;
         }
         var dataset = KnownDatasets.Find(config.Dataset);
-        var wanted = new ModelSpec(config.Depth, config.Width, dataset?.Channels ?? info.InChannels, dataset?.NumClasses ?? info.NumClasses,
-            config.FeatDim, config.UseNorm);
-        var have = new ModelSpec(info.Depth, info.Width, info.InChannels, info.NumClasses, info.FeatDim, info.UseNorm);
+        var wanted = ModelSpec.For(config, dataset?.Channels ?? have.InChannels, dataset?.NumClasses ?? have.NumClasses);
         return wanted == have ? null : $"'{name}' holds a {have.Describe()}; this run builds a {wanted.Describe()}.";
     }
 

@@ -1,0 +1,375 @@
+using System.Threading.Channels;
+using ProCo.Training.Augment;
+using ProCo.Training.Datasets;
+using SkiaSharp;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ProCo.Training.Engine;
+
+/// <summary>One step's (or one evaluation batch's) images, ready for the network, and the files that had to be left out.</summary>
+/// <param name="Views">Normalised float32 images: for a training step the batch's view 0, then (ProCo) views 1 and 2.</param>
+/// <param name="Labels">Class per image of one view.</param>
+/// <param name="Skipped">Unreadable files left out of this batch.</param>
+public sealed record PreparedBatch(Tensor Views, Tensor Labels, IReadOnlyList<UnreadableImage> Skipped) : IDisposable
+{
+    public void Dispose()
+    {
+        Views.Dispose();
+        Labels.Dispose();
+    }
+}
+
+/// <summary>Where a trainer's batches come from: images held on the device, or files decoded while the previous step computes.</summary>
+public interface ITrainingFeed : IDisposable
+{
+    /// <summary>Begins an epoch's batches in <paramref name="order"/>, from <paramref name="firstStep"/>.</summary>
+    void StartEpoch(long[] order, int epoch, int firstStep);
+
+    /// <summary>The batch of <paramref name="step"/> (asked for in order after <see cref="StartEpoch"/>); the caller disposes it.</summary>
+    PreparedBatch Next(int step);
+
+    /// <summary>Ends the epoch early or on time; batches prepared ahead are dropped.</summary>
+    void StopEpoch();
+
+    /// <summary>The evaluation batches of <paramref name="split"/>, normalised, in order; the caller disposes each.</summary>
+    IEnumerable<PreparedBatch> Evaluation(IImageSplit split);
+}
+
+/// <summary>
+/// The in-memory datasets (CIFAR, Fashion-MNIST): every image is on the device as bytes; a step's
+/// views are drawn there by batched tensor operations (<see cref="Augmenter"/>), on the trainer's thread.
+/// Preparing the next step's views on another thread while a step computes was measured and dropped:
+/// on two cores a bf16 CIFAR step took 1.67 s instead of 1.11 s, as every op's static split between
+/// the cores stalls whenever one of them is lent to that thread.
+/// </summary>
+public sealed class MemoryFeed : ITrainingFeed
+{
+    private readonly TrainingConfig _config;
+    private readonly Augmenter _augmenter;
+    private readonly bool _contrastive;
+    private readonly Dictionary<IImageSplit, (Tensor Pixels, Tensor Labels)> _onDevice = new(ReferenceEqualityComparer.Instance);
+    private readonly IImageSplit _train;
+    private Tensor? _order;
+    private int _epoch;
+
+    public MemoryFeed(TrainingConfig config, TrainingData data, DatasetInfo dataset, Device device)
+    {
+        _config = config;
+        _contrastive = config.Method == "proco";
+        _augmenter = new Augmenter(dataset.Mean, dataset.Std, device);
+        _train = data.Train;
+        foreach (var split in new[] { data.Train, data.Test, data.Val }.OfType<ImageDataset>().Distinct())
+        {
+            _onDevice[split] = (tensor(split.Pixels, [split.Count, split.Channels, split.Height, split.Width], ScalarType.Byte).to(device),
+                tensor(split.Labels, device: device));
+        }
+    }
+
+    public void StartEpoch(long[] order, int epoch, int firstStep)
+    {
+        _order?.Dispose();
+        _order = tensor(order, device: _onDevice[_train].Pixels.device);
+        _epoch = epoch;
+    }
+
+    public PreparedBatch Next(int step)
+    {
+        using var scope = NewDisposeScope();
+        var batch = _config.BatchSize;
+        var (pixels, labels) = _onDevice[_train];
+        var indices = _order!.narrow(0, (long)step * batch, batch);
+        var images = pixels.index_select(0, indices);
+        var stepSeed = Seeds.Mix(_config.Seed, _epoch, step);
+        var random = new Random(stepSeed);
+        var generator = new Generator((ulong)stepSeed);
+        var views = _augmenter.RegularView(images, random, generator);
+        if (_contrastive)
+        {
+            var view1 = _augmenter.ContrastiveView(images, random, generator);
+            var view2 = _augmenter.ContrastiveView(images, random, generator);
+            views = cat([views, view1, view2], 0);
+        }
+        return new PreparedBatch(views.MoveToOuterDisposeScope(), labels.index_select(0, indices).MoveToOuterDisposeScope(), []);
+    }
+
+    public void StopEpoch()
+    {
+    }
+
+    public IEnumerable<PreparedBatch> Evaluation(IImageSplit split)
+    {
+        var (pixels, labels) = _onDevice[split];
+        for (long start = 0; start < split.Count; start += _config.EvalBatchSize)
+        {
+            var length = Math.Min(_config.EvalBatchSize, split.Count - start);
+            using var scope = NewDisposeScope();
+            var images = _augmenter.Normalize(pixels.narrow(0, start, length)).MoveToOuterDisposeScope();
+            yield return new PreparedBatch(images, labels.narrow(0, start, length).clone().MoveToOuterDisposeScope(), []);
+        }
+    }
+
+    public void Dispose()
+    {
+        _augmenter.Dispose();
+        _order?.Dispose();
+        foreach (var (pixels, labels) in _onDevice.Values)
+        {
+            pixels.Dispose();
+            labels.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// On-disk image datasets (ImageNet-LT, iNaturalist, one's own): each step's images are decoded and
+/// augmented as the public ImageNet code does, on <see cref="TrainingConfig.LoaderThreads"/> threads,
+/// a bounded number of steps ahead of the trainer. Every random draw derives from (seed, epoch, step,
+/// image), so the batches do not depend on the number of threads and a resumed run sees the same ones.
+/// <list type="bullet">
+/// <item>view 0: RandomResizedCrop (scale 0.08-1, bilinear), flip, ColorJitter(0.4, 0.4, 0.4, 0), RandAugment rand-n2-m10-mstd0.5;</item>
+/// <item>views 1-2 ("sim"): RandomResizedCrop, flip, ColorJitter(0.4, 0.4, 0.4, 0.1) with p 0.8, grayscale with p 0.2; "rand" adds RandAugment;</item>
+/// <item>evaluation: the shorter side resized to 256/224 of the crop size, the centre crop.</item>
+/// </list>
+/// </summary>
+public sealed class FileFeed : ITrainingFeed
+{
+    /// <summary>Steps prepared ahead of the trainer.</summary>
+    public const int Prefetch = 2;
+
+    private readonly TrainingConfig _config;
+    private readonly ImageFileSplit _train;
+    private readonly Augmenter _augmenter;
+    private readonly Device _device;
+    private readonly int _views;
+    private readonly ParallelOptions _parallel;
+    private Channel<PreparedBatch>? _ready;
+    private CancellationTokenSource? _stop;
+    private Task? _producer;
+
+    public FileFeed(TrainingConfig config, ImageFileSplit train, double[] mean, double[] std, Device device)
+    {
+        _config = config;
+        _train = train;
+        _device = device;
+        _augmenter = new Augmenter(mean, std, device);
+        _views = config.Method == "proco" ? 3 : 1;
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = config.LoaderThreads ?? Environment.ProcessorCount };
+    }
+
+    /// <summary>Side of the evaluation resize: 256 for a 224 crop, as published.</summary>
+    public int EvalResize => (int)Math.Round(_config.CropSize * 256.0 / 224);
+
+    public void StartEpoch(long[] order, int epoch, int firstStep)
+    {
+        StopEpoch();
+        var steps = _train.Count / _config.BatchSize;
+        var ready = Channel.CreateBounded<PreparedBatch>(new BoundedChannelOptions(Prefetch) { SingleReader = true, SingleWriter = true });
+        var stop = new CancellationTokenSource();
+        (_ready, _stop) = (ready, stop);
+        _producer = Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                for (var step = firstStep; step < steps && !stop.IsCancellationRequested; step++)
+                {
+                    var batch = TrainBatch(order, epoch, step);
+                    if (!ready.Writer.TryWrite(batch))
+                    {
+                        try
+                        {
+                            ready.Writer.WriteAsync(batch, stop.Token).AsTask().GetAwaiter().GetResult();
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            batch.Dispose();
+                            break;
+                        }
+                    }
+                }
+                ready.Writer.TryComplete();
+            }
+            catch (Exception e)
+            {
+                ready.Writer.TryComplete(e);
+            }
+        }, TaskCreationOptions.LongRunning);
+    }
+
+    public PreparedBatch Next(int step)
+    {
+        try
+        {
+            return _ready!.Reader.ReadAsync().AsTask().GetAwaiter().GetResult();
+        }
+        catch (ChannelClosedException e) when (e.InnerException is not null)
+        {
+            // The loader's own error (an unreadable image under "fail", a missing file), as it was thrown.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+            throw;
+        }
+    }
+
+    public void StopEpoch()
+    {
+        if (_ready is null) return;
+        _stop!.Cancel();
+        try
+        {
+            _producer!.Wait();
+        }
+        catch (AggregateException)
+        {
+            // Its error was handed to the reader; nothing more to do with it here.
+        }
+        while (_ready.Reader.TryRead(out var left)) left.Dispose();
+        _stop.Dispose();
+        (_ready, _stop, _producer) = (null, null, null);
+    }
+
+    /// <summary>Decodes and augments the batch of <paramref name="step"/> (what the loader threads do; public for the benchmark).</summary>
+    public PreparedBatch TrainBatch(long[] order, int epoch, int step)
+    {
+        var batch = _config.BatchSize;
+        var size = _config.CropSize;
+        var stepSeed = Seeds.Mix(_config.Seed, epoch, step);
+        var indices = Enumerable.Range(0, batch).Select(i => (int)order[(long)step * batch + i]).ToArray();
+        var image = checked(size * size * 4);
+        var pixels = new byte[checked(_views * batch * image)];
+        var problems = new UnreadableImage?[batch];
+        Decode(batch, i =>
+        {
+            var path = _train.FullPath(indices[i]);
+            using var decoded = TryDecode(path, ref problems[i]);
+            if (decoded is null) return;
+            for (var v = 0; v < _views; v++)
+            {
+                var random = new Random(Seeds.Mix(stepSeed, i, v));
+                var box = CropBox(decoded.Width, decoded.Height, random);
+                ImageDecoder.ResizedCrop(decoded, box, size, false, pixels.AsSpan((v * batch + i) * image, image));
+            }
+        });
+        var kept = Enumerable.Range(0, batch).Where(i => problems[i] is null).ToArray();
+        if (kept.Length < 2)
+            throw new InvalidDataException($"Step {step + 1} of epoch {epoch + 1} has {kept.Length} readable image(s) of {batch}: " +
+                                           string.Join("; ", problems.OfType<UnreadableImage>().Take(3).Select(p => $"{p.Path}: {p.Reason}")));
+
+        using var scope = NewDisposeScope();
+        var x = Batch(pixels, _views * batch, size);
+        if (kept.Length < batch)
+        {
+            var rows = Enumerable.Range(0, _views).SelectMany(v => kept.Select(i => (long)(v * batch + i))).ToArray();
+            x = x.index_select(0, tensor(rows, device: _device));
+        }
+        var n = kept.Length;
+        var random = new Random(stepSeed);
+        var generator = new Generator((ulong)stepSeed);
+        x = Augmenter.RandomFlip(x, generator);
+        var views = new List<Tensor>
+        {
+            _augmenter.Normalize(RandAugment.Apply(Augmenter.ColorJitter(x.narrow(0, 0, n), 0.4, 0.4, 0.4, 0, 1.0, random), random)),
+        };
+        for (var v = 1; v < _views; v++)
+        {
+            var view = Augmenter.ColorJitter(x.narrow(0, (long)v * n, n), 0.4, 0.4, 0.4, 0.1, 0.8, random);
+            view = Augmenter.RandomGrayscale(view, 0.2, generator);
+            var rand = _config.ContrastViews == "rand-rand" || (_config.ContrastViews == "sim-rand" && v == 1);
+            if (rand) view = RandAugment.Apply(view, random);
+            views.Add(_augmenter.Normalize(view));
+        }
+        var labels = tensor(kept.Select(i => _train.Labels[indices[i]]).ToArray(), device: _device);
+        var all = views.Count == 1 ? views[0] : cat(views, 0);
+        return new PreparedBatch(all.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), [.. problems.OfType<UnreadableImage>()]);
+    }
+
+    public IEnumerable<PreparedBatch> Evaluation(IImageSplit split)
+    {
+        var files = (ImageFileSplit)split;
+        var size = _config.CropSize;
+        for (var start = 0; start < files.Count; start += _config.EvalBatchSize)
+        {
+            var length = Math.Min(_config.EvalBatchSize, files.Count - start);
+            var image = checked(size * size * 4);
+            var pixels = new byte[checked(length * image)];
+            var problems = new UnreadableImage?[length];
+            var first = start;
+            Decode(length, i =>
+            {
+                using var decoded = TryDecode(files.FullPath(first + i), ref problems[i]);
+                if (decoded is not null) ImageDecoder.ResizeCentreCrop(decoded, EvalResize, size, pixels.AsSpan(i * image, image));
+            });
+            var kept = Enumerable.Range(0, length).Where(i => problems[i] is null).ToArray();
+            using var scope = NewDisposeScope();
+            var x = Batch(pixels, length, size);
+            if (kept.Length < length) x = x.index_select(0, tensor(kept.Select(i => (long)i).ToArray(), device: _device));
+            var labels = tensor(kept.Select(i => files.Labels[first + i]).ToArray(), device: _device);
+            yield return new PreparedBatch(_augmenter.Normalize(x).MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(),
+                [.. problems.OfType<UnreadableImage>()]);
+        }
+    }
+
+    // Runs the per-image work on the loader threads; an image's own error (an unreadable file under "fail") is thrown as it is.
+    private void Decode(int count, Action<int> work)
+    {
+        try
+        {
+            Parallel.For(0, count, _parallel, work);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+    }
+
+    // Decodes a file; an unreadable one is noted (skip) or ends the run with its path (fail).
+    private SKBitmap? TryDecode(string path, ref UnreadableImage? problem)
+    {
+        try
+        {
+            return ImageDecoder.Decode(path);
+        }
+        catch (UnreadableImageException e) when (_config.UnreadableImages == "skip")
+        {
+            problem = new UnreadableImage(e.Path, e.Reason);
+            return null;
+        }
+    }
+
+    // RGBA bytes (N × size × size × 4) to N × 3 × size × size float 0..255 on the device.
+    private Tensor Batch(byte[] pixels, int count, int size) =>
+        tensor(pixels, [count, size, size, 4], ScalarType.Byte).narrow(3, 0, 3).permute(0, 3, 1, 2).to(_device).to_type(ScalarType.Float32).contiguous();
+
+    /// <summary>
+    /// torchvision's RandomResizedCrop box (scale 0.08-1, ratio 3/4-4/3): up to ten draws of area and
+    /// log-uniform aspect ratio for a box that fits, else the centre crop with the ratio clamped.
+    /// </summary>
+    public static SKRectI CropBox(int width, int height, Random random)
+    {
+        var area = (double)width * height;
+        var (logLow, logHigh) = (Math.Log(3.0 / 4), Math.Log(4.0 / 3));
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var target = area * (0.08 + random.NextDouble() * 0.92);
+            var ratio = Math.Exp(logLow + random.NextDouble() * (logHigh - logLow));
+            var w = (int)Math.Round(Math.Sqrt(target * ratio));
+            var h = (int)Math.Round(Math.Sqrt(target / ratio));
+            if (w > 0 && w <= width && h > 0 && h <= height)
+            {
+                var top = random.Next(height - h + 1);
+                var left = random.Next(width - w + 1);
+                return SKRectI.Create(left, top, w, h);
+            }
+        }
+        var inRatio = (double)width / height;
+        var (cw, ch) = inRatio < 3.0 / 4 ? (width, (int)Math.Round(width / (3.0 / 4)))
+            : inRatio > 4.0 / 3 ? ((int)Math.Round(height * (4.0 / 3)), height)
+            : (width, height);
+        return SKRectI.Create((width - cw) / 2, (height - ch) / 2, cw, ch);
+    }
+
+    public void Dispose()
+    {
+        StopEpoch();
+        _augmenter.Dispose();
+    }
+}
