@@ -55,6 +55,14 @@ public sealed class DatasetCatalog
     /// <summary>Looks for every known dataset.</summary>
     public IReadOnlyList<DatasetStatus> Probe() => Keys.Select(Probe).ToList();
 
+    /// <summary>Every dataset a run can name: the built-in ones (present or not), then the registered image datasets.</summary>
+    public IReadOnlyList<DatasetStatus> Available() =>
+    [
+        .. Probe(),
+        .. (Registry?.All() ?? []).Select(r => new DatasetStatus(r.Name, Directory.Exists(r.Root), r.Root, r.Kind, [r.Root],
+            $"The folder {r.Root} of the registered dataset '{r.Name}' is missing on this server.")),
+    ];
+
     /// <summary>Looks for one dataset.</summary>
     public DatasetStatus Probe(string key)
     {

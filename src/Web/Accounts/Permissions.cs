@@ -52,6 +52,8 @@ public enum StudioAction
     Import,
     Delete,
     ManageAccounts,
+    /// <summary>Register, verify and remove image datasets (they name folders of the server).</summary>
+    ManageDatasets,
     OpenJobDashboard,
 }
 
@@ -66,7 +68,7 @@ public static class Permissions
     {
         StudioAction.Read => StudioRoles.Viewer,
         StudioAction.Queue or StudioAction.Cancel or StudioAction.Resume or StudioAction.Edit or StudioAction.Import => StudioRoles.Operator,
-        StudioAction.Delete or StudioAction.ManageAccounts or StudioAction.OpenJobDashboard => StudioRoles.Admin,
+        StudioAction.Delete or StudioAction.ManageAccounts or StudioAction.ManageDatasets or StudioAction.OpenJobDashboard => StudioRoles.Admin,
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
     };
 
@@ -100,6 +102,7 @@ public static class Permissions
             StudioAction.Import => "import runs",
             StudioAction.Delete => "delete runs",
             StudioAction.ManageAccounts => "manage accounts",
+            StudioAction.ManageDatasets => "register datasets",
             _ => "open the job dashboard",
         };
         return StudioRoles.Of(user) is { } held ? $"Only {who} may {what}; {NameOf(user)} is a {held}." : $"Only {who} may {what}.";

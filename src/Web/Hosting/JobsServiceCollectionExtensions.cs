@@ -32,6 +32,7 @@ public static class JobsServiceCollectionExtensions
         services.AddOptions<TrainingLimitsOptions>().BindConfiguration(TrainingLimitsOptions.Section);
         services.AddSingleton<TrainingLimits>();
         services.AddSingleton<WeightsLibrary>();
+        services.AddSingleton<DatasetService>();
         services.AddSingleton<RunService>();
         services.AddSingleton<WaitReasons>();
         services.AddSingleton<RunQueries>();

@@ -19,6 +19,9 @@ public sealed class ProCoOptions
     /// <summary>Also look for datasets where distribution packages install them (/usr/share/datasets).</summary>
     public bool SearchSystemDatasets { get; set; } = true;
 
+    /// <summary>When not empty, image datasets may be registered only under these folders (from the Datasets page or the API; the CLI is the server's own operator).</summary>
+    public List<string> DatasetRoots { get; set; } = [];
+
     /// <summary>Folder of the paper authors' TensorBoard logs for "Add the paper's runs"; defaults to <c>DataDir/reference-logs</c>.</summary>
     public string? ReferenceLogsDir { get; set; }
 

@@ -25,7 +25,7 @@ public sealed record MetricsQuery(IReadOnlyList<string>? Series = null, int MaxP
 /// What the pages, the API and the CLI read about runs: one query each, shared. Missing runs come
 /// back as null (the API answers 404, the pages say so).
 /// </summary>
-public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFolders folders, WaitReasons waits)
+public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFolders folders, WaitReasons waits, DatasetCatalog catalog)
 {
     /// <summary>Sort keys of <see cref="ListAsync"/>.</summary>
     public static readonly IReadOnlyList<string> Sorts = ["created", "-created", "name", "-name", "bestTop1", "-bestTop1", "status", "-status", "dataset", "-dataset"];
@@ -97,13 +97,17 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
     }
 
     /// <summary>A run with its configuration and series summaries.</summary>
+    // A built-in dataset's class names, or a registered one's as its last scan found them.
+    private IReadOnlyList<string> ClassNames(string dataset) =>
+        DatasetLoader.ClassNames(dataset) is { Count: > 0 } known ? known : catalog.Registered(dataset)?.Scan?.ClassNames ?? [];
+
     public async Task<RunDetail?> DetailAsync(long id, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
         if (run is null) return null;
         return new RunDetail(RunSummary.From(run), TryConfig(run.ConfigJson), run.ConfigJson, await SeriesSummariesAsync(db, id, ct),
-            run.Worker, run.Attempts, run.StepsPerEpoch, DatasetLoader.ClassNames(run.Dataset), await waits.ForAsync(run, ct));
+            run.Worker, run.Attempts, run.StepsPerEpoch, ClassNames(run.Dataset), await waits.ForAsync(run, ct));
     }
 
     /// <summary>Why a queued run has not started, or null (not queued, or no such run).</summary>

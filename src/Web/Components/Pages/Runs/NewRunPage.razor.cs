@@ -37,7 +37,7 @@ public partial class NewRunPage
         var user = (await Auth).User;
         _canQueue = Permissions.Allows(user, StudioAction.Queue);
         _role = StudioRoles.Of(user);
-        _datasets = Catalog.Probe();
+        _datasets = Catalog.Available();
         if (Clone is { } id)
         {
             var (run, config) = await Queries.ConfigOfAsync(id);
