@@ -195,6 +195,18 @@ public sealed class ImageDatasetTests : IDisposable
         Assert.Equal([2048L, 1000], shapes["fc.weight"]);
         Assert.Equal(arch == "resnext50" ? [256L, 8, 3, 3] : [128L, 128, 3, 3], shapes["encoder.layer2.0.conv2.weight"]);
         Assert.Contains("encoder.layer4.2.bn3.running_var", shapes.Keys);
+        // Forward and backward at full width, in the layout and types a CPU run uses: libtorch's channels-last and
+        // strided 1×1 kernels from 512 channels up kill the process with SIGFPE here, so neither may come back.
+        foreach (var precision in new[] { PrecisionPlan.Fp32, PrecisionPlan.Bf16 })
+        {
+            using var scope = NewDisposeScope();
+            var plan = PrecisionPlan.For(precision, CPU, "test", arch);
+            Assert.False(plan.Mode.ChannelsLast);
+            model.Mode = plan.Mode;
+            var output = model.forward(randn(2, 3, 64, 64));
+            (output.Logits.sum() + output.Features.sum()).backward();
+            Assert.NotNull(model.parameters().First().grad);
+        }
         // Weights written in PyTorch's layout name the architecture they came from.
         var file = Path.Combine(_root, $"{arch}.pt");
         Directory.CreateDirectory(_root);

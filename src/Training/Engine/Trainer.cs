@@ -49,7 +49,15 @@ public sealed class Trainer : IDisposable
     private LossScaler? _scaler;
 
     /// <summary>Builds model, optimizer and losses on the configured device.</summary>
-    public Trainer(TrainingConfig config, TrainingData data)
+    public Trainer(TrainingConfig config, TrainingData data) : this(config, data, null)
+    {
+    }
+
+    /// <summary>
+    /// Builds model, optimizer and losses; <paramref name="feed"/>, when given, makes the batches instead of the
+    /// data's own feed (<c>proco bench</c> times steps fed by random tensors against steps fed by decoding).
+    /// </summary>
+    public Trainer(TrainingConfig config, TrainingData data, Func<TrainingConfig, ITrainingFeed>? feed)
     {
         _config = config.Validated();
         _data = data;
@@ -62,14 +70,14 @@ public sealed class Trainer : IDisposable
         Spec = ModelSpec.For(_config, data.Train.Channels, data.Train.NumClasses);
         _model = new ProCoModel(Spec);
         _model.to(_device);
-        UsePrecision(PrecisionPlan.Resolve(_config.Precision, _device));
+        UsePrecision(PrecisionPlan.Resolve(_config.Precision, _device, Spec.Arch));
         _optimizer = optim.SGD(_model.parameters(), _config.LearningRate, _config.Momentum, weight_decay: _config.WeightDecay);
         _criterion = new LogitAdjustedLoss(data.ClassCounts, _config.Method == "ce" ? 0 : _config.LogitAdjustTau, _device);
         if (_config.Method == "proco")
             _proco = new ProCoLoss(data.Train.NumClasses, _config.FeatDim, _config.Temperature, _device, new Generator((ulong)_config.Seed));
-        _feed = data.Train switch
+        _feed = feed?.Invoke(_config) ?? data.Train switch
         {
-            ImageFileSplit files => new FileFeed(_config, files, files.Mean, files.Std, _device),
+            ImageFileSplit files => (ITrainingFeed)new FileFeed(_config, files, files.Mean, files.Std, _device),
             _ => new MemoryFeed(_config, data, KnownDatasets.Get(_config.Dataset), _device),
         };
         StepsPerEpoch = data.Train.Count / _config.BatchSize;
@@ -118,7 +126,7 @@ public sealed class Trainer : IDisposable
             (startEpoch, startStep, globalStep, best, bestEpoch) = (meta.CompletedEpochs, meta.StepInEpoch, meta.GlobalStep, meta.BestTop1, meta.BestEpoch);
             // A run continues in the precision it started in, whatever auto would choose on this host.
             var started = meta.Precision ?? PrecisionPlan.Fp32;
-            if (started != Precision.Name) UsePrecision(PrecisionPlan.For(started, _device, "as the run started"));
+            if (started != Precision.Name) UsePrecision(PrecisionPlan.For(started, _device, "as the run started", Spec.Arch));
             if (_scaler is not null && meta.LossScale is { } scale) _scaler.Restore(scale, meta.LossScaleGoodSteps ?? 0);
             sink.Log("info", $"Resumed from {resumeFrom}: {meta.CompletedEpochs} epochs done" +
                              (meta.StepInEpoch > 0 ? $", {meta.StepInEpoch} steps into epoch {meta.CompletedEpochs + 1}" : "") + ".");

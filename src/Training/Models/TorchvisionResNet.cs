@@ -39,7 +39,10 @@ public sealed class Bottleneck : Module<Tensor, Tensor>
         bn3 = BatchNorm2d(outPlanes);
         if (stride != 1 || inPlanes != outPlanes)
         {
-            var shortcut = (Conv2d(inPlanes, outPlanes, 1, stride: stride, bias: false), BatchNorm2d(outPlanes));
+            // torchvision's stride-2 1×1 convolution, as a stride-1 one over every second row and column (the
+            // same sums; weights of the same shape): libtorch 2.7's oneDNN kernel for the strided one dies with
+            // SIGFPE on this AVX-512 CPU from 512 input channels up (ResNet-50's layer3 and layer4 shortcuts).
+            var shortcut = (Conv2d(inPlanes, outPlanes, 1, stride: 1, bias: false), BatchNorm2d(outPlanes));
             downsample = Sequential(("0", shortcut.Item1), ("1", shortcut.Item2));
             _shortcut = shortcut;
         }
@@ -51,13 +54,16 @@ public sealed class Bottleneck : Module<Tensor, Tensor>
     /// <summary>Type and layout of the block's arithmetic (set through <see cref="TorchvisionResNet.Mode"/>).</summary>
     public ComputeMode Mode { get; set; } = ComputeMode.Fp32;
 
+    private Tensor Subsample(Tensor input) =>
+        _stride == 1 ? input : input[.., .., TensorIndex.Slice(null, null, _stride), TensorIndex.Slice(null, null, _stride)];
+
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
         var output = bn1.forward(Mode.Conv(conv1, input, 1, 0)).relu_();
         output = bn2.forward(Mode.Conv(conv2, output, _stride, 1, _groups)).relu_();
         output = bn3.forward(Mode.Conv(conv3, output, 1, 0));
-        var identity = _shortcut is { } s ? s.Norm.forward(Mode.Conv(s.Conv, input, _stride, 0)) : input;
+        var identity = _shortcut is { } s ? s.Norm.forward(Mode.Conv(s.Conv, Subsample(input), 1, 0)) : input;
         return output.add_(identity).relu_().MoveToOuterDisposeScope();
     }
 }

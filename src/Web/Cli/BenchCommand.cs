@@ -28,12 +28,18 @@ internal static class BenchCommand
         var pytorch = new Option<string?>("--pytorch") { Description = "Also time PyTorch's equivalent step with this script (scripts/pytorch_proco_step.py) and print the ratios" };
         var python = new Option<string>("--python") { Description = "Python with torch for --pytorch", DefaultValueFactory = _ => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3" };
         var fullRuns = new Option<int>("--full-runs") { Description = "Instead of timing steps, train this many seeds to the end for each precision and print time and accuracy" };
+        var images = new Option<bool>("--images")
+        {
+            Description = "Time decoding instead: a registered image dataset's training files (name it as the dataset), or else photo-sized JPEGs " +
+                          "written for the purpose; prints decode + augment images/s per thread and the step fed by decoding against random tensors " +
+                          "(ResNet-50, batch 32, 224 px unless given)",
+        };
         var options = new ConfigOptions();
         var command = new Command("bench",
             "Measure training images/second per precision (fp32, bf16, and fp16 where native; --precision for one), augmentation images/second, " +
             "optionally against PyTorch (--pytorch), or whole runs with their accuracy (--full-runs).");
         command.Arguments.Add(dataset);
-        foreach (var option in new Option[] { steps, warmup, rounds, pytorch, python, fullRuns }) command.Options.Add(option);
+        foreach (var option in new Option[] { steps, warmup, rounds, pytorch, python, fullRuns, images }) command.Options.Add(option);
         options.AddTo(command);
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction((parse, cancellationToken) =>
@@ -43,12 +49,37 @@ internal static class BenchCommand
             var precisions = options.Given(parse, nameof(TrainingConfig.Precision)) ? [config.Precision] : DefaultPrecisions(config);
             var settings = new BenchSettings(precisions, Math.Max(1, parse.GetValue(steps)), Math.Max(0, parse.GetValue(warmup)),
                 Math.Max(1, parse.GetValue(rounds)), parse.GetValue(pytorch), parse.GetValue(python)!);
+            if (parse.GetValue(images) || catalog.Registered(config.Dataset) is not null)
+                return Task.FromResult(Images(parse, options, config, catalog, parse.GetValue(warmup), Math.Max(1, parse.GetValue(steps))));
             var runs = parse.GetValue(fullRuns);
             return Task.FromResult(runs > 0
                 ? FullRuns(config, precisions, runs, catalog, Console.Out, cancellationToken)
                 : Run(config, settings, catalog, Console.Out));
         });
         return command;
+    }
+
+    // The image benchmark on a registered dataset, or on synthetic photos: ResNet-50 at batch 32 unless the options say otherwise.
+    private static int Images(ParseResult parse, ConfigOptions options, TrainingConfig config, DatasetCatalog catalog, int warmup, int steps)
+    {
+        if (!options.Given(parse, nameof(TrainingConfig.Arch))) config = config with { Arch = Training.Models.Architectures.ResNet50 };
+        if (!options.Given(parse, nameof(TrainingConfig.BatchSize))) config = config with { BatchSize = 32 };
+        if (!options.Given(parse, nameof(TrainingConfig.FeatDim))) config = config with { FeatDim = 1024, UseNorm = true };
+        if (!ConfigOptions.ReportErrors(config, Console.Out)) return 2;
+        Console.WriteLine(NativeAllocator.Tune());
+        if (catalog.Registered(config.Dataset) is { } registered)
+            return ImageBench.Run(config, (ImageFileSplit)ImageFileDatasets.Load(registered).Train, warmup, steps, Console.Out);
+        var folder = Path.Combine(Path.GetTempPath(), $"proco-bench-images-{Environment.ProcessId}");
+        try
+        {
+            Console.WriteLine($"No image dataset named; writing photo-sized JPEGs to {folder}.");
+            var train = ImageBench.Synthetic(folder, config.BatchSize * (warmup + steps + 2), 10);
+            return ImageBench.Run(config, train, warmup, steps, Console.Out);
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
     }
 
     /// <summary>fp32 and bf16, and fp16 where the device computes it natively.</summary>
@@ -211,9 +242,10 @@ internal static class BenchCommand
     }
 
     // Training steps as in a real run (forward, loss, backward, update); the step times after the warm-up.
-    private static (List<double> Times, StepProfile Profile) TimeSteps(TrainingConfig config, TrainingData data, int warmup, int wanted)
+    internal static (List<double> Times, StepProfile Profile) TimeSteps(TrainingConfig config, TrainingData data, int warmup, int wanted,
+        Func<TrainingConfig, ITrainingFeed>? feed = null)
     {
-        using var trainer = new Trainer(config, data) { Profile = new StepProfile(config.Device.StartsWith("cuda", StringComparison.Ordinal)) };
+        using var trainer = new Trainer(config, data, feed) { Profile = new StepProfile(config.Device.StartsWith("cuda", StringComparison.Ordinal)) };
         var sink = new TimingSink(wanted);
         var dir = Path.Combine(Path.GetTempPath(), $"proco-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
