@@ -95,6 +95,24 @@ public sealed class ImageTrainingTests : IDisposable
         a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
     [Fact]
+    public void AResume_OnFilesThatChanged_IsRefused_NamingWhy()
+    {
+        var tree = ImageTrees.SplitFolders(Path.Combine(_root, "tree"), [8, 4], 1);
+        var dataset = ImageFileDatasets.Resolve(new DatasetRequest("flowers", tree));
+        var config = Small with { Epochs = 1, MicroBatch = null };
+        var dir = Path.Combine(_root, "first");
+        var (stopped, _) = Train(config, TrainingData.Prepare(config, ImageFileDatasets.Load(dataset)), dir, cancelAfter: r => r.StepInEpoch == 1);
+        Assert.Equal(TrainingOutcome.Cancelled, stopped.Outcome);
+        Assert.NotNull(CheckpointFile.ReadMeta(Path.Combine(dir, "last.ckpt")).DataFingerprint);
+
+        // The same class counts (which a checkpoint checks as well), other files.
+        File.Move(Path.Combine(tree, "train", "birch", "train_000.jpg"), Path.Combine(tree, "train", "birch", "renamed.jpg"));
+        var changed = TrainingData.Prepare(config, ImageFileDatasets.Load(dataset));
+        var error = Assert.Throws<InvalidDataException>(() => Train(config, changed, Path.Combine(_root, "second"), Path.Combine(dir, "last.ckpt")));
+        Assert.Contains("was trained on other files of flowers", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UnreadableImagesSetToFail_StopTheRunNamingTheFile()
     {
         var tree = ImageTrees.SplitFolders(Path.Combine(_root, "tree"), [8, 4], 1);

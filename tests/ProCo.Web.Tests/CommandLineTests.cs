@@ -71,6 +71,19 @@ public class CommandLineTests
         [nameof(TrainingConfig.EvalBatchSize)] = ("250", 250),
     };
 
+    [Theory]
+    [InlineData("resnet50", "ResNet-50 + ProCo heads, 1000 classes, feat_dim 1024, cosine classifier", "23,508,032")]
+    [InlineData("resnext50", "ResNeXt-50 (32x4d) + ProCo heads, 1000 classes, feat_dim 1024, cosine classifier", "22,979,904")]
+    [InlineData("cifar", "resnet32 (width x1, 3 input channels) + ProCo heads, 100 classes, feat_dim 128, linear classifier", "463,504")]
+    public void Model_PrintsTorchvisionsBackboneCounts(string arch, string title, string encoder)
+    {
+        using var output = new StringWriter();
+        Assert.Equal(0, ModelCommand.Execute(ModelCommand.Create().Parse(["--arch", arch]), output));
+        var lines = output.ToString().Split('\n', StringSplitOptions.TrimEntries);
+        Assert.Equal(title, lines[0]);
+        Assert.Equal($"encoder {encoder}", System.Text.RegularExpressions.Regex.Replace(lines[1], " +", " "));
+    }
+
     [Fact]
     public void Train_HasAnOptionForEveryConfigField_MadeFromItsDescription()
     {

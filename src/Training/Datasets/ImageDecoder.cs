@@ -32,10 +32,16 @@ public static class ImageDecoder
         {
             data = File.ReadAllBytes(path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new UnreadableImageException(path, e is FileNotFoundException or DirectoryNotFoundException ? "missing" : e.Message);
+            throw new UnreadableImageException(path, "missing");
         }
+        catch (UnauthorizedAccessException)
+        {
+            throw new UnreadableImageException(path, "not readable by the server (permissions)");
+        }
+        // Any other I/O error (a network file system that hiccups) is not the file's fault: it propagates and
+        // stops the run with its checkpoint, rather than silently changing the batch.
         if (Truncation(data) is { } truncated) throw new UnreadableImageException(path, truncated);
         using var stream = new SKMemoryStream(data);
         using var codec = SKCodec.Create(stream, out var result);

@@ -14,6 +14,13 @@ namespace ProCo.Training.Datasets;
 public sealed record DatasetRequest(string Name, string Root, string? Kind = null, string? Lists = null, string? TrainList = null,
     string? ValList = null, string? TestList = null, double ValFraction = 0.1, double TestFraction = 0.1, int SplitSeed = 0);
 
+/// <summary>A registration that cannot be made, with the field of the request it is about (name, root, kind, lists, fractions).</summary>
+public sealed class DatasetRequestException(string field, string message) : ArgumentException(message)
+{
+    /// <summary>The request field the message is about.</summary>
+    public string Field { get; } = field;
+}
+
 /// <summary>Registration, loading and scanning of on-disk image datasets (list files and ImageFolder trees).</summary>
 public static class ImageFileDatasets
 {
@@ -27,14 +34,14 @@ public static class ImageFileDatasets
     public static RegisteredDataset Resolve(DatasetRequest request)
     {
         var name = request.Name.Trim().ToLowerInvariant();
-        if (DatasetRegistry.CheckName(name) is { } nameError) throw new ArgumentException(nameError);
+        if (DatasetRegistry.CheckName(name) is { } nameError) throw new DatasetRequestException("name", nameError);
         if (string.IsNullOrWhiteSpace(request.Root) || !Path.IsPathRooted(request.Root))
-            throw new ArgumentException($"The dataset's root must be an absolute folder path on the server, not '{request.Root}'.");
+            throw new DatasetRequestException("root", $"The dataset's root must be an absolute folder path on the server, not '{request.Root}'.");
         var root = Path.GetFullPath(request.Root);
-        if (!Directory.Exists(root)) throw new ArgumentException($"The folder {root} does not exist on this server.");
+        if (!Directory.Exists(root)) throw new DatasetRequestException("root", $"The folder {root} does not exist on this server.");
         var kind = request.Kind?.Trim().ToLowerInvariant() ?? Guess(root, request);
         if (!ImageFamilies.Kinds.Contains(kind))
-            throw new ArgumentException($"Unknown dataset kind '{kind}': use {string.Join(", ", ImageFamilies.Kinds)}.");
+            throw new DatasetRequestException("kind", $"Unknown dataset kind '{kind}': use {string.Join(", ", ImageFamilies.Kinds)}.");
         var dataset = new RegisteredDataset { Name = name, Root = root, Kind = kind, AddedAt = DateTimeOffset.UtcNow };
         if (ImageFamilies.Find(kind) is { } family)
         {
@@ -51,9 +58,9 @@ public static class ImageFileDatasets
             string? Existing(string? path, string what, bool required)
             {
                 if (path is null)
-                    return required ? throw new ArgumentException($"A list dataset needs its {what} list file (--{what}).") : null;
+                    return required ? throw new DatasetRequestException("lists", $"A list dataset needs its {what} list file.") : null;
                 var full = Path.GetFullPath(path, root);
-                return File.Exists(full) ? full : throw new ArgumentException($"The {what} list {full} does not exist.");
+                return File.Exists(full) ? full : throw new DatasetRequestException("lists", $"The {what} list {full} does not exist.");
             }
             return dataset with
             {
@@ -63,7 +70,7 @@ public static class ImageFileDatasets
             };
         }
         if (!(request.ValFraction >= 0 && request.TestFraction > 0 && request.ValFraction + request.TestFraction < 1))
-            throw new ArgumentException("The validation and test shares must be in [0, 1) with a test share above 0 and a sum below 1.");
+            throw new DatasetRequestException("fractions", "The validation and test shares must be in [0, 1) with a test share above 0 and a sum below 1.");
         return dataset with { ValFraction = request.ValFraction, TestFraction = request.TestFraction, SplitSeed = request.SplitSeed };
     }
 
@@ -89,9 +96,9 @@ public static class ImageFileDatasets
 
     private static string FindListFolder(string root, string? lists, ImageFamily family) =>
         TryListFolder(root, lists, family)
-        ?? throw new ArgumentException($"{family.Title} needs {string.Join(", ", new[] { family.TrainList, family.ValList, family.TestList }.Distinct())} " +
+        ?? throw new DatasetRequestException("lists", $"{family.Title} needs {string.Join(", ", new[] { family.TrainList, family.ValList, family.TestList }.Distinct())} " +
                                        $"in {(lists is null ? $"{root} or {Path.Combine(root, family.TrainList.Replace("_train.txt", ""))}" : Path.GetFullPath(lists, root))} " +
-                                       "(the public code's dataset/ folder has them): name their folder with --lists.");
+                                       "(the public code's dataset/ folder has them): name the folder of the list files.");
 
     /// <summary>Reads the splits of a registration (file lists only; nothing is decoded).</summary>
     public static DatasetSplits Load(RegisteredDataset dataset)

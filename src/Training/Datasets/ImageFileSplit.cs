@@ -63,6 +63,9 @@ public sealed class ImageFileSplit : IImageSplit<ImageFileSplit>
 /// <summary>Reads the list files of the long-tail literature and ImageFolder trees into splits.</summary>
 public static class ImageFileReaders
 {
+    /// <summary>The longest list file read (characters).</summary>
+    public const long MaxListCharacters = 1L << 30;
+
     /// <summary>File endings read as images in an ImageFolder tree (what the decoder understands).</summary>
     public static readonly IReadOnlyList<string> Extensions = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
 
@@ -77,9 +80,13 @@ public static class ImageFileReaders
         var paths = new List<string>();
         var labels = new List<long>();
         var number = 0;
+        long characters = 0;
         foreach (var raw in File.ReadLines(listPath))
         {
             number++;
+            // iNaturalist's training list is 44 MB; a file a thousand times that is no list (or a device that never ends).
+            if ((characters += raw.Length + 1) > MaxListCharacters)
+                throw new InvalidDataException($"{listPath} is longer than {MaxListCharacters / (1 << 20)} MiB: not a list file of images.");
             var line = raw.Trim();
             if (line.Length == 0) continue;
             // The label is the last field; the path is everything before it (paths with spaces survive).

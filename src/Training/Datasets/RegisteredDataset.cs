@@ -136,6 +136,27 @@ public sealed partial class DatasetRegistry(string file)
             list.Add(dataset);
         });
 
+    /// <summary>
+    /// Records a scan of <paramref name="scanned"/>, unless the dataset was registered again (another root, other
+    /// lists or split) or removed while the scan ran: then the scan describes files it no longer names and is dropped.
+    /// </summary>
+    public bool SaveScan(RegisteredDataset scanned, DatasetScan scan)
+    {
+        var saved = false;
+        Update(list =>
+        {
+            var index = list.FindIndex(d => d.Name == scanned.Name);
+            if (index < 0 || !SameFiles(list[index], scanned)) return;
+            list[index] = list[index] with { Scan = scan };
+            saved = true;
+        });
+        return saved;
+    }
+
+    private static bool SameFiles(RegisteredDataset a, RegisteredDataset b) =>
+        (a.Root, a.Kind, a.TrainList, a.ValList, a.TestList, a.ValFraction, a.TestFraction, a.SplitSeed) ==
+        (b.Root, b.Kind, b.TrainList, b.ValList, b.TestList, b.ValFraction, b.TestFraction, b.SplitSeed);
+
     /// <summary>Removes a registration (the files stay); false when there was none.</summary>
     public bool Remove(string name)
     {
@@ -144,17 +165,36 @@ public sealed partial class DatasetRegistry(string file)
         return removed;
     }
 
+    // Read, change and replace the file under a lock that also holds between processes (the CLI, the web app
+    // and workers share the data folder): a lock file opened exclusively, waited for up to 30 seconds.
     private void Update(Action<List<RegisteredDataset>> change)
     {
         lock (WriteLock)
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(File))!);
+            using var held = AcquireFileLock(File + ".lock");
             var list = All().ToList();
             change(list);
             list.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(File))!);
             var temp = File + $".tmp-{Environment.ProcessId}";
             System.IO.File.WriteAllText(temp, JsonSerializer.Serialize(list, Json));
             System.IO.File.Move(temp, File, overwrite: true);
+        }
+    }
+
+    private static FileStream AcquireFileLock(string path)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(50);
+            }
         }
     }
 

@@ -34,6 +34,8 @@ public sealed record CheckpointMeta
     /// <summary>fp16 only: the dynamic loss scale and the good steps since it last changed.</summary>
     public double? LossScale { get; init; }
     public int? LossScaleGoodSteps { get; init; }
+    /// <summary>An image dataset on disk: the fingerprint of its files and labels (<see cref="TrainingData.Fingerprint"/>); null for the built-in datasets, whose class counts identify the subset.</summary>
+    public string? DataFingerprint { get; init; }
 }
 
 /// <summary>
@@ -43,6 +45,10 @@ public sealed record CheckpointMeta
 public static class CheckpointFile
 {
     public const int FormatVersion = 1;
+
+    // Class counts in a message: all of CIFAR's, the first ones and the total of ImageNet's 1,000 or iNaturalist's 8,142.
+    private static string Counts(long[] counts) =>
+        counts.Length <= 20 ? string.Join("/", counts) : $"{string.Join("/", counts.Take(10))}/... ({counts.Length} classes, {counts.Sum()} images)";
     private static readonly byte[] Magic = "PROCOCK1"u8.ToArray();
 
     /// <summary>Writes atomically and returns (size, SHA-256).</summary>
@@ -99,7 +105,7 @@ public static class CheckpointFile
         if (expectedClassCounts is not null && !meta.ClassCounts.SequenceEqual(expectedClassCounts))
             throw new InvalidDataException(
                 $"{path} was trained on a different long-tailed subset of {meta.Config.Dataset} " +
-                $"(class counts {string.Join("/", meta.ClassCounts)} vs {string.Join("/", expectedClassCounts)}).");
+                $"(class counts {Counts(meta.ClassCounts)} vs {Counts(expectedClassCounts)}).");
 
         ReadSection(reader, path, r => model.load(r, strict: true));
         ReadSection(reader, path, r =>

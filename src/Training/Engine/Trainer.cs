@@ -70,7 +70,7 @@ public sealed class Trainer : IDisposable
         Spec = ModelSpec.For(_config, data.Train.Channels, data.Train.NumClasses);
         _model = new ProCoModel(Spec);
         _model.to(_device);
-        UsePrecision(PrecisionPlan.Resolve(_config.Precision, _device, Spec.Arch));
+        UsePrecision(PrecisionPlan.Resolve(_config.Precision, _device));
         _optimizer = optim.SGD(_model.parameters(), _config.LearningRate, _config.Momentum, weight_decay: _config.WeightDecay);
         _criterion = new LogitAdjustedLoss(data.ClassCounts, _config.Method == "ce" ? 0 : _config.LogitAdjustTau, _device);
         if (_config.Method == "proco")
@@ -124,9 +124,12 @@ public sealed class Trainer : IDisposable
         {
             var meta = CheckpointFile.Load(resumeFrom, _model, _optimizer, _proco, _data.ClassCounts, _config.Dataset);
             (startEpoch, startStep, globalStep, best, bestEpoch) = (meta.CompletedEpochs, meta.StepInEpoch, meta.GlobalStep, meta.BestTop1, meta.BestEpoch);
+            if (meta.DataFingerprint is { } then && _data.Fingerprint is { } now && then != now)
+                throw new InvalidDataException($"{resumeFrom} was trained on other files of {_config.Dataset} (fingerprint {then}, now {now}): " +
+                                               "the dataset was registered again or its folders changed, so the run cannot continue exactly. Start a new run.");
             // A run continues in the precision it started in, whatever auto would choose on this host.
             var started = meta.Precision ?? PrecisionPlan.Fp32;
-            if (started != Precision.Name) UsePrecision(PrecisionPlan.For(started, _device, "as the run started", Spec.Arch));
+            if (started != Precision.Name) UsePrecision(PrecisionPlan.For(started, _device, "as the run started"));
             if (_scaler is not null && meta.LossScale is { } scale) _scaler.Restore(scale, meta.LossScaleGoodSteps ?? 0);
             sink.Log("info", $"Resumed from {resumeFrom}: {meta.CompletedEpochs} epochs done" +
                              (meta.StepInEpoch > 0 ? $", {meta.StepInEpoch} steps into epoch {meta.CompletedEpochs + 1}" : "") + ".");
@@ -154,7 +157,11 @@ public sealed class Trainer : IDisposable
             if (cancellationToken.IsCancellationRequested) return Cancel(sink, checkpointDir, epoch, firstStep, globalStep, best, bestEpoch);
             var lr = LearningRateSchedule.At(_config, epoch);
             foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
-            if (firstStep == 0) _proco?.StartEpoch(new Generator((ulong)Seeds.Mix(_config.Seed, epoch, -1)));
+            if (firstStep == 0 && _proco is not null)
+            {
+                using var generator = new Generator((ulong)Seeds.Mix(_config.Seed, epoch, -1));
+                _proco.StartEpoch(generator);
+            }
 
             _model.train();
             _feed.StartEpoch(EpochOrder(epoch), epoch, firstStep);
@@ -251,7 +258,8 @@ public sealed class Trainer : IDisposable
 
     // One optimisation step: the feed's views of the batch in the network's input type and layout, then
     // forward, both losses and backward per micro-batch (gradients accumulate; the estimators update per
-    // micro-batch and view, as each GPU's slice updates them in the public code), then the update.
+    // micro-batch and view, where the public code updates them once per view with every GPU's features),
+    // then the update.
     private (double Ce, double Scl, double Correct, int Images) TrainStep(IMetricSink sink, int epoch, int step)
     {
         using var scope = NewDisposeScope();
@@ -265,13 +273,11 @@ public sealed class Trainer : IDisposable
         var size = (int)labels.shape[0];
         var views = _model.Mode.Input(batch.Views);
         var viewCount = _proco is not null ? 3 : 1;
-        var micro = System.Math.Min(_config.MicroBatch ?? size, size);
         Profile?.Mark("data");
         _optimizer.zero_grad();
         Tensor ceSum = zeros(1, device: _device), sclSum = zeros(1, device: _device), hits = zeros(1, device: _device);
-        for (var from = 0; from < size; from += micro)
+        foreach (var (from, length) in MicroBatches(size, _config.MicroBatch ?? size))
         {
-            var length = System.Math.Min(micro, size - from);
             var part = labels.narrow(0, from, length);
             var input = viewCount == 1 ? views.narrow(0, from, length)
                 : cat([.. Enumerable.Range(0, viewCount).Select(v => views.narrow(0, (long)v * size + from, length))], 0);
@@ -312,6 +318,23 @@ public sealed class Trainer : IDisposable
         if (!float.IsFinite(stats[0]) || !float.IsFinite(stats[1]))
             throw new InvalidOperationException($"The loss became {stats[0]} (CE) / {stats[1]} (SCL) at epoch {epoch + 1}, step {step + 1}: lower the learning rate.");
         return (stats[0], stats[1], stats[2], size);
+    }
+
+    /// <summary>
+    /// The micro-batches of a batch of <paramref name="size"/> images: <paramref name="micro"/> each, a last one of
+    /// fewer, never of a single image (BatchNorm cannot normalise one; a batch that lost images to unreadable files
+    /// can end so): a lone last image joins the micro-batch before it.
+    /// </summary>
+    public static IEnumerable<(int From, int Length)> MicroBatches(int size, int micro)
+    {
+        micro = System.Math.Clamp(micro, 1, size);
+        for (var from = 0; from < size; from += micro)
+        {
+            var length = System.Math.Min(micro, size - from);
+            if (size - from - length == 1) length++;
+            yield return (from, length);
+            if (length > micro) yield break;
+        }
     }
 
     /// <summary>
@@ -395,6 +418,7 @@ public sealed class Trainer : IDisposable
             Precision = Precision.Name,
             LossScale = _scaler?.Scale,
             LossScaleGoodSteps = _scaler?.GoodSteps,
+            DataFingerprint = _data.Fingerprint,
         };
         var path = Path.Combine(dir, $"{kind}.ckpt");
         sink.Flush();

@@ -11,6 +11,30 @@ public sealed record TrainingData(IImageSplit Train, IImageSplit Test, IImageSpl
     /// <summary>The split evaluated after each epoch, whose best top-1 chooses the model: validation where there is one, else test.</summary>
     public IImageSplit Selection => Val ?? Test;
 
+    /// <summary>
+    /// For an image dataset on disk, a fingerprint of every file and label of its splits (SHA-256 of the paths and
+    /// labels, 16 hex digits): a checkpoint records it, and a run resumes only on the same files. Null for the
+    /// built-in datasets, whose subset the class counts identify.
+    /// </summary>
+    public string? Fingerprint { get; } = FingerprintOf(Train, Test, Val);
+
+    private static string? FingerprintOf(params IImageSplit?[] splits)
+    {
+        if (!splits.Any(s => s is ImageFileSplit)) return null;
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var split in splits)
+        {
+            if (split is not ImageFileSplit files)
+            {
+                hash.AppendData("-\n"u8);
+                continue;
+            }
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{files.Root}\n{files.Count}\n"));
+            for (var i = 0; i < files.Count; i++) hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{files.Paths[i]}\t{files.Labels[i]}\n"));
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+    }
+
     /// <summary>Training images per class (what the logit adjustment and the shot split use).</summary>
     public long[] ClassCounts { get; } = Train.ClassCounts();
 

@@ -82,7 +82,7 @@ public sealed class MemoryFeed : ITrainingFeed
         var images = pixels.index_select(0, indices);
         var stepSeed = Seeds.Mix(_config.Seed, _epoch, step);
         var random = new Random(stepSeed);
-        var generator = new Generator((ulong)stepSeed);
+        using var generator = new Generator((ulong)stepSeed);
         var views = _augmenter.RegularView(images, random, generator);
         if (_contrastive)
         {
@@ -134,7 +134,7 @@ public sealed class MemoryFeed : ITrainingFeed
 /// </summary>
 public sealed class FileFeed : ITrainingFeed
 {
-    /// <summary>Steps prepared ahead of the trainer.</summary>
+    /// <summary>Steps prepared ahead of the trainer: one waiting, one being made.</summary>
     public const int Prefetch = 2;
 
     private readonly TrainingConfig _config;
@@ -152,7 +152,8 @@ public sealed class FileFeed : ITrainingFeed
         _config = config;
         _train = train;
         _device = device;
-        _augmenter = new Augmenter(mean, std, device);
+        // The loader works in host memory; a batch moves to the device when the trainer takes it.
+        _augmenter = new Augmenter(mean, std, CPU);
         _views = config.Method == "proco" ? 3 : 1;
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = config.LoaderThreads ?? Environment.ProcessorCount };
     }
@@ -164,7 +165,7 @@ public sealed class FileFeed : ITrainingFeed
     {
         StopEpoch();
         var steps = _train.Count / _config.BatchSize;
-        var ready = Channel.CreateBounded<PreparedBatch>(new BoundedChannelOptions(Prefetch) { SingleReader = true, SingleWriter = true });
+        var ready = Channel.CreateBounded<PreparedBatch>(new BoundedChannelOptions(Prefetch - 1) { SingleReader = true, SingleWriter = true });
         var stop = new CancellationTokenSource();
         (_ready, _stop) = (ready, stop);
         _producer = Task.Factory.StartNew(() =>
@@ -200,7 +201,7 @@ public sealed class FileFeed : ITrainingFeed
     {
         try
         {
-            return _ready!.Reader.ReadAsync().AsTask().GetAwaiter().GetResult();
+            return OnDevice(_ready!.Reader.ReadAsync().AsTask().GetAwaiter().GetResult());
         }
         catch (ChannelClosedException e) when (e.InnerException is not null)
         {
@@ -227,7 +228,13 @@ public sealed class FileFeed : ITrainingFeed
         (_ready, _stop, _producer) = (null, null, null);
     }
 
-    /// <summary>Decodes and augments the batch of <paramref name="step"/> (what the loader threads do; public for the benchmark).</summary>
+    private PreparedBatch OnDevice(PreparedBatch batch)
+    {
+        if (_device.type == DeviceType.CPU) return batch;
+        using (batch) return new PreparedBatch(batch.Views.to(_device), batch.Labels.to(_device), batch.Skipped);
+    }
+
+    /// <summary>Decodes and augments the batch of <paramref name="step"/> in host memory (what the loader threads do; public for the benchmark).</summary>
     public PreparedBatch TrainBatch(long[] order, int epoch, int step)
     {
         var batch = _config.BatchSize;
@@ -259,11 +266,11 @@ public sealed class FileFeed : ITrainingFeed
         if (kept.Length < batch)
         {
             var rows = Enumerable.Range(0, _views).SelectMany(v => kept.Select(i => (long)(v * batch + i))).ToArray();
-            x = x.index_select(0, tensor(rows, device: _device));
+            x = x.index_select(0, tensor(rows));
         }
         var n = kept.Length;
         var random = new Random(stepSeed);
-        var generator = new Generator((ulong)stepSeed);
+        using var generator = new Generator((ulong)stepSeed);
         x = Augmenter.RandomFlip(x, generator);
         var views = new List<Tensor>
         {
@@ -277,7 +284,7 @@ public sealed class FileFeed : ITrainingFeed
             if (rand) view = RandAugment.Apply(view, random);
             views.Add(_augmenter.Normalize(view));
         }
-        var labels = tensor(kept.Select(i => _train.Labels[indices[i]]).ToArray(), device: _device);
+        var labels = tensor(kept.Select(i => _train.Labels[indices[i]]).ToArray());
         var all = views.Count == 1 ? views[0] : cat(views, 0);
         return new PreparedBatch(all.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), [.. problems.OfType<UnreadableImage>()]);
     }
@@ -301,10 +308,10 @@ public sealed class FileFeed : ITrainingFeed
             var kept = Enumerable.Range(0, length).Where(i => problems[i] is null).ToArray();
             using var scope = NewDisposeScope();
             var x = Batch(pixels, length, size);
-            if (kept.Length < length) x = x.index_select(0, tensor(kept.Select(i => (long)i).ToArray(), device: _device));
-            var labels = tensor(kept.Select(i => files.Labels[first + i]).ToArray(), device: _device);
-            yield return new PreparedBatch(_augmenter.Normalize(x).MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(),
-                [.. problems.OfType<UnreadableImage>()]);
+            if (kept.Length < length) x = x.index_select(0, tensor(kept.Select(i => (long)i).ToArray()));
+            var labels = tensor(kept.Select(i => files.Labels[first + i]).ToArray());
+            yield return OnDevice(new PreparedBatch(_augmenter.Normalize(x).MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(),
+                [.. problems.OfType<UnreadableImage>()]));
         }
     }
 
@@ -335,9 +342,9 @@ public sealed class FileFeed : ITrainingFeed
         }
     }
 
-    // RGBA bytes (N × size × size × 4) to N × 3 × size × size float 0..255 on the device.
-    private Tensor Batch(byte[] pixels, int count, int size) =>
-        tensor(pixels, [count, size, size, 4], ScalarType.Byte).narrow(3, 0, 3).permute(0, 3, 1, 2).to(_device).to_type(ScalarType.Float32).contiguous();
+    // RGBA bytes (N × size × size × 4) to N × 3 × size × size float 0..255 in host memory.
+    private static Tensor Batch(byte[] pixels, int count, int size) =>
+        tensor(pixels, [count, size, size, 4], ScalarType.Byte).narrow(3, 0, 3).permute(0, 3, 1, 2).to_type(ScalarType.Float32).contiguous();
 
     /// <summary>
     /// torchvision's RandomResizedCrop box (scale 0.08-1, ratio 3/4-4/3): up to ten draws of area and

@@ -34,6 +34,22 @@ public sealed record ComputeMode(ScalarType Type, bool ChannelsLast)
             ? functional.conv2d(input, conv.weight!.to_type(Type), null, strides: [stride], padding: [padding], groups: groups)
             : conv.forward(input);
 
+    /// <summary>
+    /// A 1×1 convolution without bias as the matrix product it is: every pixel's channels times the
+    /// weight (out × in), in this mode's type, on channels-last memory (the result is laid out so too).
+    /// libtorch 2.7's oneDNN kernels for 1×1 convolutions are broken on this AVX-512 CPU: from 512 channels
+    /// up the channels-last ones and the strided ones die with SIGFPE, and with a handful of channels the
+    /// contiguous ones return NaN weight gradients. The product gives the same sums through the BLAS
+    /// kernels, and the weight keeps its [out, in, 1, 1] shape for checkpoints and PyTorch weights.
+    /// </summary>
+    public Tensor Pointwise(Conv2d conv, Tensor input)
+    {
+        var weight = conv.weight!.flatten(1);
+        if (IsReduced) weight = weight.to_type(Type);
+        var x = input.dtype == weight.dtype ? input : input.to_type(weight.dtype);
+        return functional.linear(x.permute(0, 2, 3, 1), weight).permute(0, 3, 1, 2);
+    }
+
     /// <summary>A linear layer in this mode's type.</summary>
     public Tensor Linear(Linear linear, Tensor input) =>
         IsReduced

@@ -39,9 +39,8 @@ public sealed class Bottleneck : Module<Tensor, Tensor>
         bn3 = BatchNorm2d(outPlanes);
         if (stride != 1 || inPlanes != outPlanes)
         {
-            // torchvision's stride-2 1×1 convolution, as a stride-1 one over every second row and column (the
-            // same sums; weights of the same shape): libtorch 2.7's oneDNN kernel for the strided one dies with
-            // SIGFPE on this AVX-512 CPU from 512 input channels up (ResNet-50's layer3 and layer4 shortcuts).
+            // torchvision's stride-2 1×1 convolution: every second row and column, then the 1×1 product
+            // (ComputeMode.Pointwise, which says why); the same sums, the weight of the same shape.
             var shortcut = (Conv2d(inPlanes, outPlanes, 1, stride: 1, bias: false), BatchNorm2d(outPlanes));
             downsample = Sequential(("0", shortcut.Item1), ("1", shortcut.Item2));
             _shortcut = shortcut;
@@ -60,10 +59,10 @@ public sealed class Bottleneck : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var output = bn1.forward(Mode.Conv(conv1, input, 1, 0)).relu_();
+        var output = bn1.forward(Mode.Pointwise(conv1, input)).relu_();
         output = bn2.forward(Mode.Conv(conv2, output, _stride, 1, _groups)).relu_();
-        output = bn3.forward(Mode.Conv(conv3, output, 1, 0));
-        var identity = _shortcut is { } s ? s.Norm.forward(Mode.Conv(s.Conv, Subsample(input), 1, 0)) : input;
+        output = bn3.forward(Mode.Pointwise(conv3, output));
+        var identity = _shortcut is { } s ? s.Norm.forward(Mode.Pointwise(s.Conv, Subsample(input))) : input;
         return output.add_(identity).relu_().MoveToOuterDisposeScope();
     }
 }

@@ -60,7 +60,9 @@ internal static class DatasetCommand
             registry.Save(dataset with { Scan = scan });
             Console.WriteLine($"Registered '{dataset.Name}' ({dataset.Kind}) at {dataset.Root}.");
             Print(dataset with { Scan = scan }, Console.Out);
-            Console.WriteLine($"Train on it with: proco train {dataset.Name} --arch resnet50 --imbalance 1 (or pick it in the new-run form).");
+            var preset = dataset.Kind == ImageFamilies.INaturalist2018.Kind ? "inat2018-r50-e90" : "imagenet-lt-r50-e90";
+            Console.WriteLine($"Train on it with the public ImageNet recipe: proco train --preset {preset} --dataset {dataset.Name} " +
+                              "(or pick it in the new-run form; other rows: proco train --help lists the presets).");
             return 0;
         });
         return command;
@@ -114,7 +116,8 @@ internal static class DatasetCommand
             var scan = ImageFileDatasets.Scan(dataset, decode: true, parse.GetValue(threads),
                 new Progress<int>(done => Console.Error.Write($"\r  {done:N0} images decoded")));
             Console.Error.WriteLine();
-            registry.Save(dataset with { Scan = scan });
+            if (!registry.SaveScan(dataset, scan))
+                Console.Error.WriteLine($"'{dataset.Name}' was registered again or removed while this ran: the result below is not kept.");
             var images = scan.Splits.Values.Sum(c => c.Sum());
             Console.WriteLine($"Decoded {images:N0} images in {watch.Elapsed.TotalSeconds:0.0} s ({images / Math.Max(0.001, watch.Elapsed.TotalSeconds):0} images/s).");
             Print(dataset with { Scan = scan }, Console.Out);

@@ -88,7 +88,7 @@ internal static class ImageBench
             perCore = rate / threads;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"decode + augment at {config.CropSize} px, {threads} thread{(threads == 1 ? "" : "s")}: {rate:F1} images/s " +
-                $"({rate / threads:F1} per thread; 3 views each, {watch.Elapsed.TotalMilliseconds / done:F0} ms per batch of {config.BatchSize})"));
+                $"({rate / threads:F1} per thread; {(config.Method == "proco" ? "3 views" : "1 view")} each, {watch.Elapsed.TotalMilliseconds / done:F0} ms per batch of {config.BatchSize})"));
         }
 
         // 2. Training steps fed by real decoding (two steps prepared ahead) against random tensors of the same shape.
@@ -100,7 +100,7 @@ internal static class ImageBench
         var decoded = Time(run, data, warmup, steps, null);
         var (r, d) = (Statistics.Median(random), Statistics.Median(decoded));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"training step ({PrecisionPlan.Resolve(config.Precision, device, config.Arch)}, {torch.get_num_threads()} threads): fed by random tensors {r:F3} s, " +
+            $"training step ({PrecisionPlan.Resolve(config.Precision, device)}, {torch.get_num_threads()} threads): fed by random tensors {r:F3} s, " +
             $"fed by decoding {d:F3} s (medians of {steps} after {warmup} warm-up)"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"decoding costs the trainer {d / r:F2}x (target at most 1.10x): this step takes {config.BatchSize / r:F1} images/s and one loader core " +
@@ -121,7 +121,8 @@ internal static class ImageBench
         {
             var views = config.Method == "proco" ? 3 : 1;
             _views = torch.randn([views * config.BatchSize, 3, config.CropSize, config.CropSize], device: device);
-            _labels = torch.arange(config.BatchSize, device: device) % 2;
+            using var counter = torch.arange(config.BatchSize, device: device);
+            _labels = counter % 2;
         }
 
         public void StartEpoch(long[] order, int epoch, int firstStep)

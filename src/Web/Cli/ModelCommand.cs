@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using ProCo.Training.Engine;
 using ProCo.Training.Models;
 
@@ -24,31 +25,34 @@ internal static class ModelCommand
         var useNorm = new Option<bool?>("--use-norm") { Description = "Cosine classifier (default off for cifar, on otherwise, as published)" };
         var command = new Command("model", "Print a ProCo model's layers and parameter counts.");
         foreach (var option in new Option[] { arch, depth, width, divisor, channels, classes, featDim, useNorm }) command.Options.Add(option);
-        command.SetAction(parse =>
-        {
-            try
-            {
-                var name = parse.GetValue(arch)!;
-                var imagenet = Architectures.IsTorchvision(name);
-                var config = new TrainingConfig
-                {
-                    Arch = name,
-                    Depth = parse.GetValue(depth),
-                    Width = parse.GetValue(width),
-                    WidthDivisor = parse.GetValue(divisor),
-                    FeatDim = parse.GetValue(featDim) ?? (imagenet ? 1024 : 128),
-                    UseNorm = parse.GetValue(useNorm) ?? imagenet,
-                };
-                Print(ModelSpec.For(config, parse.GetValue(channels), parse.GetValue(classes) ?? (imagenet ? 1000 : 100)), Console.Out);
-                return 0;
-            }
-            catch (ArgumentException e)
-            {
-                Console.WriteLine(e.Message);
-                return 2;
-            }
-        });
+        command.SetAction(parse => Execute(parse, Console.Out));
         return command;
+    }
+
+    /// <summary>What <c>proco model</c> prints for the parsed options; 2 for a configuration that cannot be built.</summary>
+    public static int Execute(ParseResult parse, TextWriter output)
+    {
+        try
+        {
+            var name = parse.GetValue<string>("--arch")!;
+            var imagenet = Architectures.IsTorchvision(name);
+            var config = new TrainingConfig
+            {
+                Arch = name,
+                Depth = parse.GetValue<int>("--depth"),
+                Width = parse.GetValue<int>("--width"),
+                WidthDivisor = parse.GetValue<int>("--width-divisor"),
+                FeatDim = parse.GetValue<int?>("--feat-dim") ?? (imagenet ? 1024 : 128),
+                UseNorm = parse.GetValue<bool?>("--use-norm") ?? imagenet,
+            };
+            Print(ModelSpec.For(config, parse.GetValue<int>("--channels"), parse.GetValue<int?>("--classes") ?? (imagenet ? 1000 : 100)), output);
+            return 0;
+        }
+        catch (ArgumentException e)
+        {
+            output.WriteLine(e.Message);
+            return 2;
+        }
     }
 
     public static void Print(ModelSpec spec, TextWriter output)

@@ -72,20 +72,26 @@ public sealed class DatasetService(DatasetCatalog catalog, Hosting.ProCoOptions 
         if (string.IsNullOrWhiteSpace(request.Root)) errors["root"] = ["The dataset's folder on the server is required."];
         else if (Outside(request.Root) is { } outside) errors["root"] = [outside];
         if (errors.Count > 0) return (errors, null);
-        RegisteredDataset dataset;
+        RegisteredDataset? dataset = null;
         try
         {
             dataset = ImageFileDatasets.Resolve(new DatasetRequest(request.Name!, request.Root!, string.IsNullOrWhiteSpace(request.Kind) ? null : request.Kind,
                 Blank(request.Lists), Blank(request.TrainList), Blank(request.ValList), Blank(request.TestList), request.ValFraction ?? 0.1,
                 request.TestFraction ?? 0.1, request.SplitSeed ?? 0));
+            if (new[] { dataset.Root, dataset.TrainList, dataset.ValList, dataset.TestList }.OfType<string>().Select(Outside).FirstOrDefault(o => o is not null) is { } outside)
+            {
+                errors[dataset.TrainList is null ? "root" : "lists"] = [outside];
+                return (errors, null);
+            }
             dataset = dataset with { Scan = ImageFileDatasets.Scan(dataset) };
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            errors[FieldOf(e.Message)] = [e.Message];
+            // A list file that cannot be read is about the lists; anything else the folder tree says, about the root.
+            errors[e is DatasetRequestException refused ? refused.Field : e is InvalidDataException && dataset?.TrainList is not null ? "lists" : "root"] = [e.Message];
             return (errors, null);
         }
-        Registry.Save(dataset);
+        Registry.Save(dataset!);
         logger.LogInformation("{User} registered the dataset {Name} ({Kind}) at {Root}", Permissions.NameOf(by), dataset.Name, dataset.Kind, dataset.Root);
         return (errors, View(dataset));
     }
@@ -114,7 +120,7 @@ public sealed class DatasetService(DatasetCatalog catalog, Hosting.ProCoOptions 
                 try
                 {
                     var scan = ImageFileDatasets.Scan(dataset, decode: true, threads: 1);
-                    if (Registry.Find(dataset.Name) is { } current) Registry.Save(current with { Scan = scan });
+                    Registry.SaveScan(dataset, scan);
                     logger.LogInformation("Verified the dataset {Name}: {Unreadable} unreadable file(s)", dataset.Name, scan.Unreadable.Count);
                 }
                 catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
@@ -137,23 +143,33 @@ public sealed class DatasetService(DatasetCatalog catalog, Hosting.ProCoOptions 
         lock (_verifying) return _verifying.TryGetValue(name, out var task) ? task : Task.CompletedTask;
     }
 
-    // ProCo:DatasetRoots, when set, bounds which folders may be registered.
-    private string? Outside(string root)
+    // ProCo:DatasetRoots, when set, bounds the folders and list files a registration may name, symbolic links followed.
+    private string? Outside(string path)
     {
         var roots = options.DatasetRoots;
-        if (roots.Count == 0 || !Path.IsPathRooted(root)) return null;
-        var full = Path.GetFullPath(root);
-        return roots.Any(r => full == Path.GetFullPath(r) || full.StartsWith(Path.TrimEndingDirectorySeparator(Path.GetFullPath(r)) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        if (roots.Count == 0 || !Path.IsPathRooted(path)) return null;
+        var real = RealPath(path);
+        return roots.Select(RealPath).Any(r => real == r || real.StartsWith(Path.TrimEndingDirectorySeparator(r) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             ? null
-            : $"This server registers datasets only under {string.Join(", ", roots)} (ProCo:DatasetRoots).";
+            : $"This server registers datasets only under {string.Join(", ", roots)} (ProCo:DatasetRoots); {path} is not.";
+    }
+
+    /// <summary>The absolute path with every symbolic link along it resolved (as far as the path exists).</summary>
+    public static string RealPath(string path, int depth = 0)
+    {
+        var full = Path.GetFullPath(path);
+        if (depth > 40) return full;
+        var current = Path.GetPathRoot(full)!;
+        foreach (var part in full[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Combine(current, part);
+            var info = new FileInfo(next);
+            current = info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is { } target
+                ? RealPath(target.FullName, depth + 1)
+                : next;
+        }
+        return current;
     }
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
-
-    // Which form field an error of the resolver is about.
-    private static string FieldOf(string message) =>
-        message.Contains("list", StringComparison.OrdinalIgnoreCase) && !message.Contains("folder", StringComparison.Ordinal) ? "lists"
-        : message.Contains("kind", StringComparison.OrdinalIgnoreCase) ? "kind"
-        : message.Contains("share", StringComparison.Ordinal) ? "fractions"
-        : "root";
 }

@@ -78,7 +78,7 @@ public sealed class TrainingLimits(IOptions<TrainingLimitsOptions> options, Data
             errors[ConfigSchema.Get(nameof(TrainingConfig.BatchSize)).Name] =
             [
                 $"A training step would need about {Gib(budget.StepBytes)} ({budget.Parameters:N0} parameters; activations of " +
-                    $"{config.BatchSize:N0} images × {TrainingBudget.ViewsPerImage(config)} views), more than the {Gib(allowed)} a " +
+                    $"{Math.Min(config.BatchSize, config.MicroBatch ?? config.BatchSize):N0} images × {TrainingBudget.ViewsPerImage(config)} views at a time), more than the {Gib(allowed)} a " +
                     $"{(gpu ? "CUDA" : "CPU")} run may use here (ProCo:Limits:{(gpu ? "MaxGpuStepBytes" : "MaxCpuStepBytes")}). " +
                     "Lower the batch size (or train in micro-batches), the width or the depth.",
             ];
