@@ -142,7 +142,7 @@ public sealed class FileFeed : ITrainingFeed
     private readonly Augmenter _augmenter;
     private readonly Device _device;
     private readonly int _views;
-    private readonly ParallelOptions _parallel;
+    private readonly LoaderPool _pool;
     private Channel<PreparedBatch>? _ready;
     private CancellationTokenSource? _stop;
     private Task? _producer;
@@ -155,7 +155,7 @@ public sealed class FileFeed : ITrainingFeed
         // The loader works in host memory; a batch moves to the device when the trainer takes it.
         _augmenter = new Augmenter(mean, std, CPU);
         _views = config.Method == "proco" ? 3 : 1;
-        _parallel = new ParallelOptions { MaxDegreeOfParallelism = config.LoaderThreads ?? Environment.ProcessorCount };
+        _pool = new LoaderPool(config.LoaderThreads ?? Environment.ProcessorCount);
     }
 
     /// <summary>Side of the evaluation resize: 256 for a 224 crop, as published.</summary>
@@ -170,6 +170,7 @@ public sealed class FileFeed : ITrainingFeed
         (_ready, _stop) = (ready, stop);
         _producer = Task.Factory.StartNew(() =>
         {
+            LoaderThreadPriority.Lower(runsTorch: true);
             try
             {
                 for (var step = firstStep; step < steps && !stop.IsCancellationRequested; step++)
@@ -316,17 +317,7 @@ public sealed class FileFeed : ITrainingFeed
     }
 
     // Runs the per-image work on the loader threads; an image's own error (an unreadable file under "fail") is thrown as it is.
-    private void Decode(int count, Action<int> work)
-    {
-        try
-        {
-            Parallel.For(0, count, _parallel, work);
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-        }
-    }
+    private void Decode(int count, Action<int> work) => _pool.For(count, work);
 
     // Decodes a file; an unreadable one is noted (skip) or ends the run with its path (fail).
     private SKBitmap? TryDecode(string path, ref UnreadableImage? problem)
@@ -378,5 +369,64 @@ public sealed class FileFeed : ITrainingFeed
     {
         StopEpoch();
         _augmenter.Dispose();
+        _pool.Dispose();
+    }
+}
+
+/// <summary>
+/// The loader's own threads (not the thread pool's, which serves the web server too): each lowered
+/// behind training (<see cref="LoaderThreadPriority"/>), so decoding takes the time a step leaves idle.
+/// </summary>
+internal sealed class LoaderPool : IDisposable
+{
+    private readonly System.Collections.Concurrent.BlockingCollection<Action> _work = [];
+    private readonly Thread[] _threads;
+
+    public LoaderPool(int threads)
+    {
+        _threads = [.. Enumerable.Range(0, Math.Max(1, threads)).Select(i => new Thread(Work) { IsBackground = true, Name = $"proco-loader-{i}" })];
+        foreach (var thread in _threads) thread.Start();
+    }
+
+    private void Work()
+    {
+        LoaderThreadPriority.Lower(runsTorch: false);
+        foreach (var item in _work.GetConsumingEnumerable()) item();
+    }
+
+    /// <summary>Runs <paramref name="body"/> for 0..count−1 on every loader thread and waits; the first error is rethrown as it was.</summary>
+    public void For(int count, Action<int> body)
+    {
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var next = -1;
+        using var done = new CountdownEvent(_threads.Length);
+        for (var t = 0; t < _threads.Length; t++)
+        {
+            _work.Add(() =>
+            {
+                try
+                {
+                    int i;
+                    while (errors.IsEmpty && (i = Interlocked.Increment(ref next)) < count) body(i);
+                }
+                catch (Exception e)
+                {
+                    errors.Enqueue(e);
+                }
+                finally
+                {
+                    done.Signal();
+                }
+            });
+        }
+        done.Wait();
+        if (errors.TryDequeue(out var first)) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+    }
+
+    public void Dispose()
+    {
+        _work.CompleteAdding();
+        foreach (var thread in _threads) thread.Join();
+        _work.Dispose();
     }
 }

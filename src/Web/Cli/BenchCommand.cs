@@ -50,7 +50,7 @@ internal static class BenchCommand
             var settings = new BenchSettings(precisions, Math.Max(1, parse.GetValue(steps)), Math.Max(0, parse.GetValue(warmup)),
                 Math.Max(1, parse.GetValue(rounds)), parse.GetValue(pytorch), parse.GetValue(python)!);
             if (parse.GetValue(images) || catalog.Registered(config.Dataset) is not null)
-                return Task.FromResult(Images(parse, options, config, catalog, parse.GetValue(warmup), Math.Max(1, parse.GetValue(steps))));
+                return Task.FromResult(Images(parse, options, config, catalog, parse.GetValue(warmup), Math.Max(1, parse.GetValue(steps)), Math.Max(1, parse.GetValue(rounds))));
             var runs = parse.GetValue(fullRuns);
             return Task.FromResult(runs > 0
                 ? FullRuns(config, precisions, runs, catalog, Console.Out, cancellationToken)
@@ -60,7 +60,7 @@ internal static class BenchCommand
     }
 
     // The image benchmark on a registered dataset, or on synthetic photos: ResNet-50 at batch 32 unless the options say otherwise.
-    private static int Images(ParseResult parse, ConfigOptions options, TrainingConfig config, DatasetCatalog catalog, int warmup, int steps)
+    private static int Images(ParseResult parse, ConfigOptions options, TrainingConfig config, DatasetCatalog catalog, int warmup, int steps, int rounds)
     {
         if (!options.Given(parse, nameof(TrainingConfig.Arch))) config = config with { Arch = Training.Models.Architectures.ResNet50 };
         if (!options.Given(parse, nameof(TrainingConfig.BatchSize))) config = config with { BatchSize = 32 };
@@ -68,13 +68,13 @@ internal static class BenchCommand
         if (!ConfigOptions.ReportErrors(config, Console.Out)) return 2;
         Console.WriteLine(NativeAllocator.Tune());
         if (catalog.Registered(config.Dataset) is { } registered)
-            return ImageBench.Run(config, (ImageFileSplit)ImageFileDatasets.Load(registered).Train, warmup, steps, Console.Out);
+            return ImageBench.Run(config, (ImageFileSplit)ImageFileDatasets.Load(registered).Train, warmup, steps, rounds, Console.Out);
         var folder = Path.Combine(Path.GetTempPath(), $"proco-bench-images-{Environment.ProcessId}");
         try
         {
             Console.WriteLine($"No image dataset named; writing photo-sized JPEGs to {folder}.");
             var train = ImageBench.Synthetic(folder, config.BatchSize * (warmup + steps + 2), 10);
-            return ImageBench.Run(config, train, warmup, steps, Console.Out);
+            return ImageBench.Run(config, train, warmup, steps, rounds, Console.Out);
         }
         finally
         {

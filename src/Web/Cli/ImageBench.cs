@@ -61,7 +61,7 @@ internal static class ImageBench
         data.SaveTo(file);
     }
 
-    public static int Run(TrainingConfig config, ImageFileSplit train, int warmup, int steps, TextWriter output)
+    public static int Run(TrainingConfig config, ImageFileSplit train, int warmup, int steps, int rounds, TextWriter output)
     {
         var device = new torch.Device(config.Device);
         var cores = Environment.ProcessorCount;
@@ -96,12 +96,17 @@ internal static class ImageBench
             throw new ArgumentException($"{train.Name} has {train.Count} images, fewer than the {warmup + steps + 1} batches the step timing needs.");
         var run = config with { Epochs = 2, WarmupEpochs = 0 };
         var data = new TrainingData(train, train);
-        var random = Time(run, data, warmup, steps, c => new RandomFeed(c, device));
-        var decoded = Time(run, data, warmup, steps, null);
+        // Rounds alternate the two feeds, so the machine's drift between minutes falls on both alike.
+        List<double> random = [], decoded = [];
+        for (var round = 0; round < rounds; round++)
+        {
+            random.AddRange(Time(run, data, warmup, steps, c => new RandomFeed(c, device)));
+            decoded.AddRange(Time(run, data, warmup, steps, null));
+        }
         var (r, d) = (Statistics.Median(random), Statistics.Median(decoded));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"training step ({PrecisionPlan.Resolve(config.Precision, device)}, {torch.get_num_threads()} threads): fed by random tensors {r:F3} s, " +
-            $"fed by decoding {d:F3} s (medians of {steps} after {warmup} warm-up)"));
+            $"fed by decoding {d:F3} s (medians of {random.Count}: {rounds} round(s) alternating the feeds, {steps} steps after {warmup} warm-up each)"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"decoding costs the trainer {d / r:F2}x (target at most 1.10x): this step takes {config.BatchSize / r:F1} images/s and one loader core " +
             $"makes {perCore:F1}, so a device training at N images/s needs about N / {perCore:F0} loader cores"));
