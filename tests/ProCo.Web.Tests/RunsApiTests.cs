@@ -71,8 +71,8 @@ public sealed class RunsApiTests : IClassFixture<StudioFactory>
 
         // The API schema describes each field of the run body the same way.
         var openapi = await http.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative));
-        Assert.Equal("Learning rate. Above 0 and at most 100. Default 0.3.", ProCo.Training.Engine.ConfigSchema.Get("learningRate").Describe());
-        Assert.Contains("Learning rate. Above 0 and at most 100. Default 0.3.", openapi, StringComparison.Ordinal);
+        Assert.Equal("Learning rate: Scaled with the batch size (the ImageNet rows: 0.1 at 256, so 0.05 at 128). Above 0 and at most 100. Default 0.3.", ProCo.Training.Engine.ConfigSchema.Get("learningRate").Describe());
+        Assert.Contains("Learning rate: Scaled with the batch size (the ImageNet rows: 0.1 at 256, so 0.05 at 128). Above 0 and at most 100. Default 0.3.", openapi, StringComparison.Ordinal);
         Assert.Contains("Method. One of proco, la, ce. Default proco.", openapi, StringComparison.Ordinal);
 
         var table = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/series", UriKind.Relative))).RootElement;

@@ -22,10 +22,24 @@ public interface IImageSplit
     int Count => Labels.Length;
 
     /// <summary>Images per class.</summary>
-    long[] ClassCounts()
+    long[] ClassCounts() => ImageSplits.Count(Labels, NumClasses);
+}
+
+/// <summary>The rules every kind of split shares.</summary>
+public static class ImageSplits
+{
+    /// <summary>Throws, naming the split, when a label is outside the classes.</summary>
+    public static void CheckLabels(string name, long[] labels, int classes)
     {
-        var counts = new long[NumClasses];
-        foreach (var label in Labels) counts[label]++;
+        var bad = labels.FirstOrDefault(l => l < 0 || l >= classes, -1);
+        if (bad != -1) throw new InvalidDataException($"{name}: label {bad} is outside 0..{classes - 1}.");
+    }
+
+    /// <summary>Images per class.</summary>
+    public static long[] Count(long[] labels, int classes)
+    {
+        var counts = new long[classes];
+        foreach (var label in labels) counts[label]++;
         return counts;
     }
 }
@@ -51,8 +65,7 @@ public sealed class ImageDataset : IImageSplit<ImageDataset>
         var perImage = channels * height * width;
         if (pixels.Length != (long)labels.Length * perImage)
             throw new ArgumentException($"{name}: {pixels.Length} pixel bytes do not make {labels.Length} images of {channels}x{height}x{width}.");
-        var bad = labels.FirstOrDefault(l => l < 0 || l >= classNames.Count, -1);
-        if (bad != -1) throw new InvalidDataException($"{name}: label {bad} is outside 0..{classNames.Count - 1}.");
+        ImageSplits.CheckLabels(name, labels, classNames.Count);
         Name = name;
         Pixels = pixels;
         Labels = labels;
@@ -79,12 +92,7 @@ public sealed class ImageDataset : IImageSplit<ImageDataset>
     public int Count => Labels.Length;
 
     /// <summary>Images per class.</summary>
-    public long[] ClassCounts()
-    {
-        var counts = new long[NumClasses];
-        foreach (var label in Labels) counts[label]++;
-        return counts;
-    }
+    public long[] ClassCounts() => ImageSplits.Count(Labels, NumClasses);
 
     /// <summary>The images at <paramref name="indices"/>, in that order.</summary>
     public ImageDataset Subset(IReadOnlyList<int> indices, string? name = null)

@@ -14,8 +14,7 @@ public sealed class ImageFileSplit : IImageSplit<ImageFileSplit>
         Std = std ?? ImageFamilies.ImageNetLt.Std;
         if (paths.Count != labels.Length)
             throw new ArgumentException($"{name}: {paths.Count} files for {labels.Length} labels.");
-        var bad = labels.FirstOrDefault(l => l < 0 || l >= classNames.Count, -1);
-        if (bad != -1) throw new InvalidDataException($"{name}: label {bad} is outside 0..{classNames.Count - 1}.");
+        ImageSplits.CheckLabels(name, labels, classNames.Count);
         Name = name;
         Root = root;
         Paths = paths;
@@ -37,12 +36,7 @@ public sealed class ImageFileSplit : IImageSplit<ImageFileSplit>
     public int Count => Labels.Length;
 
     /// <summary>Images per class.</summary>
-    public long[] ClassCounts()
-    {
-        var counts = new long[NumClasses];
-        foreach (var label in Labels) counts[label]++;
-        return counts;
-    }
+    public long[] ClassCounts() => ImageSplits.Count(Labels, NumClasses);
 
     /// <summary>Decoded images are RGB (grayscale and palette images are converted, alpha dropped), as PIL's convert("RGB").</summary>
     public int Channels => 3;

@@ -145,7 +145,8 @@ public sealed record TrainingConfig
     public int? MicroBatch { get; init; }
 
     /// <summary>Peak learning rate (after warm-up).</summary>
-    [ConfigField("Optimisation", "Learning rate", Option = "lr", Min = 0, MinExclusive = true, Max = 100, Step = 0.01,
+    [ConfigField("Optimisation", "Learning rate", Option = "lr", Help = "Scaled with the batch size (the ImageNet rows: 0.1 at 256, so 0.05 at 128)",
+        Min = 0, MinExclusive = true, Max = 100, Step = 0.01,
         Error = "A positive learning rate up to 100.")]
     public double LearningRate { get; init; } = 0.3;
 
