@@ -8,7 +8,8 @@ namespace ProCo.Training;
 /// stalling the step's parallel regions; a thread that runs libtorch operations also keeps them to
 /// itself (its own OpenMP team would double the threads competing for the cores). libtorch keeps
 /// that team size per thread, but also makes it the default of threads that have not run an
-/// operation yet: training threads set their own (the trainer's constructor, each training job).
+/// operation yet: a thread that trains has run operations before its loader starts (the trainer's
+/// constructor builds the model on it), and each training job sets its own count.
 /// </summary>
 public static class LoaderThreadPriority
 {
