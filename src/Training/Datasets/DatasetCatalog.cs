@@ -59,8 +59,7 @@ public sealed class DatasetCatalog
     public IReadOnlyList<DatasetStatus> Available() =>
     [
         .. Probe(),
-        .. (Registry?.All() ?? []).Select(r => new DatasetStatus(r.Name, Directory.Exists(r.Root), r.Root, r.Kind, [r.Root],
-            $"The folder {r.Root} of the registered dataset '{r.Name}' is missing on this server.")),
+        .. (Registry?.All() ?? []).Select(r => r.Status()),
     ];
 
     /// <summary>Looks for one dataset.</summary>

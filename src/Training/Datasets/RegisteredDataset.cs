@@ -59,6 +59,12 @@ public sealed record RegisteredDataset
     /// <summary>The family's facts, or null for one's own lists and folders.</summary>
     public ImageFamily? Family => ImageFamilies.Find(Kind);
 
+    /// <summary>Whether its folder is on this server, as the catalog reports every dataset.</summary>
+    public DatasetStatus Status() =>
+        Directory.Exists(Root)
+            ? new DatasetStatus(Name, true, Root, Kind, [Root], "")
+            : new DatasetStatus(Name, false, null, Kind, [Root], $"The folder {Root} of the registered dataset '{Name}' is missing on this server.");
+
     /// <summary>Per-channel mean the images are normalised with: the family's, else ImageNet's (as the public ImageNet pipeline).</summary>
     public double[] Mean => Family?.Mean ?? ImageFamilies.ImageNetLt.Mean;
 

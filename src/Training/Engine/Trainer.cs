@@ -265,10 +265,7 @@ public sealed class Trainer : IDisposable
         using var scope = NewDisposeScope();
         Profile?.Begin();
         using var batch = _feed.Next(step);
-        foreach (var skipped in batch.Skipped)
-        {
-            if (_skippedFiles.Add(skipped.Path)) sink.Log("warning", $"Skipped the unreadable image {skipped.Path} ({skipped.Reason}).");
-        }
+        LogSkipped(batch, sink);
         var labels = batch.Labels;
         var size = (int)labels.shape[0];
         var views = _model.Mode.Input(batch.Views);
@@ -279,7 +276,9 @@ public sealed class Trainer : IDisposable
         foreach (var (from, length) in MicroBatches(size, _config.MicroBatch ?? size))
         {
             var part = labels.narrow(0, from, length);
-            var input = viewCount == 1 ? views.narrow(0, from, length)
+            // The whole batch as it is; a micro-batch gathers its rows of every view.
+            var input = length == size ? views
+                : viewCount == 1 ? views.narrow(0, from, length)
                 : cat([.. Enumerable.Range(0, viewCount).Select(v => views.narrow(0, (long)v * size + from, length))], 0);
             Tensor ce, scl, predicted;
             var output = _model.forward(input);
@@ -318,6 +317,15 @@ public sealed class Trainer : IDisposable
         if (!float.IsFinite(stats[0]) || !float.IsFinite(stats[1]))
             throw new InvalidOperationException($"The loss became {stats[0]} (CE) / {stats[1]} (SCL) at epoch {epoch + 1}, step {step + 1}: lower the learning rate.");
         return (stats[0], stats[1], stats[2], size);
+    }
+
+    // Each unreadable file a batch left out is logged once per run, by path.
+    private void LogSkipped(PreparedBatch batch, IMetricSink? sink)
+    {
+        foreach (var skipped in batch.Skipped)
+        {
+            if (_skippedFiles.Add(skipped.Path)) sink?.Log("warning", $"Skipped the unreadable image {skipped.Path} ({skipped.Reason}).");
+        }
     }
 
     /// <summary>
@@ -363,10 +371,7 @@ public sealed class Trainer : IDisposable
             {
                 using var batchScope = NewDisposeScope();
                 using var _ = batch;
-                foreach (var skipped in batch.Skipped)
-                {
-                    if (_skippedFiles.Add(skipped.Path)) sink?.Log("warning", $"Skipped the unreadable image {skipped.Path} ({skipped.Reason}).");
-                }
+                LogSkipped(batch, sink);
                 var labels = batch.Labels;
                 var length = labels.shape[0];
                 count += length;

@@ -18,16 +18,13 @@ public sealed record TrainingBudget(long Parameters, long ActivationBytes, long 
     public static int ViewsPerImage(TrainingConfig config) => config.Method == "proco" ? 3 : 1;
 
     /// <summary>The budget of <paramref name="config"/> on <paramref name="dataset"/> (channels, image size, classes).</summary>
-    public static TrainingBudget Of(TrainingConfig config, DatasetInfo dataset) =>
-        Models.Architectures.IsTorchvision(config.Arch)
-            ? OfTorchvision(config, dataset.Channels, dataset.Size, dataset.NumClasses)
-            : OfCifar(config, dataset);
+    public static TrainingBudget Of(TrainingConfig config, DatasetInfo dataset) => Of(config, dataset.Channels, dataset.Size, dataset.NumClasses);
 
     /// <summary>The budget of <paramref name="config"/> on images of <paramref name="channels"/> × size² (the crop size for images on disk) in <paramref name="classes"/> classes.</summary>
     public static TrainingBudget Of(TrainingConfig config, int channels, int size, int classes) =>
         Models.Architectures.IsTorchvision(config.Arch)
             ? OfTorchvision(config, channels, size, classes)
-            : OfCifar(config, new DatasetInfo("images", [], [.. Enumerable.Range(0, classes).Select(c => $"{c}")], channels, size, [], [], [], null, [], _ => ""));
+            : OfCifar(config, channels, size, classes);
 
     // ResNet-50 / ResNeXt-50 as TorchvisionResNet builds them: parameters exactly, activations per map element kept for backward.
     private static TrainingBudget OfTorchvision(TrainingConfig config, int channels, int size, int classes)
@@ -77,16 +74,16 @@ public sealed record TrainingBudget(long Parameters, long ActivationBytes, long 
         return new TrainingBudget(parameters, activations, checked(parameters * 3 * FloatBytes) + activations);
     }
 
-    private static TrainingBudget OfCifar(TrainingConfig config, DatasetInfo dataset)
+    private static TrainingBudget OfCifar(TrainingConfig config, int channels, int imageSize, int classes)
     {
         var n = (config.Depth - 2) / 6;
         int[] planes = [16 * config.Width, 32 * config.Width, 64 * config.Width];
         // conv1 and its BatchNorm.
-        long parameters = (long)dataset.Channels * planes[0] * 9 + 2L * planes[0];
+        long parameters = (long)channels * planes[0] * 9 + 2L * planes[0];
         // Per map element kept for backward: conv output, BatchNorm output, ReLU output.
-        double mapsPerImage = 3.0 * planes[0] * dataset.Size * dataset.Size;
+        double mapsPerImage = 3.0 * planes[0] * imageSize * imageSize;
         var inPlanes = planes[0];
-        var size = (double)dataset.Size;
+        var size = (double)imageSize;
         for (var stage = 0; stage < 3; stage++)
         {
             var p = planes[stage];
@@ -103,7 +100,7 @@ public sealed record TrainingBudget(long Parameters, long ActivationBytes, long 
         const int hidden = 512;
         var dim = planes[2];
         parameters += (long)dim * hidden + hidden + 2L * hidden + (long)hidden * config.FeatDim + config.FeatDim;
-        parameters += (long)dim * dataset.NumClasses + (config.UseNorm ? 0 : dataset.NumClasses);
+        parameters += (long)dim * classes + (config.UseNorm ? 0 : classes);
         return Finish(config, parameters, mapsPerImage);
     }
 }

@@ -242,33 +242,19 @@ public sealed class FileFeed : ITrainingFeed
         var size = _config.CropSize;
         var stepSeed = Seeds.Mix(_config.Seed, epoch, step);
         var indices = Enumerable.Range(0, batch).Select(i => (int)order[(long)step * batch + i]).ToArray();
-        var image = checked(size * size * 4);
-        var pixels = new byte[checked(_views * batch * image)];
-        var problems = new UnreadableImage?[batch];
-        Decode(batch, i =>
+        using var scope = NewDisposeScope();
+        var (x, kept, skipped) = Read(batch, _views, i => _train.FullPath(indices[i]), (decoded, i, slot) =>
         {
-            var path = _train.FullPath(indices[i]);
-            using var decoded = TryDecode(path, ref problems[i]);
-            if (decoded is null) return;
             for (var v = 0; v < _views; v++)
             {
                 var random = new Random(Seeds.Mix(stepSeed, i, v));
                 var box = CropBox(decoded.Width, decoded.Height, random);
-                ImageDecoder.ResizedCrop(decoded, box, size, false, pixels.AsSpan((v * batch + i) * image, image));
+                ImageDecoder.ResizedCrop(decoded, box, size, false, slot(v).Span);
             }
         });
-        var kept = Enumerable.Range(0, batch).Where(i => problems[i] is null).ToArray();
         if (kept.Length < 2)
             throw new InvalidDataException($"Step {step + 1} of epoch {epoch + 1} has {kept.Length} readable image(s) of {batch}: " +
-                                           string.Join("; ", problems.OfType<UnreadableImage>().Take(3).Select(p => $"{p.Path}: {p.Reason}")));
-
-        using var scope = NewDisposeScope();
-        var x = Batch(pixels, _views * batch, size);
-        if (kept.Length < batch)
-        {
-            var rows = Enumerable.Range(0, _views).SelectMany(v => kept.Select(i => (long)(v * batch + i))).ToArray();
-            x = x.index_select(0, tensor(rows));
-        }
+                                           string.Join("; ", skipped.Take(3).Select(p => $"{p.Path}: {p.Reason}")));
         var n = kept.Length;
         var random = new Random(stepSeed);
         using var generator = new Generator((ulong)stepSeed);
@@ -287,7 +273,7 @@ public sealed class FileFeed : ITrainingFeed
         }
         var labels = tensor(kept.Select(i => _train.Labels[indices[i]]).ToArray());
         var all = views.Count == 1 ? views[0] : cat(views, 0);
-        return new PreparedBatch(all.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), [.. problems.OfType<UnreadableImage>()]);
+        return new PreparedBatch(all.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), skipped);
     }
 
     public IEnumerable<PreparedBatch> Evaluation(IImageSplit split)
@@ -297,27 +283,41 @@ public sealed class FileFeed : ITrainingFeed
         for (var start = 0; start < files.Count; start += _config.EvalBatchSize)
         {
             var length = Math.Min(_config.EvalBatchSize, files.Count - start);
-            var image = checked(size * size * 4);
-            var pixels = new byte[checked(length * image)];
-            var problems = new UnreadableImage?[length];
             var first = start;
-            Decode(length, i =>
-            {
-                using var decoded = TryDecode(files.FullPath(first + i), ref problems[i]);
-                if (decoded is not null) ImageDecoder.ResizeCentreCrop(decoded, EvalResize, size, pixels.AsSpan(i * image, image));
-            });
-            var kept = Enumerable.Range(0, length).Where(i => problems[i] is null).ToArray();
             using var scope = NewDisposeScope();
-            var x = Batch(pixels, length, size);
-            if (kept.Length < length) x = x.index_select(0, tensor(kept.Select(i => (long)i).ToArray()));
+            var (x, kept, skipped) = Read(length, 1, i => files.FullPath(first + i),
+                (decoded, _, slot) => ImageDecoder.ResizeCentreCrop(decoded, EvalResize, size, slot(0).Span));
             var labels = tensor(kept.Select(i => files.Labels[first + i]).ToArray());
-            yield return OnDevice(new PreparedBatch(_augmenter.Normalize(x).MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(),
-                [.. problems.OfType<UnreadableImage>()]));
+            yield return OnDevice(new PreparedBatch(_augmenter.Normalize(x).MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), skipped));
         }
     }
 
-    // Runs the per-image work on the loader threads; an image's own error (an unreadable file under "fail") is thrown as it is.
-    private void Decode(int count, Action<int> work) => _pool.For(count, work);
+    /// <summary>
+    /// Decodes <paramref name="count"/> files on the loader threads; <paramref name="cut"/> writes each readable
+    /// image's <paramref name="views"/> views (crop size², RGBA) into the slots it is handed (view v of image i
+    /// goes to row v·count + i). Gives the float 0..255 images of the readable files (N × 3 × size × size, in host
+    /// memory, every view's rows in file order), which files those are, and the unreadable ones.
+    /// </summary>
+    private (Tensor Images, int[] Kept, UnreadableImage[] Skipped) Read(int count, int views, Func<int, string> pathOf,
+        Action<SKBitmap, int, Func<int, Memory<byte>>> cut)
+    {
+        var size = _config.CropSize;
+        var image = checked(size * size * 4);
+        var pixels = new byte[checked(views * count * image)];
+        var problems = new UnreadableImage?[count];
+        _pool.For(count, i =>
+        {
+            using var decoded = TryDecode(pathOf(i), ref problems[i]);
+            if (decoded is not null) cut(decoded, i, v => pixels.AsMemory((v * count + i) * image, image));
+        });
+        var kept = Enumerable.Range(0, count).Where(i => problems[i] is null).ToArray();
+        // RGBA bytes to N × 3 × size × size floats; the rows of unreadable files left out.
+        var x = tensor(pixels, [views * count, size, size, 4], ScalarType.Byte).narrow(3, 0, 3).permute(0, 3, 1, 2)
+            .to_type(ScalarType.Float32).contiguous();
+        if (kept.Length < count)
+            x = x.index_select(0, tensor(Enumerable.Range(0, views).SelectMany(v => kept.Select(i => (long)(v * count + i))).ToArray()));
+        return (x, kept, [.. problems.OfType<UnreadableImage>()]);
+    }
 
     // Decodes a file; an unreadable one is noted (skip) or ends the run with its path (fail).
     private SKBitmap? TryDecode(string path, ref UnreadableImage? problem)
@@ -332,10 +332,6 @@ public sealed class FileFeed : ITrainingFeed
             return null;
         }
     }
-
-    // RGBA bytes (N × size × size × 4) to N × 3 × size × size float 0..255 in host memory.
-    private static Tensor Batch(byte[] pixels, int count, int size) =>
-        tensor(pixels, [count, size, size, 4], ScalarType.Byte).narrow(3, 0, 3).permute(0, 3, 1, 2).to_type(ScalarType.Float32).contiguous();
 
     /// <summary>
     /// torchvision's RandomResizedCrop box (scale 0.08-1, ratio 3/4-4/3): up to ten draws of area and

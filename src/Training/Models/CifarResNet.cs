@@ -9,7 +9,7 @@ namespace ProCo.Training.Models;
 /// Basic residual block of the CIFAR ResNets (He et al. 2016) with option-A shortcuts: when the
 /// shape changes, the identity is subsampled by 2 and zero-padded in channels (no parameters).
 /// </summary>
-public sealed class BasicBlock : Module<Tensor, Tensor>
+public sealed class BasicBlock : Module<Tensor, Tensor>, IComputeModeBlock
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -31,7 +31,7 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Type and layout of the block's arithmetic (set through <see cref="CifarResNet.Mode"/>).</summary>
+    /// <inheritdoc />
     public ComputeMode Mode { get; set; } = ComputeMode.Fp32;
 
     public override Tensor forward(Tensor input)
@@ -58,16 +58,15 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
 
 /// <summary>
 /// The CIFAR ResNet encoder (depth 6n+2: 8, 20, 32, 56, ...), widths 16w/32w/64w, global average
-/// pooling; returns the pooled feature of <see cref="FeatureDim"/> = 64w values.
+/// pooling; returns the pooled feature of <see cref="ImageEncoder.FeatureDim"/> = 64w values.
 /// </summary>
-public sealed class CifarResNet : Module<Tensor, Tensor>
+public sealed class CifarResNet : ImageEncoder
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
     private readonly Sequential layer1;
     private readonly Sequential layer2;
     private readonly Sequential layer3;
-    private ComputeMode _mode = ComputeMode.Fp32;
 
     public CifarResNet(int depth, int width, int inChannels) : base(nameof(CifarResNet))
     {
@@ -85,23 +84,13 @@ public sealed class CifarResNet : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Length of the pooled feature vector.</summary>
-    public int FeatureDim { get; }
-
-    /// <summary>
-    /// Type and layout of the encoder's arithmetic; the input is converted to it and the pooled
-    /// feature comes out in its type.
-    /// </summary>
-    public ComputeMode Mode
+    /// <summary>As the public CIFAR code: Kaiming-normal convolutions (fan in, gain √2); BatchNorm keeps the framework's 1 and 0.</summary>
+    public override void InitWeights()
     {
-        get => _mode;
-        set
+        using var noGrad = no_grad();
+        foreach (var (_, module) in named_modules())
         {
-            _mode = value;
-            foreach (var (_, module) in named_modules())
-            {
-                if (module is BasicBlock block) block.Mode = value;
-            }
+            if (module is Conv2d conv) init.kaiming_normal_(conv.weight);
         }
     }
 
@@ -115,7 +104,7 @@ public sealed class CifarResNet : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = bn1.forward(_mode.Conv(conv1, _mode.Input(input), 1, 1)).relu_();
+        var x = bn1.forward(Mode.Conv(conv1, Mode.Input(input), 1, 1)).relu_();
         x = layer3.forward(layer2.forward(layer1.forward(x)));
         return functional.adaptive_avg_pool2d(x, 1).flatten(1).MoveToOuterDisposeScope();
     }

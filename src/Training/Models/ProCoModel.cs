@@ -80,7 +80,7 @@ public readonly record struct ProCoOutput(Tensor Features, Tensor Logits);
 /// </summary>
 public sealed class ProCoModel : Module<Tensor, ProCoOutput>
 {
-    private readonly Module<Tensor, Tensor> encoder;
+    private readonly ImageEncoder encoder;
     private readonly Sequential head;
     private readonly Module<Tensor, Tensor> fc;
     // The head's layers by role (registered once, through the Sequential, under the public code's names).
@@ -89,17 +89,10 @@ public sealed class ProCoModel : Module<Tensor, ProCoOutput>
     public ProCoModel(ModelSpec spec) : base(nameof(ProCoModel))
     {
         Spec = spec;
-        int dim;
-        if (Architectures.IsTorchvision(spec.Arch))
-        {
-            var resnet = new TorchvisionResNet(spec.Arch, spec.InChannels, spec.WidthDivisor);
-            (encoder, dim) = (resnet, resnet.FeatureDim);
-        }
-        else
-        {
-            var resnet = new CifarResNet(spec.Depth, spec.Width, spec.InChannels);
-            (encoder, dim) = (resnet, resnet.FeatureDim);
-        }
+        encoder = Architectures.IsTorchvision(spec.Arch)
+            ? new TorchvisionResNet(spec.Arch, spec.InChannels, spec.WidthDivisor)
+            : new CifarResNet(spec.Depth, spec.Width, spec.InChannels);
+        var dim = encoder.FeatureDim;
         _headLayers = (Linear(dim, spec.HiddenDim), BatchNorm1d(spec.HiddenDim), Linear(spec.HiddenDim, spec.FeatDim));
         head = Sequential(("0", _headLayers.Hidden), ("1", _headLayers.Norm), ("2", ReLU()), ("3", _headLayers.Output));
         fc = spec.UseNorm ? new NormedLinear(dim, spec.NumClasses) : Linear(dim, spec.NumClasses);
@@ -111,7 +104,7 @@ public sealed class ProCoModel : Module<Tensor, ProCoOutput>
     public ModelSpec Spec { get; }
 
     /// <summary>The encoder alone (for parameter counts).</summary>
-    public Module<Tensor, Tensor> Encoder => encoder;
+    public ImageEncoder Encoder => encoder;
 
     /// <summary>
     /// Type and layout of the arithmetic. Under a reduced type the encoder and the head's hidden layer
@@ -121,17 +114,8 @@ public sealed class ProCoModel : Module<Tensor, ProCoOutput>
     /// </summary>
     public ComputeMode Mode
     {
-        get => encoder switch
-        {
-            CifarResNet cifar => cifar.Mode,
-            TorchvisionResNet resnet => resnet.Mode,
-            _ => ComputeMode.Fp32,
-        };
-        set
-        {
-            if (encoder is CifarResNet cifar) cifar.Mode = value;
-            else if (encoder is TorchvisionResNet resnet) resnet.Mode = value;
-        }
+        get => encoder.Mode;
+        set => encoder.Mode = value;
     }
 
     public override ProCoOutput forward(Tensor input)
@@ -154,17 +138,5 @@ public sealed class ProCoModel : Module<Tensor, ProCoOutput>
     // ImageNet: torchvision's fan out); the projection head and a linear classifier keep the
     // framework's default Linear initialisation (weights and biases uniform in ±1/√fan_in), the cosine
     // classifier its own (unit columns).
-    private void InitWeights()
-    {
-        if (encoder is TorchvisionResNet resnet)
-        {
-            resnet.InitWeights();
-            return;
-        }
-        using var noGrad = no_grad();
-        foreach (var (_, module) in encoder.named_modules())
-        {
-            if (module is Conv2d conv) init.kaiming_normal_(conv.weight);
-        }
-    }
+    private void InitWeights() => encoder.InitWeights();
 }

@@ -11,7 +11,7 @@ namespace ProCo.Training.Models;
 /// BatchNorm, and a 1×1 convolution with BatchNorm on the shortcut when the shape changes.
 /// Module names follow torchvision's, so PyTorch weights load and export by name.
 /// </summary>
-public sealed class Bottleneck : Module<Tensor, Tensor>
+public sealed class Bottleneck : Module<Tensor, Tensor>, IComputeModeBlock
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -50,7 +50,7 @@ public sealed class Bottleneck : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Type and layout of the block's arithmetic (set through <see cref="TorchvisionResNet.Mode"/>).</summary>
+    /// <inheritdoc />
     public ComputeMode Mode { get; set; } = ComputeMode.Fp32;
 
     private Tensor Subsample(Tensor input) =>
@@ -74,7 +74,7 @@ public sealed class Bottleneck : Module<Tensor, Tensor>
 /// every channel count divided by d (and ResNeXt's groups reduced to divide the narrower widths):
 /// for tests and CPU trials, never a published row.
 /// </summary>
-public sealed class TorchvisionResNet : Module<Tensor, Tensor>
+public sealed class TorchvisionResNet : ImageEncoder
 {
     private static readonly int[] BlocksPerStage = [3, 4, 6, 3];
     private readonly Conv2d conv1;
@@ -83,7 +83,6 @@ public sealed class TorchvisionResNet : Module<Tensor, Tensor>
     private readonly Sequential layer2;
     private readonly Sequential layer3;
     private readonly Sequential layer4;
-    private ComputeMode _mode = ComputeMode.Fp32;
 
     /// <param name="arch">resnet50 or resnext50.</param>
     /// <param name="inChannels">Image channels (3).</param>
@@ -124,27 +123,10 @@ public sealed class TorchvisionResNet : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Length of the pooled feature vector (2048 at full width).</summary>
-    public int FeatureDim { get; }
-
-    /// <summary>Type and layout of the encoder's arithmetic (see <see cref="CifarResNet.Mode"/>).</summary>
-    public ComputeMode Mode
-    {
-        get => _mode;
-        set
-        {
-            _mode = value;
-            foreach (var (_, module) in named_modules())
-            {
-                if (module is Bottleneck block) block.Mode = value;
-            }
-        }
-    }
-
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = bn1.forward(_mode.Conv(conv1, _mode.Input(input), 2, 3)).relu_();
+        var x = bn1.forward(Mode.Conv(conv1, Mode.Input(input), 2, 3)).relu_();
         x = functional.max_pool2d(x, 3, 2, 1);
         x = layer4.forward(layer3.forward(layer2.forward(layer1.forward(x))));
         return functional.adaptive_avg_pool2d(x, 1).flatten(1).MoveToOuterDisposeScope();
@@ -154,7 +136,7 @@ public sealed class TorchvisionResNet : Module<Tensor, Tensor>
     /// As torchvision and the public code: Kaiming-normal convolutions (fan out, gain √2); BatchNorm
     /// weights 1 and biases 0 (the framework's default already); no zero-initialised residual branch.
     /// </summary>
-    public void InitWeights()
+    public override void InitWeights()
     {
         using var noGrad = no_grad();
         foreach (var (_, module) in named_modules())

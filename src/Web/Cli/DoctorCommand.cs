@@ -68,7 +68,7 @@ internal static class DoctorCommand
                 ? string.Join(", ", scan.Splits.Select(s => $"{s.Key} {s.Value.Sum():N0}")) + $" images, {scan.ClassNames.Count:N0} classes" +
                   (scan.Unreadable.Count > 0 ? $", {scan.Unreadable.Count} unreadable (proco dataset show {dataset.Name})" : "")
                 : "not scanned";
-            output.WriteLine($"    {dataset.Name,-14} {(Directory.Exists(dataset.Root) ? "registered" : "MISSING   ")} {dataset.Root} ({dataset.Kind}; {counts})");
+            output.WriteLine($"    {dataset.Name,-14} {(dataset.Status().Present ? "registered" : "MISSING   ")} {dataset.Root} ({dataset.Kind}; {counts})");
         }
         if (!statuses.Any(s => s.Present) && registered.Count == 0)
             problems.Add("No dataset is present. " + statuses[0].Advice);

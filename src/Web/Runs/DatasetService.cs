@@ -53,9 +53,11 @@ public sealed class DatasetService(DatasetCatalog catalog, Hosting.ProCoOptions 
     /// <summary>One registered dataset, or null.</summary>
     public DatasetView? Find(string name) => Registry.Find(name) is { } dataset ? View(dataset) : null;
 
-    private DatasetView View(RegisteredDataset r) =>
-        new(r.Name, r.Kind, false, Directory.Exists(r.Root), r.Root, Directory.Exists(r.Root) ? "" : $"The folder {r.Root} is missing on this server.",
-            r, Verifying(r.Name));
+    private DatasetView View(RegisteredDataset r)
+    {
+        var status = r.Status();
+        return new DatasetView(r.Name, r.Kind, false, status.Present, r.Root, status.Advice, r, Verifying(r.Name));
+    }
 
     private bool Verifying(string name)
     {

@@ -22,11 +22,11 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
     public void Started(TrainingStart start)
     {
         _stepsPerEpoch = start.StepsPerEpoch;
-        using var db = factory.CreateDbContext();
-        var run = db.Runs.Single(r => r.Id == runId);
-        run.StepsPerEpoch = start.StepsPerEpoch;
-        run.Precision = start.Precision;
-        db.SaveChanges();
+        var run = UpdateRun(r =>
+        {
+            r.StepsPerEpoch = start.StepsPerEpoch;
+            r.Precision = start.Precision;
+        });
         publisher.Run(RunMessages.From(run) with { Status = nameof(RunStatus.Running), Live = true });
     }
 
@@ -45,23 +45,28 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
             publisher.Vector(new VectorMessage(runId, report.Epoch, kind, values));
         }
 
-        using var db = factory.CreateDbContext();
-        var run = db.Runs.Single(r => r.Id == runId);
-        run.CompletedEpochs = report.Epoch;
-        run.Progress = (double)report.Epoch / report.Epochs;
-        RunSummaries.ApplyEpoch(run, report.Values);
-        db.SaveChanges();
-        publisher.Run(RunMessages.From(run));
+        publisher.Run(RunMessages.From(UpdateRun(run =>
+        {
+            run.CompletedEpochs = report.Epoch;
+            run.Progress = (double)report.Epoch / report.Epochs;
+            RunSummaries.ApplyEpoch(run, report.Values);
+        })));
     }
 
     public void Tested(TestReport report)
     {
         Points(report.Epochs, report.Values);
+        publisher.Run(RunMessages.From(UpdateRun(run => RunSummaries.ApplyTest(run, report.Values))));
+    }
+
+    // Changes the run's row and stores it; the row as stored.
+    private Run UpdateRun(Action<Run> change)
+    {
         using var db = factory.CreateDbContext();
         var run = db.Runs.Single(r => r.Id == runId);
-        RunSummaries.ApplyTest(run, report.Values);
+        change(run);
         db.SaveChanges();
-        publisher.Run(RunMessages.From(run));
+        return run;
     }
 
     private void Points(long step, IReadOnlyDictionary<string, double> values)
