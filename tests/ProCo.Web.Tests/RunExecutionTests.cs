@@ -145,7 +145,9 @@ public sealed class RunExecutionTests : IDisposable
         await using var serve = await StudioProcess.StartServeAsync(_dataDir, shortTimeout);
         await using var worker = await StudioProcess.StartWorkerAsync(_dataDir, shortTimeout);
         using var http = new HttpClient { BaseAddress = serve.Address };
-        var id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 6, maxPerClass: 200));
+        // Long enough (several times the timeout) that the job is delivered again while it trains, on a fast machine too.
+        const int epochs = 20;
+        var id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: epochs, maxPerClass: 200));
         var run = await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() is "Succeeded" or "Failed", TimeSpan.FromSeconds(180),
             () => serve.Output + worker.Output);
         Assert.Equal("Succeeded", run.GetProperty("status").GetString());
@@ -156,7 +158,7 @@ public sealed class RunExecutionTests : IDisposable
         var database = Path.Combine(_dataDir, "proco.db");
         Assert.Equal(1, Scalar(database, $"SELECT Attempts FROM Runs WHERE Id = {id}"));
         var stepsPerEpoch = Scalar(database, $"SELECT StepsPerEpoch FROM Runs WHERE Id = {id}");
-        Assert.Equal(6 * stepsPerEpoch, Scalar(database, $"SELECT COUNT(*) FROM MetricPoints WHERE RunId = {id} AND Series = 'CE_loss/train'"));
+        Assert.Equal(epochs * stepsPerEpoch, Scalar(database, $"SELECT COUNT(*) FROM MetricPoints WHERE RunId = {id} AND Series = 'CE_loss/train'"));
     }
 }
 
