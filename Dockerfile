@@ -25,6 +25,7 @@ RUN npm ci --no-audit --no-fund
 COPY src/Training/ProCo.Training.csproj src/Training/
 COPY src/Data/ProCo.Data.csproj src/Data/
 COPY migrations/ProCo.Migrations.csproj migrations/
+COPY migrations/Postgres/ProCo.Migrations.Postgres.csproj migrations/Postgres/
 COPY src/Web/ProCo.Web.csproj src/Web/
 RUN dotnet restore src/Web/ProCo.Web.csproj -p:TorchBackend=${TORCH_BACKEND}
 COPY . .

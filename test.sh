@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Chromium, Fashion-MNIST, npm packages, dotnet tools) when missing,
-# then runs every test of the solution. Screenshots of the browser tests land in
+# Installs what the tests need (Chromium, Fashion-MNIST, PostgreSQL and Redis, npm packages, dotnet
+# tools) when missing, then runs every test of the solution. Screenshots of the browser tests land in
 # tests/ProCo.Browser.Tests/bin/Release/net10.0/screenshots.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -10,6 +10,7 @@ require_dotnet
 require_node
 ensure_fashion_mnist
 ensure_chromium
+ensure_servers
 restore_tools
 say "Building and running all tests (Release)"
 log=$(mktemp)

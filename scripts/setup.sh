@@ -62,6 +62,17 @@ ensure_chromium() {
     apt_install chromium || { echo "Browser tests need /usr/bin/chromium (Debian package 'chromium')." >&2; exit 1; }
 }
 
+# The store tests run a real PostgreSQL and Redis (Debian's packages) on loopback ports in a
+# temporary folder; nothing is configured system-wide, and no service needs to be running.
+ensure_servers() {
+    local missing=()
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+    [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+    [ ${#missing[@]} -eq 0 ] && return
+    say "Installing ${missing[*]} for the tests of many machines"
+    apt_install "${missing[@]}" || { echo "The store tests need Debian's postgresql and redis-server packages." >&2; exit 1; }
+}
+
 restore_tools() {
     dotnet tool restore >/dev/null
 }

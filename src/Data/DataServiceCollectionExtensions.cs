@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace ProCo.Data;
@@ -6,28 +5,26 @@ namespace ProCo.Data;
 /// <summary>Registers the run database.</summary>
 public static class DataServiceCollectionExtensions
 {
-    /// <summary>The assembly that holds the EF Core migrations.</summary>
-    public const string MigrationsAssembly = "ProCo.Migrations";
-
-    /// <summary>Builds the SQLite connection string of a run database file.</summary>
-    public static string ConnectionString(string databasePath) => new SqliteConnectionStringBuilder
+    /// <summary>Configures options for the run database.</summary>
+    public static DbContextOptionsBuilder<ProCoDbContext> UseRunDatabase(this DbContextOptionsBuilder<ProCoDbContext> options, RunDatabase database)
     {
-        DataSource = databasePath,
-        // Microsoft.Data.Sqlite retries a busy database until this many seconds have passed.
-        DefaultTimeout = 30,
-        Pooling = true,
-    }.ToString();
-
-    /// <summary>Configures options for the run database at <paramref name="databasePath"/>.</summary>
-    public static DbContextOptionsBuilder<ProCoDbContext> UseRunDatabase(
-        this DbContextOptionsBuilder<ProCoDbContext> options, string databasePath)
-    {
-        ((DbContextOptionsBuilder)options).UseRunDatabase(databasePath);
+        ((DbContextOptionsBuilder)options).UseRunDatabase(database);
         return options;
     }
 
-    /// <summary>SQLite at <paramref name="databasePath"/> with our migrations assembly and connection pragmas.</summary>
-    public static DbContextOptionsBuilder UseRunDatabase(this DbContextOptionsBuilder options, string databasePath) =>
-        options.UseSqlite(ConnectionString(databasePath), sqlite => sqlite.MigrationsAssembly(MigrationsAssembly))
-            .AddInterceptors(new SqlitePragmas());
+    /// <summary>The SQLite file at <paramref name="databasePath"/>.</summary>
+    public static DbContextOptionsBuilder<ProCoDbContext> UseRunDatabase(this DbContextOptionsBuilder<ProCoDbContext> options, string databasePath) =>
+        options.UseRunDatabase(RunDatabase.SqliteFile(databasePath));
+
+    /// <summary>The engine's provider with its migrations assembly; SQLite also gets its connection pragmas.</summary>
+    public static DbContextOptionsBuilder UseRunDatabase(this DbContextOptionsBuilder options, RunDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        return database.Provider switch
+        {
+            DatabaseProvider.Sqlite => options.UseSqlite(database.ConnectionString, sqlite => sqlite.MigrationsAssembly(database.MigrationsAssembly))
+                .AddInterceptors(new SqlitePragmas()),
+            _ => options.UseNpgsql(database.ConnectionString, npgsql => npgsql.MigrationsAssembly(database.MigrationsAssembly)),
+        };
+    }
 }

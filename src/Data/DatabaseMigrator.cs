@@ -5,12 +5,16 @@ namespace ProCo.Data;
 /// <summary>Brings a run database to the latest schema through migrations (never EnsureCreated).</summary>
 public static class DatabaseMigrator
 {
-    /// <summary>Applies pending migrations and switches the file to WAL journaling.</summary>
+    /// <summary>
+    /// Applies pending migrations (EF Core takes the engine's migration lock, so web instances and
+    /// workers starting together apply each migration once) and switches a SQLite file to WAL journaling.
+    /// </summary>
     public static async Task MigrateAsync(ProCoDbContext db, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(db);
         await db.Database.MigrateAsync(cancellationToken);
         // WAL lets the web app read while a trainer writes; the mode is stored in the file.
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
     }
 
     /// <summary>Applied and pending migration names.</summary>

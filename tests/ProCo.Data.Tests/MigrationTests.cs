@@ -1,49 +1,74 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using ProCo.Data.Entities;
 
 namespace ProCo.Data.Tests;
 
 public class MigrationTests
 {
-    private static ProCoDbContext Open(string path) =>
-        new(new DbContextOptionsBuilder<ProCoDbContext>().UseRunDatabase(path).Options);
-
-    [Fact]
-    public async Task Migrate_OnNewFile_AppliesEveryMigrationAndSwitchesToWal()
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task Migrate_OnNewDatabase_AppliesEveryMigration_TwiceChangesNothing(string engine)
     {
-        using var folder = new TempFolder();
-        var path = folder.File("runs.db");
-        await using (var db = Open(path))
+        using var store = new TestDatabase(engine);
+        await using (var db = store.Open())
         {
             await DatabaseMigrator.MigrateAsync(db);
             var (applied, pending) = await DatabaseMigrator.StateAsync(db);
             Assert.Empty(pending);
             Assert.Contains(applied, name => name.EndsWith("_Initial", StringComparison.Ordinal));
+            // What the app does at every start (web instances and workers alike).
+            await DatabaseMigrator.MigrateAsync(db);
+            Assert.Equal(applied, (await DatabaseMigrator.StateAsync(db)).Applied);
         }
-
-        await using var connection = new SqliteConnection($"Data Source={path}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode;";
-        Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+        if (engine == "sqlite") Assert.Equal("wal", await store.ScalarAsync<string>("PRAGMA journal_mode;"));
     }
 
     [Fact]
-    public async Task Model_HasNoChangesMissingAMigration()
+    public async Task Migrate_FromFourProcessesAtOnce_AppliesEachMigrationOnce()
     {
-        using var folder = new TempFolder();
-        await using var db = Open(folder.File("runs.db"));
+        // Web instances and workers of a lab start together against one PostgreSQL database.
+        using var store = new TestDatabase("postgres");
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            await using var db = store.Open();
+            await DatabaseMigrator.MigrateAsync(db);
+        })));
+        await using var check = store.Open();
+        Assert.Empty((await DatabaseMigrator.StateAsync(check)).Pending);
+        Assert.Equal((long)check.Database.GetMigrations().Count(), await store.ScalarAsync<long>("SELECT COUNT(*) FROM \"__EFMigrationsHistory\""));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task Model_HasNoChangesMissingAMigration(string engine)
+    {
+        // Each engine keeps its own migrations, and each must follow every change of the model.
+        using var store = new TestDatabase(engine);
+        await using var db = store.Open();
         Assert.False(db.Database.HasPendingModelChanges(),
-            "The EF model changed without a migration: run 'dotnet ef migrations add <Name> --project migrations --startup-project migrations --output-dir Schema'.");
+            $"The EF model changed without a {engine} migration: run 'dotnet ef migrations add <Name> --project {(engine == "sqlite" ? "migrations" : "migrations/Postgres")} " +
+            $"--startup-project {(engine == "sqlite" ? "migrations" : "migrations/Postgres")} --output-dir Schema' (see docs/ARCHITECTURE.md, Where to add).");
     }
 
     [Fact]
-    public async Task MetricPoint_SameRunSeriesAndStep_IsRejectedTwice()
+    public void BothEngines_HaveTheSameTablesAndColumns()
     {
-        using var folder = new TempFolder();
-        var path = folder.File("runs.db");
-        await using var db = Open(path);
+        using var sqlite = new TestDatabase("sqlite");
+        using var postgres = new TestDatabase("postgres");
+        static string[] Shape(ProCoDbContext db) => db.GetService<Microsoft.EntityFrameworkCore.Metadata.IDesignTimeModel>().Model.GetEntityTypes()
+            .SelectMany(e => e.GetProperties().Select(p => $"{e.GetTableName()}.{p.GetColumnName()}:{p.IsNullable}")).Order().ToArray();
+        using var a = sqlite.Open();
+        using var b = postgres.Open();
+        Assert.Equal(Shape(a), Shape(b));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task MetricPoint_SameRunSeriesAndStep_IsRejectedTwice(string engine)
+    {
+        using var store = new TestDatabase(engine);
+        await using var db = store.Open();
         await DatabaseMigrator.MigrateAsync(db);
         var run = new Run { Name = "r", Dataset = "fashion-mnist", CreatedAt = DateTimeOffset.UtcNow };
         db.Runs.Add(run);
@@ -51,25 +76,26 @@ public class MigrationTests
         db.MetricPoints.Add(new MetricPoint { RunId = run.Id, Series = "CE_loss/train", Step = 1, Value = 2.5 });
         await db.SaveChangesAsync();
 
-        await using var other = Open(path);
+        await using var other = store.Open();
         other.MetricPoints.Add(new MetricPoint { RunId = run.Id, Series = "CE_loss/train", Step = 1, Value = 9 });
         await Assert.ThrowsAsync<DbUpdateException>(() => other.SaveChangesAsync());
-        Assert.Equal(2.5, (await Open(path).MetricPoints.SingleAsync()).Value);
+        await using var read = store.Open();
+        Assert.Equal(2.5, (await read.MetricPoints.SingleAsync()).Value);
     }
 
-    [Fact]
-    public async Task Run_TimesAndStatus_RoundTripThroughSqlite()
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task Run_TimesAndStatus_RoundTrip(string engine)
     {
-        using var folder = new TempFolder();
-        var path = folder.File("runs.db");
+        using var store = new TestDatabase(engine);
         var created = new DateTimeOffset(2026, 11, 27, 10, 30, 0, TimeSpan.FromHours(2));
-        await using (var db = Open(path))
+        await using (var db = store.Open())
         {
             await DatabaseMigrator.MigrateAsync(db);
             db.Runs.Add(new Run { Name = "r", Dataset = "cifar100", Status = RunStatus.Interrupted, CreatedAt = created });
             await db.SaveChangesAsync();
         }
-        await using var read = Open(path);
+        await using var read = store.Open();
         var run = await read.Runs.SingleAsync(r => r.CreatedAt > created.AddSeconds(-1));
         Assert.Equal(RunStatus.Interrupted, run.Status);
         Assert.Equal(created.UtcTicks, run.CreatedAt.UtcTicks);

@@ -6,11 +6,12 @@ namespace ProCo.Data.Tests;
 /// <summary>A diverging run's NaN and ±∞ are stored and read back as what they are, never failing a batch.</summary>
 public class NonFiniteTests
 {
-    [Fact]
-    public async Task PointsAndVectors_KeepNaNAndInfinities_AndTheFiniteOnesOfTheSameBatch()
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task PointsAndVectors_KeepNaNAndInfinities_AndTheFiniteOnesOfTheSameBatch(string engine)
     {
-        using var folder = new TempFolder();
-        await using var db = new ProCoDbContext(new DbContextOptionsBuilder<ProCoDbContext>().UseRunDatabase(folder.File("runs.db")).Options);
+        using var store = new TestDatabase(engine);
+        await using var db = store.Open();
         await DatabaseMigrator.MigrateAsync(db);
         var run = new Run { Name = "diverged", Dataset = "cifar10", CreatedAt = DateTimeOffset.UtcNow };
         db.Runs.Add(run);

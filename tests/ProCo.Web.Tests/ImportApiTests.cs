@@ -8,10 +8,10 @@ namespace ProCo.Web.Tests;
 
 /// <summary>The paper's logs as reference runs on the real app: one-click import, upload, export, edits.</summary>
 [Collection(AppHost.Name)]
-public sealed class ImportApiTests : IClassFixture<ImportApiTests.ReferenceFactory>
+public sealed class ImportApiTests(ImportApiTests.ReferenceFactory factory) : ImportApiTestsOn<ImportApiTests.ReferenceFactory>(factory)
 {
     /// <summary>The app with ProCo:ReferenceLogsDir pointing at the authors' logs (PROCO_REFERENCE_LOGS, default ../shared/reference-logs).</summary>
-    public sealed class ReferenceFactory : StudioFactory
+    public class ReferenceFactory : StudioFactory
     {
         public static string ReferenceLogs => ProCo.Tests.SharedFolders.ReferenceLogs;
 
@@ -22,9 +22,25 @@ public sealed class ImportApiTests : IClassFixture<ImportApiTests.ReferenceFacto
         }
     }
 
-    private readonly ReferenceFactory _factory;
+}
 
-    public ImportApiTests(ReferenceFactory factory) => _factory = factory;
+/// <summary>The same imports into a real PostgreSQL database.</summary>
+[Collection(AppHost.Name)]
+public sealed class ImportApiOnPostgresTests(ImportApiOnPostgresTests.PostgresReferenceFactory factory)
+    : ImportApiTestsOn<ImportApiOnPostgresTests.PostgresReferenceFactory>(factory)
+{
+    public sealed class PostgresReferenceFactory : ImportApiTests.ReferenceFactory
+    {
+        protected override string Engine => "postgres";
+    }
+}
+
+/// <summary>The import tests, on the store <typeparamref name="TFactory"/> configures.</summary>
+public abstract class ImportApiTestsOn<TFactory> : IClassFixture<TFactory> where TFactory : ImportApiTests.ReferenceFactory
+{
+    private readonly TFactory _factory;
+
+    protected ImportApiTestsOn(TFactory factory) => _factory = factory;
 
     [Fact]
     public async Task AddThePapersRuns_ImportsSevenReadOnlyRunsOnce_WithTheirPublishedBestTop1()
@@ -62,7 +78,7 @@ public sealed class ImportApiTests : IClassFixture<ImportApiTests.ReferenceFacto
     public async Task Upload_OfAFolderOfEventFiles_ImportsARun_AndExportReadsBackTheSameValues()
     {
         using var http = _factory.CreateClient();
-        var source = Directory.GetDirectories(ReferenceFactory.ReferenceLogs).Single(d => d.EndsWith("ProCo_cifar10_imb0.02_epochs200", StringComparison.Ordinal));
+        var source = Directory.GetDirectories(ImportApiTests.ReferenceFactory.ReferenceLogs).Single(d => d.EndsWith("ProCo_cifar10_imb0.02_epochs200", StringComparison.Ordinal));
         using var form = new MultipartFormDataContent();
         foreach (var file in Directory.GetFiles(source))
         {
@@ -118,7 +134,7 @@ public sealed class ImportApiTests : IClassFixture<ImportApiTests.ReferenceFacto
     public async Task CorruptUpload_ImportsTheWholeRecords_AndTheServerStaysUp()
     {
         using var http = _factory.CreateClient();
-        var file = Directory.GetFiles(Directory.GetDirectories(ReferenceFactory.ReferenceLogs).First(d => d.EndsWith("ProCo_cifar100_imb0.1_epochs200", StringComparison.Ordinal))).Single();
+        var file = Directory.GetFiles(Directory.GetDirectories(ImportApiTests.ReferenceFactory.ReferenceLogs).First(d => d.EndsWith("ProCo_cifar100_imb0.1_epochs200", StringComparison.Ordinal))).Single();
         var bytes = await File.ReadAllBytesAsync(file);
         using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes[..20000]), "files", "cut/events.out.tfevents.1.cut" } };
         var result = JsonDocument.Parse(await (await http.PostAsync(new Uri("/api/import", UriKind.Relative), form)).Content.ReadAsStringAsync()).RootElement[0];

@@ -3,41 +3,17 @@ using Microsoft.Data.Sqlite;
 
 namespace ProCo.Web.Tests;
 
-/// <summary>Runs survive kills, duplicate deliveries and a second worker: real processes, real SQLite files.</summary>
+/// <summary>Runs survive kills, duplicate deliveries and a second worker: real processes, on SQLite files and on PostgreSQL.</summary>
 [Collection("processes")]
-public sealed class RunExecutionTests : IDisposable
+public sealed class RunExecutionTests
 {
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "proco-exec-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
+    [Theory]
+    [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
+    public async Task KillMinus9MidEpoch_RestartResumesFromCheckpoint_AndNoPointIsDuplicated(string engine)
     {
-        SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
-    }
-
-    private static long Scalar(string database, string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={database}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static string Text(string database, string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={database}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (string)command.ExecuteScalar()!;
-    }
-
-    [Fact]
-    public async Task KillMinus9MidEpoch_RestartResumesFromCheckpoint_AndNoPointIsDuplicated()
-    {
+        using var store = new TestStore(engine);
         long id;
-        var first = await StudioProcess.StartServeAsync(_dataDir);
+        var first = await StudioProcess.StartServeAsync(store.DataDir, store.Args);
         await using (first)
         {
             using var http = new HttpClient { BaseAddress = first.Address };
@@ -51,32 +27,33 @@ public sealed class RunExecutionTests : IDisposable
             Assert.Equal("Running", run.GetProperty("status").GetString());
             first.Kill();
         }
-        var database = Path.Combine(_dataDir, "proco.db");
-        Assert.Equal("ok", Text(database, "PRAGMA integrity_check"));
-        Assert.Equal("Running", Text(database, $"SELECT Status FROM Runs WHERE Id = {id}"));
+        if (engine == "sqlite") Assert.Equal("ok", store.Text("PRAGMA integrity_check"));
+        Assert.Equal("Running", store.Text($"SELECT \"Status\" FROM \"Runs\" WHERE \"Id\" = {id}"));
 
-        await using var second = await StudioProcess.StartServeAsync(_dataDir);
+        await using var second = await StudioProcess.StartServeAsync(store.DataDir, store.Args);
         using var http2 = new HttpClient { BaseAddress = second.Address };
         var done = await Api.WaitForAsync(http2, id, r => r.GetProperty("status").GetString() is "Succeeded" or "Failed", TimeSpan.FromSeconds(120), () => second.Output);
         Assert.Equal("Succeeded", done.GetProperty("status").GetString());
 
         var events = await Api.EventsAsync(http2, id);
         Assert.Contains(events, e => e.GetProperty("message").GetString()!.Contains("resuming from runs/", StringComparison.Ordinal));
-        Assert.Equal(2, Scalar(database, $"SELECT Attempts FROM Runs WHERE Id = {id}"));
-        var stepsPerEpoch = Scalar(database, $"SELECT StepsPerEpoch FROM Runs WHERE Id = {id}");
+        Assert.Equal(2, store.Scalar($"SELECT \"Attempts\" FROM \"Runs\" WHERE \"Id\" = {id}"));
+        var stepsPerEpoch = store.Scalar($"SELECT \"StepsPerEpoch\" FROM \"Runs\" WHERE \"Id\" = {id}");
         // Every step and epoch exactly once: no gap, no second row for a (run, series, step).
-        Assert.Equal(4 * stepsPerEpoch, Scalar(database, $"SELECT COUNT(*) FROM MetricPoints WHERE RunId = {id} AND Series = 'CE_loss/train'"));
-        Assert.Equal(4 * stepsPerEpoch, Scalar(database, $"SELECT COUNT(DISTINCT Step) FROM MetricPoints WHERE RunId = {id} AND Series = 'CE_loss/train'"));
-        Assert.Equal(4, Scalar(database, $"SELECT COUNT(*) FROM MetricPoints WHERE RunId = {id} AND Series = 'acc/val_top1'"));
-        Assert.Equal(0, Scalar(database, "SELECT COUNT(*) FROM (SELECT RunId, Series, Step FROM MetricPoints GROUP BY RunId, Series, Step HAVING COUNT(*) > 1)"));
-        Assert.Equal(4, Scalar(database, $"SELECT COUNT(*) FROM EpochVectors WHERE RunId = {id} AND Kind = 'kappa'"));
+        Assert.Equal(4 * stepsPerEpoch, store.Scalar($"SELECT COUNT(*) FROM \"MetricPoints\" WHERE \"RunId\" = {id} AND \"Series\" = 'CE_loss/train'"));
+        Assert.Equal(4 * stepsPerEpoch, store.Scalar($"SELECT COUNT(DISTINCT \"Step\") FROM \"MetricPoints\" WHERE \"RunId\" = {id} AND \"Series\" = 'CE_loss/train'"));
+        Assert.Equal(4, store.Scalar($"SELECT COUNT(*) FROM \"MetricPoints\" WHERE \"RunId\" = {id} AND \"Series\" = 'acc/val_top1'"));
+        Assert.Equal(0, store.DuplicatePoints());
+        Assert.Equal(4, store.Scalar($"SELECT COUNT(*) FROM \"EpochVectors\" WHERE \"RunId\" = {id} AND \"Kind\" = 'kappa'"));
     }
 
-    [Fact]
-    public async Task TwoWorkerProcesses_ManyTinyRuns_EachRunIsTrainedExactlyOnce()
+    [Theory]
+    [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
+    public async Task TwoWorkerProcesses_ManyTinyRuns_EachRunIsTrainedExactlyOnce(string engine)
     {
-        await using var serve = await StudioProcess.StartServeAsync(_dataDir);
-        await using var worker = await StudioProcess.StartWorkerAsync(_dataDir);
+        using var store = new TestStore(engine);
+        await using var serve = await StudioProcess.StartServeAsync(store.DataDir, store.Args);
+        await using var worker = await StudioProcess.StartWorkerAsync(store.DataDir, store.Args);
         using var http = new HttpClient { BaseAddress = serve.Address };
         var ids = new List<long>();
         for (var i = 0; i < 6; i++) ids.Add(await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 1, maxPerClass: 40, seed: i)));
@@ -86,23 +63,24 @@ public sealed class RunExecutionTests : IDisposable
                 () => serve.Output + worker.Output);
             Assert.Equal("Succeeded", run.GetProperty("status").GetString());
         }
-        var database = Path.Combine(_dataDir, "proco.db");
         var workers = new HashSet<string>();
         foreach (var id in ids)
         {
-            Assert.Equal(1, Scalar(database, $"SELECT Attempts FROM Runs WHERE Id = {id}"));
+            Assert.Equal(1, store.Scalar($"SELECT \"Attempts\" FROM \"Runs\" WHERE \"Id\" = {id}"));
             var starts = (await Api.EventsAsync(http, id)).Select(e => e.GetProperty("message").GetString()!).Where(m => m.StartsWith("Started by ", StringComparison.Ordinal)).ToArray();
             Assert.Single(starts);
             workers.Add(starts[0].Split(' ')[2]);
         }
-        Assert.Equal(0, Scalar(database, "SELECT COUNT(*) FROM (SELECT RunId, Series, Step FROM MetricPoints GROUP BY RunId, Series, Step HAVING COUNT(*) > 1)"));
+        Assert.Equal(0, store.DuplicatePoints());
     }
 
-    [Fact]
-    public async Task WebOnlyServer_StreamsARunTrainedByAWorkerProcess_ThroughTheHub()
+    [Theory]
+    [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
+    public async Task WebOnlyServer_StreamsARunTrainedByAWorkerProcess_ThroughTheHub(string engine)
     {
-        await using var web = await StudioProcess.StartServeAsync(_dataDir, "--ProCo:Workers=0");
-        await using var worker = await StudioProcess.StartWorkerAsync(_dataDir);
+        using var store = new TestStore(engine);
+        await using var web = await StudioProcess.StartServeAsync(store.DataDir, [.. store.Args, "--ProCo:Workers=0"]);
+        await using var worker = await StudioProcess.StartWorkerAsync(store.DataDir, store.Args);
         using var http = new HttpClient { BaseAddress = web.Address };
         var id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 4, maxPerClass: 150));
 
@@ -137,13 +115,15 @@ public sealed class RunExecutionTests : IDisposable
         Assert.Contains(points, p => p.Series == "acc/val_top1");
     }
 
-    [Fact]
-    public async Task JobDeliveredAgainWhileTraining_DoesNotTrainTheRunTwice()
+    [Theory]
+    [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
+    public async Task JobDeliveredAgainWhileTraining_DoesNotTrainTheRunTwice(string engine)
     {
+        using var store = new TestStore(engine);
         // Hangfire hands a job still running to another worker after its invisibility timeout: 3 s here.
         const string shortTimeout = "--ProCo:Jobs:InvisibilityTimeoutHours=0.000833";
-        await using var serve = await StudioProcess.StartServeAsync(_dataDir, shortTimeout);
-        await using var worker = await StudioProcess.StartWorkerAsync(_dataDir, shortTimeout);
+        await using var serve = await StudioProcess.StartServeAsync(store.DataDir, [.. store.Args, shortTimeout]);
+        await using var worker = await StudioProcess.StartWorkerAsync(store.DataDir, [.. store.Args, shortTimeout]);
         using var http = new HttpClient { BaseAddress = serve.Address };
         // Long enough (several times the timeout) that the job is delivered again while it trains, on a fast machine too.
         const int epochs = 20;
@@ -155,10 +135,9 @@ public sealed class RunExecutionTests : IDisposable
         var messages = (await Api.EventsAsync(http, id)).Select(e => e.GetProperty("message").GetString()!).ToArray();
         Assert.Single(messages, m => m.StartsWith("Started by ", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("the run is already taken or finished", StringComparison.Ordinal));
-        var database = Path.Combine(_dataDir, "proco.db");
-        Assert.Equal(1, Scalar(database, $"SELECT Attempts FROM Runs WHERE Id = {id}"));
-        var stepsPerEpoch = Scalar(database, $"SELECT StepsPerEpoch FROM Runs WHERE Id = {id}");
-        Assert.Equal(epochs * stepsPerEpoch, Scalar(database, $"SELECT COUNT(*) FROM MetricPoints WHERE RunId = {id} AND Series = 'CE_loss/train'"));
+        Assert.Equal(1, store.Scalar($"SELECT \"Attempts\" FROM \"Runs\" WHERE \"Id\" = {id}"));
+        var stepsPerEpoch = store.Scalar($"SELECT \"StepsPerEpoch\" FROM \"Runs\" WHERE \"Id\" = {id}");
+        Assert.Equal(epochs * stepsPerEpoch, store.Scalar($"SELECT COUNT(*) FROM \"MetricPoints\" WHERE \"RunId\" = {id} AND \"Series\" = 'CE_loss/train'"));
     }
 }
 

@@ -13,11 +13,18 @@ namespace ProCo.Web.Tests;
 
 /// <summary>The REST API on the real app (test server, real SQLite files, Hangfire training in-process).</summary>
 [Collection(AppHost.Name)]
-public sealed class RunsApiTests : IClassFixture<StudioFactory>
-{
-    private readonly StudioFactory _factory;
+public sealed class RunsApiTests(StudioFactory factory) : RunsApiTestsOn<StudioFactory>(factory);
 
-    public RunsApiTests(StudioFactory factory) => _factory = factory;
+/// <summary>The same tests with runs and Hangfire's jobs in a real PostgreSQL database.</summary>
+[Collection(AppHost.Name)]
+public sealed class RunsApiOnPostgresTests(PostgresStudioFactory factory) : RunsApiTestsOn<PostgresStudioFactory>(factory);
+
+/// <summary>The REST API's tests, on the store <typeparamref name="TFactory"/> configures.</summary>
+public abstract class RunsApiTestsOn<TFactory> : IClassFixture<TFactory> where TFactory : StudioFactory
+{
+    private readonly TFactory _factory;
+
+    protected RunsApiTestsOn(TFactory factory) => _factory = factory;
 
     private static async Task<long> FinishedRunAsync(HttpClient http)
     {
@@ -373,7 +380,7 @@ public sealed class RunsApiTests : IClassFixture<StudioFactory>
         // The same from the command line: proco export RUN --format pytorch.
         var folder = Path.Combine(_factory.DataDir, "exports");
         Assert.Equal(0, await ProCo.Web.Cli.CommandLine.RunAsync(["export", id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--format", "pytorch", "--out", folder, $"--ProCo:DataDir={_factory.DataDir}"]));
+            "--format", "pytorch", "--out", folder, $"--ProCo:DataDir={_factory.DataDir}", .. _factory.StoreArgs]));
         var exported = Assert.Single(Directory.GetFiles(folder, "*.pt"));
         Assert.Matches(@"proco-run\d+-best-epoch\d+\.pt$", exported);
         Assert.Equal(weights.Keys.Order(), ProCo.Training.Models.PyTorchWeights.Read(exported).Keys.Order());

@@ -3,14 +3,25 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace ProCo.Web.Tests;
 
-/// <summary>The real app on a test server, with its own data folder.</summary>
+/// <summary>The real app on a test server, with its own data folder, on the embedded default store (SQLite).</summary>
 public class StudioFactory : WebApplicationFactory<Program>
 {
-    public string DataDir { get; } = Path.Combine(Path.GetTempPath(), "proco-web-tests-" + Guid.NewGuid().ToString("N"));
+    private TestStore? _store;
+
+    /// <summary>The engine runs and jobs are stored in.</summary>
+    protected virtual string Engine => "sqlite";
+
+    public TestStore Store => _store ??= new TestStore(Engine);
+
+    public string DataDir => Store.DataDir;
+
+    /// <summary>What points a command-line verb at the same store (beside <c>--ProCo:DataDir</c>).</summary>
+    public string[] StoreArgs => Store.Args;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ProCo:DataDir", DataDir);
+        foreach (var (key, value) in Store.Settings) builder.UseSetting(key, value);
         builder.UseSetting("ProCo:Jobs:QueuePollSeconds", "0.5");
         builder.UseSetting("ProCo:Jobs:RenewSeconds", "0.5");
         builder.UseEnvironment("Production");
@@ -19,9 +30,14 @@ public class StudioFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+        _store?.Dispose();
     }
+}
+
+/// <summary>The same app with runs and jobs in PostgreSQL (a new database on the tests' own server).</summary>
+public sealed class PostgresStudioFactory : StudioFactory
+{
+    protected override string Engine => "postgres";
 }
 
 /// <summary>

@@ -50,7 +50,7 @@ internal static class DoctorCommand
         }
 
         output.WriteLine($"  Data folder    {paths.Root} ({DescribeWritable(paths.Root, problems)})");
-        output.WriteLine($"  Run database   {paths.RunDatabase}: {await DescribeDatabaseAsync(paths.RunDatabase, cancellationToken)}");
+        output.WriteLine($"  Run database   {paths.Database.Describe()}: {await DescribeDatabaseAsync(paths, problems, cancellationToken)}");
         output.WriteLine($"  Datasets       {paths.DatasetsDir}");
 
         var catalog = paths.CreateDatasetCatalog();
@@ -99,12 +99,21 @@ internal static class DoctorCommand
         }
     }
 
-    private static async Task<string> DescribeDatabaseAsync(string databasePath, CancellationToken cancellationToken)
+    private static async Task<string> DescribeDatabaseAsync(DataPaths paths, List<string> problems, CancellationToken cancellationToken)
     {
-        if (!File.Exists(databasePath)) return "not created yet (the web app creates and migrates it at start)";
-        var contextOptions = new DbContextOptionsBuilder<ProCoDbContext>().UseRunDatabase(databasePath).Options;
+        if (paths.RunDatabaseFile is { } file && !File.Exists(file)) return "not created yet (the web app creates and migrates it at start)";
+        var contextOptions = new DbContextOptionsBuilder<ProCoDbContext>().UseRunDatabase(paths.Database).Options;
         await using var db = new ProCoDbContext(contextOptions);
-        var (applied, pending) = await DatabaseMigrator.StateAsync(db, cancellationToken);
+        IReadOnlyList<string> applied, pending;
+        try
+        {
+            (applied, pending) = await DatabaseMigrator.StateAsync(db, cancellationToken);
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+        {
+            problems.Add($"The run database does not answer: {e.Message}");
+            return "NOT reachable";
+        }
         var latest = applied.Count > 0 ? $", latest {applied[^1]}" : "";
         return pending.Count == 0
             ? $"up to date ({applied.Count} migration(s) applied{latest})"

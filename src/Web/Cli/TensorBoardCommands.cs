@@ -110,7 +110,7 @@ internal static class TensorBoardCommands
     {
         var paths = CliConfiguration.Paths(parse);
         paths.EnsureCreated();
-        var options = new DbContextOptionsBuilder<ProCoDbContext>().UseRunDatabase(paths.RunDatabase).Options;
+        var options = new DbContextOptionsBuilder<ProCoDbContext>().UseRunDatabase(paths.Database).Options;
         var factory = new PooledDbContextFactory<ProCoDbContext>(options);
         await using var db = await factory.CreateDbContextAsync(ct);
         await DatabaseMigrator.MigrateAsync(db, ct);

@@ -16,7 +16,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton(sp => new DataPaths(sp.GetRequiredService<ProCoOptions>()));
         services.AddSingleton(sp => sp.GetRequiredService<DataPaths>().CreateDatasetCatalog());
         services.AddDbContextFactory<ProCoDbContext>((sp, options) =>
-            options.UseRunDatabase(sp.GetRequiredService<DataPaths>().RunDatabase));
+            options.UseRunDatabase(sp.GetRequiredService<DataPaths>().Database));
         return services;
     }
 

@@ -1,7 +1,10 @@
 using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using ProCo.Data;
 using ProCo.Training;
 using ProCo.Web.Live;
 using ProCo.Web.Runs;
@@ -9,8 +12,9 @@ using ProCo.Web.Runs;
 namespace ProCo.Web.Hosting;
 
 /// <summary>
-/// Hangfire with its own SQLite file in the data folder (never the run database), the training
-/// job and what it needs: leases, the batched metric writer, the live broadcaster, the lease monitor.
+/// Hangfire's storage (its own SQLite file in the data folder, never the run database; or its own
+/// schema in the PostgreSQL database), the training job and what it needs: leases, the batched
+/// metric writer, the live broadcaster, the lease monitor.
 /// </summary>
 public static class JobsServiceCollectionExtensions
 {
@@ -45,17 +49,7 @@ public static class JobsServiceCollectionExtensions
 
         // This host's own storage object, registered before AddHangfire (which would otherwise hand out
         // the process-wide JobStorage.Current, shared by every host in the process, e.g. in tests).
-        services.AddSingleton<JobStorage>(sp =>
-        {
-            var jobs = sp.GetRequiredService<IOptions<JobsOptions>>().Value;
-            return new SQLiteStorage(sp.GetRequiredService<DataPaths>().HangfireDatabase, new SQLiteStorageOptions
-            {
-                // The default 15 s poll delays the start of a queued run for no benefit here.
-                QueuePollInterval = TimeSpan.FromSeconds(jobs.QueuePollSeconds),
-                // Our lease detects dead workers; Hangfire must not redeliver a long run meanwhile.
-                InvisibilityTimeout = TimeSpan.FromHours(jobs.InvisibilityTimeoutHours),
-            });
-        });
+        services.AddSingleton(sp => CreateStorage(sp.GetRequiredService<DataPaths>(), sp.GetRequiredService<IOptions<JobsOptions>>().Value));
         services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
@@ -74,6 +68,25 @@ public static class JobsServiceCollectionExtensions
             });
         }
         return services;
+    }
+
+    /// <summary>Hangfire's storage beside the run database: a SQLite file of its own, or the schema <c>hangfire</c> of the same PostgreSQL database.</summary>
+    public static JobStorage CreateStorage(DataPaths paths, JobsOptions jobs)
+    {
+        // The default 15 s poll delays the start of a queued run for no benefit here.
+        var poll = TimeSpan.FromSeconds(jobs.QueuePollSeconds);
+        // Our lease detects dead workers; Hangfire must not redeliver a long run meanwhile.
+        var invisibility = TimeSpan.FromHours(jobs.InvisibilityTimeoutHours);
+        if (paths.Database.Provider == DatabaseProvider.Sqlite)
+            return new SQLiteStorage(paths.HangfireDatabase, new SQLiteStorageOptions { QueuePollInterval = poll, InvisibilityTimeout = invisibility });
+        var options = new PostgreSqlStorageOptions
+        {
+            SchemaName = "hangfire",
+            PrepareSchemaIfNecessary = true,
+            QueuePollInterval = poll,
+            InvisibilityTimeout = invisibility,
+        };
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(paths.Database.ConnectionString, options), options);
     }
 
     /// <summary>

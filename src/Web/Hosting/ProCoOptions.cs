@@ -1,3 +1,4 @@
+using ProCo.Data;
 using ProCo.Training.Datasets;
 
 namespace ProCo.Web.Hosting;
@@ -7,8 +8,18 @@ public sealed class ProCoOptions
 {
     public const string Section = "ProCo";
 
-    /// <summary>Everything the app writes lives here: run database, Hangfire storage, checkpoints.</summary>
+    /// <summary>Everything the app writes lives here: run database, Hangfire storage, checkpoints (unless the options below move them).</summary>
     public string DataDir { get; set; } = "data";
+
+    /// <summary>
+    /// Where runs and jobs are stored: <c>sqlite</c> (files in the data folder, the embedded default, one
+    /// host) or <c>postgres</c> (the server named by <see cref="ConnectionString"/>, shared by every web
+    /// instance and worker; Hangfire keeps its jobs there in its own schema).
+    /// </summary>
+    public string Database { get; set; } = "sqlite";
+
+    /// <summary>The PostgreSQL connection string when <see cref="Database"/> is <c>postgres</c>.</summary>
+    public string? ConnectionString { get; set; }
 
     /// <summary>Root of datasets; defaults to <c>DataDir/datasets</c>.</summary>
     public string? DatasetsDir { get; set; }
@@ -74,7 +85,13 @@ public sealed class DataPaths
     public string DatasetsDir { get; }
     public string ReferenceLogsDir { get; }
     public string ImportsDir => Path.Combine(Root, "imports");
-    public string RunDatabase => Path.Combine(Root, "proco.db");
+
+    /// <summary>The run database: the SQLite file in the data folder, or the configured PostgreSQL database.</summary>
+    public RunDatabase Database => _database ??= ResolveDatabase(Options, Path.Combine(Root, "proco.db"));
+    private RunDatabase? _database;
+
+    /// <summary>The run database's file when it is SQLite.</summary>
+    public string? RunDatabaseFile => Database.Provider == DatabaseProvider.Sqlite ? Path.Combine(Root, "proco.db") : null;
     public string HangfireDatabase => Path.Combine(Root, "hangfire.db");
     public string RunsDir => Path.Combine(Root, "runs");
     public string WeightsDir => Path.Combine(Root, "weights");
@@ -85,6 +102,29 @@ public sealed class DataPaths
     /// <summary>The dataset catalog these options describe.</summary>
     public DatasetCatalog CreateDatasetCatalog() =>
         new(DatasetsDir, Options.Datasets, Options.SearchSystemDatasets, new DatasetRegistry(DatasetRegistryFile));
+
+    private static RunDatabase ResolveDatabase(ProCoOptions options, string sqliteFile)
+    {
+        switch (options.Database.Trim().ToLowerInvariant())
+        {
+            case "sqlite":
+                return RunDatabase.SqliteFile(sqliteFile);
+            case "postgres" or "postgresql":
+                if (string.IsNullOrWhiteSpace(options.ConnectionString))
+                    throw new StartupRefusedException("ProCo:Database is postgres but ProCo:ConnectionString is empty: give it the server, " +
+                                                      "e.g. \"Host=db;Port=5432;Database=proco;Username=proco;Password=...\".");
+                try
+                {
+                    return RunDatabase.Postgres(options.ConnectionString);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new StartupRefusedException($"ProCo:ConnectionString cannot be read: {e.Message}");
+                }
+            default:
+                throw new StartupRefusedException($"ProCo:Database is '{options.Database}'; it is 'sqlite' (the default) or 'postgres'.");
+        }
+    }
 
     /// <summary>Creates the folders the app writes to.</summary>
     public void EnsureCreated()

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using ProCo.Data;
 using ProCo.Data.Entities;
@@ -101,7 +100,7 @@ public sealed class MetricWriter : BackgroundService
             await using var db = await _factory.CreateDbContextAsync();
             await MetricStore.WriteAsync(db, points, vectors, events);
         }
-        catch (SqliteException e) when (e.SqliteExtendedErrorCode == 787) // FOREIGN KEY: a run was deleted meanwhile
+        catch (Exception e) when (MetricStore.IsMissingRun(e)) // a run was deleted meanwhile
         {
             await WriteExistingRunsOnlyAsync(points, vectors, events);
         }
