@@ -19,6 +19,7 @@ internal static class WorkerCommand
                 ContentRootPath = AppContext.BaseDirectory,
             });
             builder.Services.AddProCoCore();
+            builder.Services.AddWorkerLive(builder.Configuration["ProCo:Redis"]);
             builder.Services.AddJobs();
             using var host = builder.Build();
             await host.PrepareDataFolderAsync();

@@ -90,20 +90,37 @@ public static class JobsServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The live path of the web app: the hub publisher (instead of the worker's no-op one), the
-    /// watchers of each connection, and the follower of runs trained by other processes. Call
-    /// before <see cref="AddJobs"/>.
+    /// The live path of the web app: SignalR (over Redis when <paramref name="redis"/> names a server),
+    /// the hub publisher (instead of the worker's no-op one), the watchers of each connection, and,
+    /// on one host without Redis, the follower of runs trained by other processes. Call before <see cref="AddJobs"/>.
     /// </summary>
-    public static IServiceCollection AddLive(this IServiceCollection services)
+    public static IServiceCollection AddLive(this IServiceCollection services, string? redis)
+    {
+        services.AddSingleton<RunWatchers>();
+        services.AddPublisher(redis);
+        if (string.IsNullOrWhiteSpace(redis))
+        {
+            services.AddSingleton<DatabaseFollower>();
+            services.AddHostedService(sp => sp.GetRequiredService<DatabaseFollower>());
+        }
+        return services;
+    }
+
+    /// <summary>
+    /// The live path of a <c>proco worker</c>: with Redis, the hub publisher into the backplane, so the
+    /// browsers of every web instance stream its runs; without, nothing (the web app follows the database).
+    /// </summary>
+    public static IServiceCollection AddWorkerLive(this IServiceCollection services, string? redis) =>
+        string.IsNullOrWhiteSpace(redis) ? services : services.AddPublisher(redis);
+
+    private static IServiceCollection AddPublisher(this IServiceCollection services, string? redis)
     {
         services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section);
         services.AddSingleton<RunChanges>();
-        services.AddSingleton<RunWatchers>();
+        services.AddStudioSignalR(redis);
         services.AddSingleton<HubRunPublisher>();
         services.AddSingleton<IRunPublisher>(sp => sp.GetRequiredService<HubRunPublisher>());
         services.AddHostedService(sp => sp.GetRequiredService<HubRunPublisher>());
-        services.AddSingleton<DatabaseFollower>();
-        services.AddHostedService(sp => sp.GetRequiredService<DatabaseFollower>());
         return services;
     }
 

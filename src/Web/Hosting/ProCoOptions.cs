@@ -21,6 +21,21 @@ public sealed class ProCoOptions
     /// <summary>The PostgreSQL connection string when <see cref="Database"/> is <c>postgres</c>.</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// A Redis server (StackExchange.Redis configuration, e.g. <c>redis:6379</c>) that carries live
+    /// points and run changes between web instances and workers; empty on one host, where the web
+    /// app follows other processes' runs in the database.
+    /// </summary>
+    public string? Redis { get; set; }
+
+    /// <summary>
+    /// The artifact store: checkpoints, imported files, the weights library, the dataset registry and
+    /// the sign-in keys. Defaults to the data folder; on many hosts, a folder every web instance and
+    /// worker mounts at this path (e.g. NFS), so a checkpoint one worker writes resumes on another and
+    /// downloads from any web instance.
+    /// </summary>
+    public string? ArtifactsDir { get; set; }
+
     /// <summary>Root of datasets; defaults to <c>DataDir/datasets</c>.</summary>
     public string? DatasetsDir { get; set; }
 
@@ -78,13 +93,20 @@ public sealed class DataPaths
         Root = Path.GetFullPath(options.DataDir);
         DatasetsDir = Path.GetFullPath(options.DatasetsDir ?? Path.Combine(Root, "datasets"));
         ReferenceLogsDir = Path.GetFullPath(options.ReferenceLogsDir ?? Path.Combine(Root, "reference-logs"));
+        Artifacts = string.IsNullOrWhiteSpace(options.ArtifactsDir) ? Root : Path.GetFullPath(options.ArtifactsDir);
     }
 
     public ProCoOptions Options { get; }
+
+    /// <summary>This host's data folder: the SQLite files, datasets and reference logs by default.</summary>
     public string Root { get; }
+
+    /// <summary>The artifact store's folder (<c>ProCo:ArtifactsDir</c>, else the data folder): paths stored in the database are relative to it.</summary>
+    public string Artifacts { get; }
+
     public string DatasetsDir { get; }
     public string ReferenceLogsDir { get; }
-    public string ImportsDir => Path.Combine(Root, "imports");
+    public string ImportsDir => Path.Combine(Artifacts, "imports");
 
     /// <summary>The run database: the SQLite file in the data folder, or the configured PostgreSQL database.</summary>
     public RunDatabase Database => _database ??= ResolveDatabase(Options, Path.Combine(Root, "proco.db"));
@@ -93,11 +115,14 @@ public sealed class DataPaths
     /// <summary>The run database's file when it is SQLite.</summary>
     public string? RunDatabaseFile => Database.Provider == DatabaseProvider.Sqlite ? Path.Combine(Root, "proco.db") : null;
     public string HangfireDatabase => Path.Combine(Root, "hangfire.db");
-    public string RunsDir => Path.Combine(Root, "runs");
-    public string WeightsDir => Path.Combine(Root, "weights");
+    public string RunsDir => Path.Combine(Artifacts, "runs");
+    public string WeightsDir => Path.Combine(Artifacts, "weights");
 
-    /// <summary>The registered image datasets (<c>proco dataset add</c>, the Datasets page).</summary>
-    public string DatasetRegistryFile => Path.Combine(Root, "datasets.json");
+    /// <summary>The keys that protect sign-in cookies and forms: shared, so any web instance reads what another wrote.</summary>
+    public string KeysDir => Path.Combine(Artifacts, "keys");
+
+    /// <summary>The registered image datasets (<c>proco dataset add</c>, the Datasets page), shared by every host.</summary>
+    public string DatasetRegistryFile => Path.Combine(Artifacts, "datasets.json");
 
     /// <summary>The dataset catalog these options describe.</summary>
     public DatasetCatalog CreateDatasetCatalog() =>

@@ -50,16 +50,16 @@ public static class WebApp
         builder.Services.AddOptions<HostFilteringOptions>().Configure<IConfiguration>((hosts, configuration) =>
             hosts.AllowedHosts = Exposure.AllowedHosts(configuration).ToList());
         builder.Services.AddStudioRateLimits();
-        builder.Services.AddLive();
+        // ProCo:Redis carries the live path between web instances and workers of many hosts.
+        builder.Services.AddLive(builder.Configuration["ProCo:Redis"]);
         // ProCo:Workers = 0 makes this process web-only: `proco worker` processes do the training.
         builder.Services.AddJobs(runServer: builder.Configuration["ProCo:Workers"] != "0");
         builder.Services.AddDataProtection();
         builder.Services.AddOptions<KeyManagementOptions>().Configure<DataPaths, ILoggerFactory>((keys, paths, logs) =>
-            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(paths.Root, "keys")), logs));
+            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(paths.KeysDir), logs));
         // A multipart upload may be as large as the import limit (the form reader's own default is 128 MB).
         builder.Services.AddOptions<FormOptions>().Configure<DataPaths>((form, paths) =>
             form.MultipartBodyLengthLimit = paths.Options.Import.MaxUploadBytes + (1 << 20));
-        builder.Services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals);
         // The API schema's training fields say what ConfigSchema says of them (help, range, default).
         builder.Services.AddOpenApi(openApi => openApi.AddSchemaTransformer((schema, context, _) =>
         {

@@ -8,7 +8,7 @@ namespace ProCo.Web.Live;
 /// Live updates of runs. A page joins the group of the run it shows (points, vectors, status) or
 /// the list group (status of every run). Messages: "points", "vectors", "run".
 /// </summary>
-public sealed class RunHub(RunWatchers watchers, MetricWriter writer, RunQueries queries, DatabaseFollower follower, IOptions<LiveOptions> options) : Hub
+public sealed class RunHub(RunWatchers watchers, MetricWriter writer, RunQueries queries, IOptions<LiveOptions> options, DatabaseFollower? follower = null) : Hub
 {
     public const string Path = "/hubs/runs";
     public const string ListGroup = "runs";
@@ -29,7 +29,9 @@ public sealed class RunHub(RunWatchers watchers, MetricWriter writer, RunQueries
             throw new HubException($"A connection watches at most {options.Value.MaxSubscriptionsPerConnection} runs; unsubscribe from one first.");
         await Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(runId), Context.ConnectionAborted);
         watchers.Watch(Context.ConnectionId, runId);
-        await follower.PrimeAsync(runId, Context.ConnectionAborted);
+        // On one host, a run trained by another process is followed from the database; over Redis
+        // its points arrive through the backplane, each one stored before it was sent.
+        if (follower is not null) await follower.PrimeAsync(runId, Context.ConnectionAborted);
         await writer.FlushAsync(Context.ConnectionAborted);
     }
 

@@ -29,6 +29,12 @@ public sealed class MetricWriter : BackgroundService
     public void Add(EpochVector vector) => Enqueue(vector);
     public void Add(RunEvent runEvent) => Enqueue(runEvent);
 
+    /// <summary>Items handed to the writer so far: a mark that <see cref="Written"/> passes once they are all processed.</summary>
+    public long Enqueued => Interlocked.Read(ref _enqueued);
+
+    /// <summary>Items processed so far, in the order they came (stored, or logged as lost).</summary>
+    public long Written => Interlocked.Read(ref _written);
+
     private void Enqueue(object item)
     {
         Interlocked.Increment(ref _enqueued);

@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+using ProCo.Tests;
+
+namespace ProCo.Web.Tests;
+
+/// <summary>
+/// A lab's layout on loopback: PostgreSQL for runs and jobs, Redis for the live path, one shared
+/// artifacts folder, and web instances and workers that each have a data folder of their own (as
+/// separate hosts would). Real servers and real `proco` processes.
+/// </summary>
+[Collection("processes")]
+public sealed class ManyMachinesTests
+{
+    private sealed class Lab(TestStore store) : IDisposable
+    {
+        public TestStore Store { get; } = store;
+        public string Artifacts { get; } = store.NewDataDir();
+
+        /// <summary>What every process of the lab is given; each also gets a data folder of its own.</summary>
+        public string[] Shared => [.. Store.Args, $"--ProCo:Redis={LocalServers.RedisConfiguration}", $"--ProCo:ArtifactsDir={Artifacts}"];
+
+        public Task<StudioProcess> WebAsync() => StudioProcess.StartServeAsync(Store.NewDataDir(), [.. Shared, "--ProCo:Workers=0"]);
+
+        public Task<StudioProcess> WorkerAsync() => StudioProcess.StartWorkerAsync(Store.NewDataDir(), Shared);
+
+        public void Dispose() => Store.Dispose();
+    }
+
+    private static string Started(JsonElement[] events) =>
+        Assert.Single(events.Select(e => e.GetProperty("message").GetString()!), m => m.StartsWith("Started by ", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task TwoWebInstancesTwoWorkers_SixRunsEachTrainedOnce_StreamedThroughInstanceA_WhileBServesTheApi()
+    {
+        using var lab = new Lab(new TestStore("postgres"));
+        await using var webA = await lab.WebAsync();
+        await using var webB = await lab.WebAsync();
+        await using var worker1 = await lab.WorkerAsync();
+        await using var worker2 = await lab.WorkerAsync();
+        string Output() => webA.Output + webB.Output + worker1.Output + worker2.Output;
+        using var apiB = new HttpClient { BaseAddress = webB.Address };
+
+        // The watched run is longer, so that most of it streams after the subscription.
+        var watched = await Api.CreateRunAsync(apiB, Api.TinyConfig(epochs: 4, maxPerClass: 150));
+        var points = new ConcurrentBag<(string Series, long Step)>();
+        var statuses = new ConcurrentQueue<string>();
+        await using var hubA = new HubConnectionBuilder().WithUrl(new Uri(webA.Address!, "hubs/runs")).Build();
+        hubA.On<JsonElement>("points", message =>
+        {
+            foreach (var p in message.GetProperty("points").EnumerateArray()) points.Add((p.GetProperty("s").GetString()!, p.GetProperty("t").GetInt64()));
+        });
+        hubA.On<JsonElement>("run", message => statuses.Enqueue(message.GetProperty("status").GetString()!));
+        await hubA.StartAsync();
+        await hubA.InvokeAsync("Subscribe", watched);
+        // As a page does: subscribed on A, it reads what is stored through B; everything after arrives live on A.
+        var caughtUp = (await Api.StepsAsync(apiB, watched, "CE_loss/train")).ToHashSet();
+
+        var ids = new List<long> { watched };
+        for (var i = 1; i < 6; i++) ids.Add(await Api.CreateRunAsync(apiB, Api.TinyConfig(epochs: 1, maxPerClass: 40, seed: i)));
+        var workers = new HashSet<string>();
+        foreach (var id in ids)
+        {
+            var run = await Api.WaitForAsync(apiB, id, r => r.GetProperty("status").GetString() is "Succeeded" or "Failed", TimeSpan.FromSeconds(180), Output);
+            Assert.Equal("Succeeded", run.GetProperty("status").GetString());
+            Assert.Equal(1, lab.Store.Scalar($"SELECT \"Attempts\" FROM \"Runs\" WHERE \"Id\" = {id}"));
+            workers.Add(Started(await Api.EventsAsync(apiB, id)).Split(' ')[2]);
+        }
+        Assert.Equal(0, lab.Store.DuplicatePoints());
+        // Host:pid:nonce of the trainer: only the two workers train (the web instances run no jobs).
+        Assert.Subset(new HashSet<string> { $"{worker1.Pid}", $"{worker2.Pid}" }, workers.Select(w => w.Split(':')[1]).ToHashSet());
+
+        // A trained nothing and served no API call, yet streamed the run live, stored before sent: no gap.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!statuses.Contains("Succeeded") && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Contains("Succeeded", statuses);
+        var live = points.Where(p => p.Series == "CE_loss/train").Select(p => p.Step).ToHashSet();
+        Assert.True(live.Count >= 10, $"only {live.Count} loss points streamed through A");
+        Assert.Equal(await Api.StepsAsync(apiB, watched, "CE_loss/train"), caughtUp.Union(live).Order());
+        Assert.Contains(points, p => p.Series == "acc/val_top1");
+
+        // The checkpoint a worker wrote downloads from either instance, whole and by range, with its SHA-256.
+        var checkpoints = JsonDocument.Parse(await apiB.GetStringAsync(new Uri($"/api/runs/{watched}/checkpoints", UriKind.Relative))).RootElement;
+        var last = checkpoints.EnumerateArray().First(c => c.GetProperty("kind").GetString() == "last");
+        var sha = last.GetProperty("sha256").GetString()!;
+        foreach (var web in new[] { webA, webB })
+        {
+            using var http = new HttpClient { BaseAddress = web.Address };
+            var uri = new Uri($"/api/checkpoints/{last.GetProperty("id").GetInt64()}/download", UriKind.Relative);
+            using var response = await http.GetAsync(uri);
+            response.EnsureSuccessStatusCode();
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal(sha, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+            Assert.Equal($"\"{sha}\"", response.Headers.ETag?.Tag);
+            using var range = new HttpRequestMessage(HttpMethod.Get, uri);
+            range.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(10, 19);
+            using var part = await http.SendAsync(range);
+            Assert.Equal(System.Net.HttpStatusCode.PartialContent, part.StatusCode);
+            Assert.Equal(bytes[10..20], await part.Content.ReadAsByteArrayAsync());
+        }
+    }
+
+    [Fact]
+    public async Task WorkerKilledMidEpoch_AnotherWorkerResumesFromTheSharedCheckpoint_NoPointTwice()
+    {
+        using var lab = new Lab(new TestStore("postgres"));
+        await using var web = await lab.WebAsync();
+        var first = await lab.WorkerAsync();
+        using var http = new HttpClient { BaseAddress = web.Address };
+        var id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 4, maxPerClass: 150));
+        await Api.WaitForAsync(http, id, r => r.GetProperty("completedEpochs").GetInt32() >= 1, TimeSpan.FromSeconds(120), () => web.Output + first.Output);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(await http.GetStringAsync(new Uri($"/api/runs/{id}/checkpoints", UriKind.Relative))).Contains("\"last\"", StringComparison.Ordinal)
+               && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+
+        await using var second = await lab.WorkerAsync();
+        Assert.Equal("Running", (await Api.RunAsync(http, id)).GetProperty("status").GetString());
+        first.Kill();
+        await first.DisposeAsync();
+
+        var done = await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() is "Succeeded" or "Failed", TimeSpan.FromSeconds(180),
+            () => web.Output + second.Output);
+        Assert.Equal("Succeeded", done.GetProperty("status").GetString());
+        var messages = (await Api.EventsAsync(http, id)).Select(e => e.GetProperty("message").GetString()!).ToArray();
+        var starts = messages.Where(m => m.StartsWith("Started by ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(2, starts.Length);
+        Assert.NotEqual(starts[0].Split(' ')[2], starts[1].Split(' ')[2]);
+        Assert.Contains("resuming from runs/", starts[1], StringComparison.Ordinal);
+        Assert.Equal(2, lab.Store.Scalar($"SELECT \"Attempts\" FROM \"Runs\" WHERE \"Id\" = {id}"));
+        var stepsPerEpoch = lab.Store.Scalar($"SELECT \"StepsPerEpoch\" FROM \"Runs\" WHERE \"Id\" = {id}");
+        Assert.Equal(4 * stepsPerEpoch, lab.Store.Scalar($"SELECT COUNT(*) FROM \"MetricPoints\" WHERE \"RunId\" = {id} AND \"Series\" = 'CE_loss/train'"));
+        Assert.Equal(0, lab.Store.DuplicatePoints());
+        Assert.Equal(4, lab.Store.Scalar($"SELECT COUNT(*) FROM \"EpochVectors\" WHERE \"RunId\" = {id} AND \"Kind\" = 'kappa'"));
+    }
+}
