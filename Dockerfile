@@ -51,7 +51,7 @@ RUN apt-get update \
      || echo "dataset-fashion-mnist is not packaged for this base; mount the IDX files under /data/datasets/fashion-mnist") \
  && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system proco && useradd --system --gid proco --home-dir /data --no-create-home proco \
- && mkdir -p /data && chown proco:proco /data
+ && mkdir -p /data /artifacts /datasets && chown proco:proco /data /artifacts /datasets
 WORKDIR /app
 COPY --from=build /app ./
 ENV ProCo__DataDir=/data \

@@ -13,6 +13,7 @@ public class ProCoDbContext(DbContextOptions<ProCoDbContext> options) : Identity
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
     public DbSet<RunEvent> RunEvents => Set<RunEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<WorkerRecord> Workers => Set<WorkerRecord>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -45,6 +46,13 @@ public class ProCoDbContext(DbContextOptions<ProCoDbContext> options) : Identity
         {
             vector.HasKey(v => new { v.RunId, v.Kind, v.Epoch });
             vector.HasOne<Run>().WithMany().HasForeignKey(v => v.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<WorkerRecord>(worker =>
+        {
+            worker.HasKey(w => w.Name);
+            worker.Property(w => w.Name).HasMaxLength(200);
+            worker.HasIndex(w => w.HeartbeatAt);
         });
 
         builder.Entity<Checkpoint>().HasIndex(c => new { c.RunId, c.Epoch });

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -103,6 +104,44 @@ public sealed class ManyMachinesTests
     }
 
     [Fact]
+    public async Task ARunGoesOnlyToAWorkerWithItsDataset_AndWaitsSayingWhyWhenNoneHasIt()
+    {
+        using var lab = new Lab(new TestStore("postgres"));
+        await using var web = await lab.WebAsync();
+        // This worker's host has no dataset at all: it looks neither in Debian's folder nor in a folder of its own.
+        await using var bare = await StudioProcess.StartWorkerAsync(lab.Store.NewDataDir(), [.. lab.Shared, "--ProCo:SearchSystemDatasets=false"]);
+        using var http = new HttpClient { BaseAddress = web.Address };
+        var waiting = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 1, maxPerClass: 40));
+        JsonElement detail = default;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            detail = await http.GetFromJsonAsync<JsonElement>(new Uri($"/api/runs/{waiting}", UriKind.Relative));
+            if (detail.GetProperty("waiting").GetString() is { } why && why.StartsWith("The dataset", StringComparison.Ordinal)) break;
+            await Task.Delay(200);
+        }
+        Assert.Equal("Queued", detail.GetProperty("run").GetProperty("status").GetString());
+        Assert.StartsWith("The dataset fashion-mnist is missing on every live worker that takes cpu runs", detail.GetProperty("waiting").GetString(), StringComparison.Ordinal);
+
+        // A worker that has it joins: the waiting run and three more go to it, none to the bare one.
+        await using var equipped = await lab.WorkerAsync();
+        var ids = new List<long> { waiting };
+        for (var i = 1; i < 4; i++) ids.Add(await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 1, maxPerClass: 40, seed: i)));
+        foreach (var id in ids)
+        {
+            var run = await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() is "Succeeded" or "Failed", TimeSpan.FromSeconds(120),
+                () => web.Output + bare.Output + equipped.Output);
+            Assert.Equal("Succeeded", run.GetProperty("status").GetString());
+            Assert.Equal($"{equipped.Pid}", Started(await Api.EventsAsync(http, id)).Split(' ')[2].Split(':')[1]);
+        }
+        var workers = (await http.GetFromJsonAsync<JsonElement>(new Uri("/api/workers", UriKind.Relative))).EnumerateArray().ToList();
+        Assert.Equal(2, workers.Count);
+        var bareRow = workers.Single(w => w.GetProperty("name").GetString()!.Split(':')[1] == $"{bare.Pid}");
+        Assert.Empty(bareRow.GetProperty("datasets").EnumerateArray());
+        Assert.Empty(bareRow.GetProperty("queues").EnumerateArray());
+    }
+
+    [Fact]
     public async Task WorkerKilledMidEpoch_AnotherWorkerResumesFromTheSharedCheckpoint_NoPointTwice()
     {
         using var lab = new Lab(new TestStore("postgres"));
@@ -135,4 +174,40 @@ public sealed class ManyMachinesTests
         Assert.Equal(0, lab.Store.DuplicatePoints());
         Assert.Equal(4, lab.Store.Scalar($"SELECT COUNT(*) FROM \"EpochVectors\" WHERE \"RunId\" = {id} AND \"Kind\" = 'kappa'"));
     }
+}
+
+/// <summary>What a worker offers, from its options, checked against the devices of its host.</summary>
+public sealed class WorkerDevicesTests
+{
+    private static ProCo.Web.Hosting.WorkerDevices Resolve(int cuda, string? devices = null, string? queue = null, int? workers = null) =>
+        ProCo.Web.Hosting.WorkerDevices.Resolve(new ProCo.Web.Hosting.ProCoOptions { Devices = devices, Queue = queue, Workers = workers }, cuda);
+
+    [Fact]
+    public void Defaults_AreEveryCudaDevice_ElseTheCpuSlots()
+    {
+        Assert.Equal(["cpu"], Resolve(0).Devices);
+        Assert.Equal(["cpu"], Resolve(0).Kinds);
+        Assert.Equal(["cpu", "cpu", "cpu"], Resolve(0, workers: 3).Devices);
+        Assert.Equal(["cuda:0", "cuda:1"], Resolve(2).Devices);
+        Assert.Equal(["gpu", "cpu"], Resolve(2).Kinds);
+    }
+
+    [Fact]
+    public void DevicesAndQueue_AsTheWorkerCommandGivesThem()
+    {
+        var gpuOnly = Resolve(2, "cuda:0,cuda:1", "gpu");
+        Assert.Equal(2, gpuOnly.Slots);
+        Assert.Equal(["gpu"], gpuOnly.Kinds);
+        Assert.Equal(["cpu"], Resolve(2, "cuda:1", "cpu").Kinds);
+    }
+
+    [Theory]
+    [InlineData(0, "cuda:0", null, "this host has no CUDA device")]
+    [InlineData(2, "cuda:2", null, "2 CUDA device(s): cuda:0 to cuda:1")]
+    [InlineData(2, "cuda:0,cuda:0", null, "names a CUDA device twice")]
+    [InlineData(2, "gpu0", null, "devices are cpu or cuda:N")]
+    [InlineData(0, null, "gpu", "has no CUDA device")]
+    [InlineData(1, null, "tpu", "the queues are gpu and cpu")]
+    public void ImpossibleOffers_RefuseToStart_SayingWhy(int cuda, string? devices, string? queue, string reason) =>
+        Assert.Contains(reason, Assert.Throws<ProCo.Web.Hosting.StartupRefusedException>(() => Resolve(cuda, devices, queue)).Message, StringComparison.Ordinal);
 }

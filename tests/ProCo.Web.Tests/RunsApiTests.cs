@@ -246,17 +246,33 @@ public abstract class RunsApiTestsOn<TFactory> : IClassFixture<TFactory> where T
     }
 
     [Fact]
-    public async Task RunWhoseDatasetIsMissing_BecomesFailed_WithTheReasonAndTheStackInItsEvents()
+    public async Task RunWhoseDatasetIsOnNoWorker_WaitsAndSaysWhy_WhileTheWorkersPageListsWhatEachHas()
     {
         using var http = _factory.CreateClient();
-        // CIFAR-10 is not on disk in the test data folder.
+        // This process is the only worker; it has Fashion-MNIST (Debian's package) and no CIFAR-10.
+        var workers = await http.GetFromJsonAsync<JsonElement>(new Uri("/api/workers", UriKind.Relative));
+        var worker = Assert.Single(workers.EnumerateArray());
+        Assert.Equal(Environment.MachineName, worker.GetProperty("host").GetString());
+        Assert.Equal(["cpu"], worker.GetProperty("devices").EnumerateArray().Select(d => d.GetString()));
+        Assert.Equal(["cpu"], worker.GetProperty("kinds").EnumerateArray().Select(d => d.GetString()));
+        var datasets = worker.GetProperty("datasets").EnumerateArray().Select(d => d.GetString()).ToList();
+        Assert.Contains("fashion-mnist", datasets);
+        Assert.DoesNotContain("cifar10", datasets);
+        Assert.Contains("cpu-fashion-mnist", worker.GetProperty("queues").EnumerateArray().Select(d => d.GetString()));
+
         var id = await Api.CreateRunAsync(http, new { dataset = "cifar10", imbalanceFactor = 0.01, epochs = 1, batchSize = 32, depth = 8 }, "no data");
-        var run = await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() is "Failed" or "Succeeded", TimeSpan.FromSeconds(60));
-        Assert.Equal("Failed", run.GetProperty("status").GetString());
-        Assert.StartsWith("Dataset 'cifar10' is not available.", run.GetProperty("error").GetString(), StringComparison.Ordinal);
-        var failure = (await Api.EventsAsync(http, id)).Single(e => e.GetProperty("level").GetString() == "error").GetProperty("message").GetString()!;
-        Assert.Contains("Training failed: Dataset 'cifar10' is not available.", failure, StringComparison.Ordinal);
-        Assert.Contains("at ProCo.Training.Datasets.DatasetLoader.Load", failure, StringComparison.Ordinal);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // a worker fetching it would have started by now
+        var detail = await http.GetFromJsonAsync<JsonElement>(new Uri($"/api/runs/{id}", UriKind.Relative));
+        Assert.Equal("Queued", detail.GetProperty("run").GetProperty("status").GetString());
+        Assert.StartsWith("The dataset cifar10 is missing on every live worker that takes cpu runs", detail.GetProperty("waiting").GetString(), StringComparison.Ordinal);
+        Assert.Contains("proco download cifar10", detail.GetProperty("waiting").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(await Api.EventsAsync(http, id), e => e.GetProperty("message").GetString()!.StartsWith("Started by", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync(new Uri($"/api/runs/{id}/cancel", UriKind.Relative), null)).StatusCode);
+
+        // The page says the same as the API.
+        var page = await http.GetStringAsync(new Uri("/workers", UriKind.Relative));
+        Assert.Contains(worker.GetProperty("name").GetString()!, page, StringComparison.Ordinal);
+        Assert.Contains("fashion-mnist", page, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -50,7 +50,9 @@ internal static class DoctorCommand
         }
 
         output.WriteLine($"  Data folder    {paths.Root} ({DescribeWritable(paths.Root, problems)})");
+        if (paths.Artifacts != paths.Root) output.WriteLine($"  Artifacts      {paths.Artifacts} ({DescribeWritable(paths.Artifacts, problems)})");
         output.WriteLine($"  Run database   {paths.Database.Describe()}: {await DescribeDatabaseAsync(paths, problems, cancellationToken)}");
+        if (!string.IsNullOrWhiteSpace(paths.Options.Redis)) output.WriteLine($"  Live path      Redis at {paths.Options.Redis}");
         output.WriteLine($"  Datasets       {paths.DatasetsDir}");
 
         var catalog = paths.CreateDatasetCatalog();

@@ -8,21 +8,43 @@ internal static class WorkerCommand
 {
     public static Command Create()
     {
-        var command = new Command("worker", "Process training jobs from the data folder's storage without serving the web app.");
+        var devices = new Option<string?>("--devices")
+        {
+            Description = "Devices to train on, one run each: cuda:0,cuda:1 (default: every CUDA device, else ProCo:Workers CPU slots)",
+        };
+        var queue = new Option<string?>("--queue") { Description = "Kinds of runs to take: gpu, cpu or gpu,cpu (default: the kinds of its devices)" };
+        var command = new Command("worker", "Train queued runs from the shared storage (the data folder, or ProCo:Database, ProCo:Redis and ProCo:ArtifactsDir) without serving the web app.")
+        {
+            devices, queue,
+        };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
             CliConfiguration.Build(parse); // rejects unknown options
+            string[] args = [.. parse.UnmatchedTokens];
+            if (parse.GetValue(devices) is { } d) args = [.. args, $"--ProCo:Devices={d}"];
+            if (parse.GetValue(queue) is { } q) args = [.. args, $"--ProCo:Queue={q}"];
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
             {
-                Args = parse.UnmatchedTokens.ToArray(),
+                Args = args,
                 ContentRootPath = AppContext.BaseDirectory,
             });
             builder.Services.AddProCoCore();
             builder.Services.AddWorkerLive(builder.Configuration["ProCo:Redis"]);
             builder.Services.AddJobs();
             using var host = builder.Build();
-            await host.PrepareDataFolderAsync();
+            try
+            {
+                // The devices and queue are checked before anything starts.
+                var offered = host.Services.GetRequiredService<WorkerDevices>();
+                await host.PrepareDataFolderAsync();
+                Console.WriteLine($"proco worker: {string.Join(", ", offered.Devices)}; takes {string.Join(" and ", offered.Kinds)} runs.");
+            }
+            catch (StartupRefusedException refused)
+            {
+                await Console.Error.WriteLineAsync(refused.Message);
+                return 2;
+            }
             await host.RunAsync(cancellationToken);
             return 0;
         });

@@ -18,12 +18,6 @@ namespace ProCo.Web.Hosting;
 /// </summary>
 public static class JobsServiceCollectionExtensions
 {
-    /// <summary>Queue of CPU training jobs.</summary>
-    public const string CpuQueue = "cpu";
-
-    /// <summary>Queue of CUDA training jobs.</summary>
-    public const string GpuQueue = "gpu";
-
     /// <summary>Registers storage, run services and, when <paramref name="runServer"/>, a job server with training workers.</summary>
     public static IServiceCollection AddJobs(this IServiceCollection services, bool runServer = true)
     {
@@ -57,15 +51,12 @@ public static class JobsServiceCollectionExtensions
 
         if (runServer)
         {
+            services.AddSingleton(sp => WorkerDevices.Resolve(sp.GetRequiredService<ProCoOptions>()));
+            services.AddSingleton<DevicePool>();
             services.AddHostedService<LeaseMonitor>();
-            services.AddHangfireServer((sp, server) =>
-            {
-                server.Queues = SafeCudaCount() > 0 ? [GpuQueue, CpuQueue] : [CpuQueue];
-                server.WorkerCount = WorkerCount(sp.GetRequiredService<ProCoOptions>());
-                server.ServerName = identity.Name;
-                // Deleting a job (a cancel) reaches its token within half a second.
-                server.CancellationCheckInterval = TimeSpan.FromMilliseconds(500);
-            });
+            // The job server and the worker's heartbeat (its row in the Workers table).
+            services.AddSingleton<JobServerHost>();
+            services.AddHostedService(sp => sp.GetRequiredService<JobServerHost>());
         }
         return services;
     }
@@ -124,9 +115,6 @@ public static class JobsServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Training jobs this process runs at once: <c>ProCo:Workers</c>, else one per training device.</summary>
-    public static int WorkerCount(ProCoOptions options) => Math.Max(1, options.Workers ?? Math.Max(1, SafeCudaCount()));
-
     /// <summary>
     /// CPU threads of one training job: <c>ProCo:TrainingThreads</c>, else the cores shared out among
     /// the jobs that may run at once. More threads than cores is never right here: libtorch splits
@@ -135,17 +123,5 @@ public static class JobsServiceCollectionExtensions
     /// when a third thread prepared batches beside it).
     /// </summary>
     public static int TrainingThreads(ProCoOptions options) =>
-        Math.Max(1, options.TrainingThreads ?? Environment.ProcessorCount / WorkerCount(options));
-
-    private static int SafeCudaCount()
-    {
-        try
-        {
-            return TorchInfo.CudaDeviceCount;
-        }
-        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException)
-        {
-            return 0;
-        }
-    }
+        Math.Max(1, options.TrainingThreads ?? Environment.ProcessorCount / WorkerDevices.Resolve(options).Slots);
 }

@@ -54,6 +54,15 @@ public sealed class ProCoOptions
     /// <summary>Training workers in this process; defaults to the number of training devices.</summary>
     public int? Workers { get; set; }
 
+    /// <summary>
+    /// The devices this process trains on, one run each, comma-separated (<c>cuda:0,cuda:1</c>, or
+    /// <c>cpu</c>); defaults to every CUDA device, else <see cref="Workers"/> CPU slots.
+    /// </summary>
+    public string? Devices { get; set; }
+
+    /// <summary>The kinds of runs this process takes: <c>gpu</c>, <c>cpu</c> or both (<c>gpu,cpu</c>); defaults to the kinds of its devices, and CPU runs too on a GPU host.</summary>
+    public string? Queue { get; set; }
+
     /// <summary>CPU threads of each training job; defaults to the cores divided among the workers (all of them for one worker).</summary>
     public int? TrainingThreads { get; set; }
 

@@ -119,6 +119,7 @@ public static class WebApp
         app.MapImportApi();
         app.MapAccountsApi();
         app.MapDatasetsApi();
+        app.MapWorkersApi();
         app.MapHub<RunHub>(RunHub.Path).RequireAuthorization(Permissions.Policy(StudioAction.Read));
         // The page policy above already forbids framing; Blazor need not add a second header for it.
         // Pages and the circuit's hub need a viewer; the sign-in pages say [AllowAnonymous].

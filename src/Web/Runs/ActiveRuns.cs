@@ -27,4 +27,7 @@ public sealed class ActiveRuns
     }
 
     public bool IsRunningHere(long runId) => _running.ContainsKey(runId);
+
+    /// <summary>Runs training in this process now.</summary>
+    public int Count => _running.Count;
 }

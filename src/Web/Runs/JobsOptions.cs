@@ -20,6 +20,12 @@ public sealed class JobsOptions
     /// </summary>
     public double InvisibilityTimeoutHours { get; set; } = 24 * 30;
 
+    /// <summary>How often a worker writes its heartbeat (and looks for datasets that appeared on its host).</summary>
+    public double HeartbeatSeconds { get; set; } = 5;
+
+    /// <summary>A worker silent this long is gone: not listed, not counted by the reasons a run waits.</summary>
+    public double WorkerSilenceSeconds { get; set; } = 60;
+
     /// <summary>How often Hangfire's storage is polled for new jobs.</summary>
     public double QueuePollSeconds { get; set; } = 1;
 }

@@ -104,9 +104,10 @@ public sealed class LeaseMonitor(
         if (matchJob) query = query.Where(r => r.JobId == previousJobId);
         var rows = await query.ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, marker), cancellationToken);
         if (rows == 0) return;
-        var queue = await db.Runs.Where(r => r.Id == runId).Select(r => r.Queue).FirstAsync(cancellationToken);
+        var queue = JobQueues.Of(await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken));
         var jobId = runs.Enqueue(runId, queue);
-        await db.Runs.Where(r => r.Id == runId && r.JobId == marker).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId), cancellationToken);
+        await db.Runs.Where(r => r.Id == runId && r.JobId == marker)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId).SetProperty(r => r.Queue, queue), cancellationToken);
         logger.LogInformation("Run {RunId} requeued as job {JobId}.", runId, jobId);
     }
 }

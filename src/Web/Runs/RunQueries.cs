@@ -110,6 +110,9 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
             run.Worker, run.Attempts, run.StepsPerEpoch, ClassNames(run.Dataset), await waits.ForAsync(run, ct));
     }
 
+    /// <summary>The live workers and the runs they train (the Workers page, <c>GET /api/workers</c>).</summary>
+    public Task<IReadOnlyList<WorkerView>> WorkersAsync(CancellationToken ct = default) => waits.LiveWorkersAsync(ct);
+
     /// <summary>Why a queued run has not started, or null (not queued, or no such run).</summary>
     public async Task<string?> WaitingAsync(long id, CancellationToken ct = default)
     {

@@ -104,7 +104,7 @@ public sealed class RunService(
             ConfigJson = config.ToJson(),
             Tags = string.Join(',', (request.Tags ?? []).Select(t => t.Trim())),
             Status = RunStatus.Queued,
-            Queue = config.Device.StartsWith("cuda", StringComparison.Ordinal) ? JobsServiceCollectionExtensions.GpuQueue : JobsServiceCollectionExtensions.CpuQueue,
+            Queue = JobQueues.For(config),
             CreatedAt = DateTimeOffset.UtcNow,
         };
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
@@ -223,8 +223,9 @@ public sealed class RunService(
                 .SetProperty(r => r.Error, (string?)null), cancellationToken);
         if (rows == 0) return (RunActionError.Conflict, "The run changed meanwhile; try again.");
         await RecordAsync(db, runId, by, "Resumed: queued again.", cancellationToken);
-        var jobId = Enqueue(runId, run.Queue);
-        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId), cancellationToken);
+        var queue = JobQueues.Of(run);
+        var jobId = Enqueue(runId, queue);
+        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId).SetProperty(r => r.Queue, queue), cancellationToken);
         await AnnounceAsync(runId, cancellationToken);
         return (RunActionError.None, "Queued; it resumes from its last checkpoint.");
     }

@@ -26,6 +26,7 @@ public sealed class TrainingJob(
     DatasetCatalog catalog,
     WeightsLibrary weights,
     ActiveRuns active,
+    DevicePool devices,
     WorkerIdentity identity,
     IOptions<JobsOptions> options,
     ProCoOptions settings,
@@ -105,10 +106,14 @@ public sealed class TrainingJob(
             if (last is not null) resumeFrom = folders.ResolveInside(last.RelativePath);
         }
         var config = TrainingConfig.FromJson(run.ConfigJson).Validated();
+        // One training per device: a CUDA run trains on the device lent to it (its queue brought it
+        // only to a worker with CUDA devices), whichever index it named.
+        using var device = devices.Acquire(cancellationToken);
+        if (JobQueues.KindOf(config.Device) == JobQueues.Gpu && device.Device != "cpu") config = config with { Device = device.Device };
         // libtorch's thread count is per thread: this job's thread trains with its share of the cores.
         var threads = JobsServiceCollectionExtensions.TrainingThreads(settings);
         if (torch.get_num_threads() != threads) torch.set_num_threads(threads);
-        Event(runId, "info", $"Started by {identity.Name} (attempt {run.Attempts}, {threads} CPU thread{(threads == 1 ? "" : "s")})" +
+        Event(runId, "info", $"Started by {identity.Name} on {config.Device} (attempt {run.Attempts}, {threads} CPU thread{(threads == 1 ? "" : "s")})" +
                              (resumeFrom is null ? "." : $", resuming from {folders.Relative(resumeFrom)}."));
         var data = TrainingData.Load(config, catalog);
         using var trainer = new Trainer(config, data)

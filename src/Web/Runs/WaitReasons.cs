@@ -1,41 +1,74 @@
-using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using ProCo.Data;
 using ProCo.Data.Entities;
-using ProCo.Web.Hosting;
+using ProCo.Training.Datasets;
 
 namespace ProCo.Web.Runs;
 
 /// <summary>
-/// Why a queued run has not started: no live worker serves its queue (a CUDA run on a CPU-only
-/// setup, or <c>ProCo:Workers=0</c> with no <c>proco worker</c> running), or the workers that do
-/// are busy with the runs ahead of it. Read from Hangfire's server heartbeats.
+/// Why a queued run has not started, from what the live workers advertise (<see cref="WorkerRecord"/>):
+/// no worker at all, none with its device kind, its dataset on none of those, or its place in the
+/// queue behind the runs ahead of it. The same explanation on one host and on many.
 /// </summary>
-public sealed class WaitReasons(JobStorage storage, IDbContextFactory<ProCoDbContext> factory)
+public sealed class WaitReasons(IDbContextFactory<ProCoDbContext> factory, IOptions<JobsOptions> options)
 {
-    /// <summary>A job server silent this long is not counted as live (Hangfire beats every 30 s).</summary>
-    public static readonly TimeSpan Silence = TimeSpan.FromMinutes(2);
+    /// <summary>The workers whose heartbeat is recent, with the runs each trains now.</summary>
+    public async Task<IReadOnlyList<WorkerView>> LiveWorkersAsync(CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var since = DateTimeOffset.UtcNow - TimeSpan.FromSeconds(options.Value.WorkerSilenceSeconds);
+        var workers = await db.Workers.AsNoTracking().Where(w => w.HeartbeatAt > since).OrderBy(w => w.Host).ThenBy(w => w.StartedAt).ToListAsync(ct);
+        var names = workers.Select(w => w.Name).ToList();
+        var running = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running && r.Worker != null && names.Contains(r.Worker))
+            .Select(r => new WorkerRun(r.Id, r.Name, r.Worker!, r.Progress, r.CompletedEpochs, r.Epochs)).ToListAsync(ct);
+        return [.. workers.Select(w => WorkerView.From(w, [.. running.Where(r => r.Worker == w.Name)]))];
+    }
 
     /// <summary>The reason a run waits, or null when it is not waiting to start.</summary>
     public async Task<string?> ForAsync(Run run, CancellationToken ct = default)
     {
-        if (run.Status != RunStatus.Queued) return null;
-        var now = DateTime.UtcNow;
-        var servers = storage.GetMonitoringApi().Servers()
-            .Where(s => s.Heartbeat is { } beat && now - beat < Silence && s.Queues.Contains(run.Queue, StringComparer.Ordinal))
-            .ToList();
-        if (servers.Count == 0)
-            return run.Queue == JobsServiceCollectionExtensions.GpuQueue
-                ? "No live worker serves CUDA runs: start 'proco worker' on a machine with a CUDA device and the same storage, " +
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.Status != RunStatus.Queued || run.IsImported) return null;
+        var config = ProCo.Training.Engine.TrainingConfig.FromJson(run.ConfigJson);
+        var kind = JobQueues.KindOf(config.Device);
+        var dataset = DatasetCatalog.NormalizeName(config.Dataset);
+        var live = await LiveWorkersAsync(ct);
+        var ofKind = live.Where(w => w.Kinds.Contains(kind)).ToList();
+        if (ofKind.Count == 0)
+            return kind == JobQueues.Gpu
+                ? "No live worker serves CUDA runs: start 'proco worker --devices cuda:0' on a machine with a CUDA device and the same storage, " +
                   "or clone this run with device 'cpu'. It starts as soon as such a worker joins."
                 : "No live worker serves CPU runs (this server may run with ProCo:Workers=0): start 'proco worker' on the same " +
                   "storage. It starts as soon as a worker joins.";
+        var able = ofKind.Where(w => w.Datasets.Contains(dataset)).ToList();
+        if (able.Count == 0)
+            return $"The dataset {dataset} is missing on every live worker that takes {kind} runs ({string.Join(", ", ofKind.Select(w => w.Host).Distinct())}): " +
+                   $"put it on one of them (proco download {dataset}, or proco dataset add for your own images); the worker notices within seconds.";
+        var queue = JobQueues.Of(run);
         await using var db = await factory.CreateDbContextAsync(ct);
-        var ahead = await db.Runs.CountAsync(r => r.Queue == run.Queue && r.Id != run.Id
-            && (r.Status == RunStatus.Running || (r.Status == RunStatus.Queued && r.Id < run.Id)), ct);
-        var slots = servers.Sum(s => s.WorkersCount);
-        return ahead == 0
-            ? "Starting: a worker is free."
-            : $"Waiting for a free worker: {ahead} run{(ahead == 1 ? "" : "s")} ahead on the {run.Queue} queue, {slots} worker slot{(slots == 1 ? "" : "s")} live.";
+        var ahead = await db.Runs.CountAsync(r => r.Queue == queue && r.Status == RunStatus.Queued && r.Id < run.Id, ct);
+        var running = await db.Runs.CountAsync(r => r.Queue == queue && r.Status == RunStatus.Running, ct);
+        var slots = able.Sum(w => w.Slots);
+        var busy = able.Sum(w => w.Runs.Count);
+        if (ahead == 0 && busy < slots) return "Starting: a worker is free.";
+        return $"Position {ahead + 1} in the {queue} queue: {ahead} queued ahead, {running} running; " +
+               $"{able.Count} live worker{(able.Count == 1 ? "" : "s")} with {dataset} ha{(able.Count == 1 ? "s" : "ve")} {slots} slot{(slots == 1 ? "" : "s")}, {busy} busy.";
+    }
+}
+
+/// <summary>A run a worker trains now.</summary>
+public sealed record WorkerRun(long Id, string Name, string Worker, double Progress, int CompletedEpochs, int Epochs);
+
+/// <summary>A live worker as the Workers page and <c>GET /api/workers</c> show it.</summary>
+public sealed record WorkerView(string Name, string Host, IReadOnlyList<string> Devices, IReadOnlyList<string> Kinds, IReadOnlyList<string> Datasets,
+    IReadOnlyList<string> Queues, int Slots, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt, IReadOnlyList<WorkerRun> Runs)
+{
+    private static string[] List(string csv) => csv.Split(',', StringSplitOptions.RemoveEmptyEntries);
+
+    public static WorkerView From(WorkerRecord w, IReadOnlyList<WorkerRun> runs)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        return new(w.Name, w.Host, List(w.Devices), List(w.Kinds), List(w.Datasets), List(w.Queues), w.Slots, w.StartedAt, w.HeartbeatAt, runs);
     }
 }
