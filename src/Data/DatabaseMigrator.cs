@@ -5,16 +5,42 @@ namespace ProCo.Data;
 /// <summary>Brings a run database to the latest schema through migrations (never EnsureCreated).</summary>
 public static class DatabaseMigrator
 {
+    // Any number, the same in every process: the key of the advisory lock migrations run under.
+    private const long PostgresMigrationLock = 0x50_72_6F_43_6F_4D_69_67; // "ProCoMig"
+
     /// <summary>
-    /// Applies pending migrations (EF Core takes the engine's migration lock, so web instances and
-    /// workers starting together apply each migration once) and switches a SQLite file to WAL journaling.
+    /// Applies pending migrations and switches a SQLite file to WAL journaling. On PostgreSQL, web
+    /// instances and workers of many hosts start together: they migrate one at a time under a
+    /// session advisory lock, so each migration is applied once (EF Core's own check is not enough
+    /// there: two processes that both read the history before either wrote it both create the tables).
     /// </summary>
     public static async Task MigrateAsync(ProCoDbContext db, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
-        await db.Database.MigrateAsync(cancellationToken);
-        // WAL lets the web app read while a trainer writes; the mode is stored in the file.
-        if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        if (!db.Database.IsNpgsql())
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+            // WAL lets the web app read while a trainer writes; the mode is stored in the file.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            return;
+        }
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({PostgresMigrationLock})", cancellationToken);
+            try
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({PostgresMigrationLock})", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>Applied and pending migration names.</summary>

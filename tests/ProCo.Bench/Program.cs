@@ -2,6 +2,9 @@
 // append cost of a live point). Hosts the real app on Kestrel (127.0.0.1), seeds synthetic runs
 // into its SQLite database, drives Debian's Chromium with Playwright and prints the figures.
 //   dotnet run -c Release --project tests/ProCo.Bench
+// The store and live path of many machines (ingest, step-to-browser latency of 8 concurrent runs on
+// SQLite and on PostgreSQL + Redis) is its own mode:
+//   dotnet run -c Release --project tests/ProCo.Bench -- store
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -14,6 +17,12 @@ using Microsoft.Playwright;
 using ProCo.Data;
 using ProCo.Data.Entities;
 using ProCo.Web.Hosting;
+
+if (args is ["store", ..])
+{
+    await ProCo.Bench.StoreBench.RunAsync();
+    return;
+}
 
 var dataDir = Path.Combine(Path.GetTempPath(), "proco-bench-" + Guid.NewGuid().ToString("N"));
 var app = await WebApp.BuildAsync(["--urls", "http://127.0.0.1:0", $"--ProCo:DataDir={dataDir}", "--Logging:LogLevel:Default=Warning", "--environment", "Production",

@@ -173,6 +173,9 @@ public sealed class ManyMachinesTests
         Assert.Equal(4 * stepsPerEpoch, lab.Store.Scalar($"SELECT COUNT(*) FROM \"MetricPoints\" WHERE \"RunId\" = {id} AND \"Series\" = 'CE_loss/train'"));
         Assert.Equal(0, lab.Store.DuplicatePoints());
         Assert.Equal(4, lab.Store.Scalar($"SELECT COUNT(*) FROM \"EpochVectors\" WHERE \"RunId\" = {id} AND \"Kind\" = 'kappa'"));
+        // The dead worker is no longer listed; the one that finished the run is.
+        var workers = (await http.GetFromJsonAsync<JsonElement>(new Uri("/api/workers", UriKind.Relative))).EnumerateArray().ToList();
+        Assert.Equal($"{second.Pid}", Assert.Single(workers).GetProperty("name").GetString()!.Split(':')[1]);
     }
 }
 

@@ -9,7 +9,7 @@ namespace ProCo.Web.Live;
 
 /// <summary>
 /// Runs watched in this web app but trained by another process (a <c>proco worker</c>): every
-/// 500 ms their new points, vectors and row changes are read from the run database and published,
+/// 200 ms their new points, vectors and row changes are read from the run database and published,
 /// so their pages stream too. A run is followed from the baseline <see cref="PrimeAsync"/> takes
 /// when the hub subscribes a page to it, before the page catches up from the database: what is
 /// stored after the baseline is published, what is stored before it the page reads, so nothing
@@ -18,7 +18,7 @@ namespace ProCo.Web.Live;
 public sealed class DatabaseFollower(RunWatchers watchers, ActiveRuns active, IDbContextFactory<ProCoDbContext> factory,
     IRunPublisher publisher, ILogger<DatabaseFollower> logger) : BackgroundService
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
     // What of each followed run has been published: the last step of each series, the last epoch
     // of each vector kind, and the row's last state. Created only by PrimeAsync.
     private readonly ConcurrentDictionary<long, TailState> _tails = new();

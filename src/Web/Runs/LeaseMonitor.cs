@@ -78,6 +78,12 @@ public sealed class LeaseMonitor(
             }
         }
 
+        // Workers that are gone: a process of this host that no longer exists, or a heartbeat long silent.
+        var silent = now - TimeSpan.FromSeconds(options.Value.WorkerSilenceSeconds * 10);
+        var workers = await db.Workers.AsNoTracking().Select(w => new { w.Name, w.HeartbeatAt }).ToListAsync(cancellationToken);
+        var gone = workers.Where(w => w.HeartbeatAt < silent || identity.IsDeadLocalProcess(w.Name)).Select(w => w.Name).ToList();
+        if (gone.Count > 0) await db.Workers.Where(w => gone.Contains(w.Name)).ExecuteDeleteAsync(cancellationToken);
+
         var waiting = await db.Runs.AsNoTracking()
             .Where(r => RunStatusRules.Waiting.Contains(r.Status) && !r.IsImported)
             .Select(r => new { r.Id, r.JobId }).ToListAsync(cancellationToken);
