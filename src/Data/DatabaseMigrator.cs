@@ -27,7 +27,8 @@ public static class DatabaseMigrator
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({PostgresMigrationLock})", cancellationToken);
+            // Waits as long as another process migrates (a try every half second, never a command timeout).
+            while (!await TryLockAsync(db, cancellationToken)) await Task.Delay(500, cancellationToken);
             try
             {
                 await db.Database.MigrateAsync(cancellationToken);
@@ -42,6 +43,9 @@ public static class DatabaseMigrator
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    private static async Task<bool> TryLockAsync(ProCoDbContext db, CancellationToken cancellationToken) =>
+        await db.Database.SqlQueryRaw<bool>($"SELECT pg_try_advisory_lock({PostgresMigrationLock}) AS \"Value\"").SingleAsync(cancellationToken);
 
     /// <summary>Applied and pending migration names.</summary>
     public static async Task<(IReadOnlyList<string> Applied, IReadOnlyList<string> Pending)> StateAsync(

@@ -67,10 +67,12 @@ public sealed class TestStore : IDisposable
 
     public string Text(string sql) => (string)Value(sql)!;
 
-    /// <summary>Rows that name the same (run, series, step) twice: zero when metric writes are idempotent.</summary>
-    public long DuplicatePoints() => Scalar("""
-        SELECT COUNT(*) FROM (SELECT "RunId", "Series", "Step" FROM "MetricPoints" GROUP BY "RunId", "Series", "Step" HAVING COUNT(*) > 1) AS twice
-        """);
+    /// <summary>Stored values of one series of a run: one per step (the key is (run, series, step)), so a run trained once has exactly its steps.</summary>
+    public long Count(long runId, string series) =>
+        Scalar($"SELECT COUNT(*) FROM \"MetricPoints\" WHERE \"RunId\" = {runId} AND \"Series\" = '{series}'");
+
+    /// <summary>Steps of one epoch of a run.</summary>
+    public long StepsPerEpoch(long runId) => Scalar($"SELECT \"StepsPerEpoch\" FROM \"Runs\" WHERE \"Id\" = {runId}");
 
     public void Dispose()
     {

@@ -52,7 +52,7 @@ internal static class DoctorCommand
         output.WriteLine($"  Data folder    {paths.Root} ({DescribeWritable(paths.Root, problems)})");
         if (paths.Artifacts != paths.Root) output.WriteLine($"  Artifacts      {paths.Artifacts} ({DescribeWritable(paths.Artifacts, problems)})");
         output.WriteLine($"  Run database   {paths.Database.Describe()}: {await DescribeDatabaseAsync(paths, problems, cancellationToken)}");
-        if (!string.IsNullOrWhiteSpace(paths.Options.Redis)) output.WriteLine($"  Live path      Redis at {paths.Options.Redis}");
+        if (!string.IsNullOrWhiteSpace(paths.Options.Redis)) output.WriteLine($"  Live path      Redis at {StackExchange.Redis.ConfigurationOptions.Parse(paths.Options.Redis).ToString(includePassword: false)}");
         output.WriteLine($"  Datasets       {paths.DatasetsDir}");
 
         var catalog = paths.CreateDatasetCatalog();

@@ -12,7 +12,7 @@ namespace ProCo.Web.Live;
 /// </summary>
 public static class RedisLive
 {
-    /// <summary>Prefix of every channel this app uses, so several studios can share one Redis.</summary>
+    /// <summary>Prefix of every channel this app uses (one studio per Redis server or database: run ids are not unique across studios).</summary>
     public const string ChannelPrefix = "proco";
 
     /// <summary>SignalR with the app's JSON settings (NaN and ±∞ as they are) and, when <paramref name="redis"/> is set, its Redis backplane.</summary>

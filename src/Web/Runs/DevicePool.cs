@@ -2,30 +2,53 @@ using ProCo.Web.Hosting;
 
 namespace ProCo.Web.Runs;
 
-/// <summary>The devices of this process, each lent to one training at a time.</summary>
-public sealed class DevicePool(WorkerDevices devices) : IDisposable
+/// <summary>
+/// The devices of this process, each lent to one training at a time: a CUDA run gets a CUDA device,
+/// a CPU run a CPU slot (or, on a host with only CUDA devices, one of those as its slot).
+/// </summary>
+public sealed class DevicePool(WorkerDevices devices)
 {
     private readonly bool[] _busy = new bool[devices.Slots];
-    private readonly SemaphoreSlim _free = new(devices.Slots, devices.Slots);
 
-    /// <summary>A device to train on, until the lease is disposed (waits while every device trains, which the job server's slot count avoids).</summary>
-    public Lease Acquire(CancellationToken cancellationToken)
+    /// <summary>
+    /// A device for a run of <paramref name="kind"/> until the lease is disposed; waits while every
+    /// fitting device trains (the job server's slot count makes that rare).
+    /// </summary>
+    public Lease Acquire(string kind, CancellationToken cancellationToken)
     {
-        _free.Wait(cancellationToken);
         lock (_busy)
         {
-            var index = Array.IndexOf(_busy, false);
-            _busy[index] = true;
-            return new Lease(this, index, devices.Devices[index]);
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var index = Free(kind);
+                if (index >= 0)
+                {
+                    _busy[index] = true;
+                    return new Lease(this, index, devices.Devices[index]);
+                }
+                // Woken by a release, or every second to see the token.
+                Monitor.Wait(_busy, TimeSpan.FromSeconds(1));
+            }
         }
     }
 
-    public void Dispose() => _free.Dispose();
+    private int Free(string kind)
+    {
+        var fits = Enumerable.Range(0, _busy.Length).Where(i => !_busy[i]);
+        var cuda = fits.Where(i => devices.Devices[i] != "cpu");
+        return kind == JobQueues.Gpu
+            ? cuda.DefaultIfEmpty(-1).First()
+            : fits.Where(i => devices.Devices[i] == "cpu").Concat(cuda).DefaultIfEmpty(-1).First();
+    }
 
     private void Release(int index)
     {
-        lock (_busy) _busy[index] = false;
-        _free.Release();
+        lock (_busy)
+        {
+            _busy[index] = false;
+            Monitor.PulseAll(_busy);
+        }
     }
 
     /// <summary>One device lent to one training.</summary>

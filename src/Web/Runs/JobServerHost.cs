@@ -86,8 +86,18 @@ public sealed class JobServerHost(
             services.GetService<IBackgroundJobStateChanger>() ?? new BackgroundJobStateChanger(filters));
 #pragma warning restore CS0618
         _queues = queues;
-        previous?.Dispose();
+        // The previous server fetches nothing more; it is let go in the background (it waits for a job it still runs).
+        if (previous is not null) _ = Task.Run(() => Release(previous));
         logger.LogInformation("Worker {Worker} fetches runs from {Queues}.", identity.Name, queues.Length == 0 ? "no queue (no dataset here)" : string.Join(", ", queues));
+    }
+
+    // Disposes a stopped server, waiting at most 15 s: its jobs have ended or been handed back by
+    // then, and a server whose disposal waits longer (seen once in a test process) holds nothing
+    // worth keeping the process for.
+    private void Release(BackgroundJobServer server)
+    {
+        var disposal = Task.Run(server.Dispose);
+        if (!disposal.Wait(TimeSpan.FromSeconds(15))) logger.LogWarning("A stopped job server did not finish disposing within 15 s; left behind.");
     }
 
     private async Task BeatAsync(DateTimeOffset started, string[] datasets, CancellationToken cancellationToken)
@@ -111,9 +121,21 @@ public sealed class JobServerHost(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        // Training jobs hear the host stop (ApplicationStopping) and end with their checkpoint.
-        _server?.SendStop();
-        await Task.Run(() => _server?.Dispose(), CancellationToken.None);
+        // Training jobs hear the host stop (ApplicationStopping) and end with their checkpoint; the
+        // server is given until the host's shutdown timeout to see them end.
+        if (_server is { } server)
+        {
+            server.SendStop();
+            try
+            {
+                await server.WaitForShutdownAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                logger.LogWarning("The job server did not stop within the host's shutdown timeout.");
+            }
+            await Task.Run(() => Release(server), CancellationToken.None);
+        }
         try
         {
             await using var db = await factory.CreateDbContextAsync(CancellationToken.None);

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ProCo.Data;
 using ProCo.Data.Entities;
+using ProCo.Web.Live;
 
 namespace ProCo.Web.Runs;
 
@@ -18,6 +19,7 @@ public sealed class LeaseMonitor(
     MetricWriter writer,
     WorkerIdentity identity,
     IOptions<JobsOptions> options,
+    IRunPublisher publisher,
     ILogger<LeaseMonitor> logger) : BackgroundService
 {
     private static readonly HashSet<string> LiveJobStates = ["Enqueued", "Processing", "Scheduled", "Awaiting"];
@@ -75,6 +77,8 @@ public sealed class LeaseMonitor(
                     Message = $"Worker {run.Worker} stopped renewing its lease; the run resumes from its last checkpoint.",
                 });
                 await RequeueAsync(db, run.Id, matchJob: false, null, cancellationToken);
+                // Browsers hear of it from here when no follower reads the database (over Redis).
+                if (await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == run.Id, cancellationToken) is { } row) publisher.Run(RunMessages.From(row));
             }
         }
 
@@ -86,11 +90,16 @@ public sealed class LeaseMonitor(
 
         var waiting = await db.Runs.AsNoTracking()
             .Where(r => RunStatusRules.Waiting.Contains(r.Status) && !r.IsImported)
-            .Select(r => new { r.Id, r.JobId }).ToListAsync(cancellationToken);
+            .Select(r => new { r.Id, r.JobId, r.Queue, r.ConfigJson }).ToListAsync(cancellationToken);
         foreach (var run in waiting)
         {
-            if (run.JobId is not null && HasLiveJob(run.JobId)) continue;
-            await RequeueAsync(db, run.Id, matchJob: true, run.JobId, cancellationToken);
+            // A job in a queue no worker reads (queued by a version with one queue per device kind)
+            // is replaced by one in the run's queue of today.
+            var moved = run.Queue != JobQueues.Of(new Run { ConfigJson = run.ConfigJson });
+            if (!moved && run.JobId is not null && HasLiveJob(run.JobId)) continue;
+            if (await RequeueAsync(db, run.Id, matchJob: true, run.JobId, cancellationToken) && moved && run.JobId is not null
+                && !run.JobId.StartsWith("requeue:", StringComparison.Ordinal))
+                new BackgroundJobClient(storage).Delete(run.JobId);
         }
     }
 
@@ -102,18 +111,29 @@ public sealed class LeaseMonitor(
         return state is not null && LiveJobStates.Contains(state.Name);
     }
 
-    // Only one monitor (of possibly several processes) wins the conditional update and enqueues.
-    private async Task RequeueAsync(ProCoDbContext db, long runId, bool matchJob, string? previousJobId, CancellationToken cancellationToken)
+    // Only one monitor (of possibly several processes) wins the conditional update and enqueues;
+    // a failure to enqueue puts the previous job id back, so the next sweep tries again.
+    private async Task<bool> RequeueAsync(ProCoDbContext db, long runId, bool matchJob, string? previousJobId, CancellationToken cancellationToken)
     {
+        var queue = JobQueues.Of(await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken));
         var marker = $"requeue:{Guid.NewGuid():N}";
         var query = db.Runs.Where(r => r.Id == runId && RunStatusRules.Waiting.Contains(r.Status));
         if (matchJob) query = query.Where(r => r.JobId == previousJobId);
         var rows = await query.ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, marker), cancellationToken);
-        if (rows == 0) return;
-        var queue = JobQueues.Of(await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken));
-        var jobId = runs.Enqueue(runId, queue);
+        if (rows == 0) return false;
+        string jobId;
+        try
+        {
+            jobId = runs.Enqueue(runId, queue);
+        }
+        catch
+        {
+            await db.Runs.Where(r => r.Id == runId && r.JobId == marker).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, previousJobId), CancellationToken.None);
+            throw;
+        }
         await db.Runs.Where(r => r.Id == runId && r.JobId == marker)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId).SetProperty(r => r.Queue, queue), cancellationToken);
-        logger.LogInformation("Run {RunId} requeued as job {JobId}.", runId, jobId);
+        logger.LogInformation("Run {RunId} requeued as job {JobId} in {Queue}.", runId, jobId, queue);
+        return true;
     }
 }

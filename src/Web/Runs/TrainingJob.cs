@@ -79,6 +79,13 @@ public sealed class TrainingJob(
             });
             Finish(runId, status, null);
         }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopped before training began (waiting for a device): not a failure.
+            renewing.Cancel();
+            writer.FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+            if (!lostLease) Finish(runId, CancelRequested(runId) ? RunStatus.Cancelled : RunStatus.Interrupted, null);
+        }
         catch (Exception e)
         {
             renewing.Cancel();
@@ -108,8 +115,9 @@ public sealed class TrainingJob(
         var config = TrainingConfig.FromJson(run.ConfigJson).Validated();
         // One training per device: a CUDA run trains on the device lent to it (its queue brought it
         // only to a worker with CUDA devices), whichever index it named.
-        using var device = devices.Acquire(cancellationToken);
-        if (JobQueues.KindOf(config.Device) == JobQueues.Gpu && device.Device != "cpu") config = config with { Device = device.Device };
+        var kind = JobQueues.KindOf(config.Device);
+        using var device = devices.Acquire(kind, cancellationToken);
+        if (kind == JobQueues.Gpu) config = config with { Device = device.Device };
         // libtorch's thread count is per thread: this job's thread trains with its share of the cores.
         var threads = JobsServiceCollectionExtensions.TrainingThreads(settings);
         if (torch.get_num_threads() != threads) torch.set_num_threads(threads);

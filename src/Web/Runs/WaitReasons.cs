@@ -41,11 +41,18 @@ public sealed class WaitReasons(IDbContextFactory<ProCoDbContext> factory, IOpti
                   "or clone this run with device 'cpu'. It starts as soon as such a worker joins."
                 : "No live worker serves CPU runs (this server may run with ProCo:Workers=0): start 'proco worker' on the same " +
                   "storage. It starts as soon as a worker joins.";
-        var able = ofKind.Where(w => w.Datasets.Contains(dataset)).ToList();
+        var queue = JobQueues.Of(run);
+        // Workers that fetch the run's queue (a worker that has just found the dataset switches its
+        // queues once its current runs end).
+        var able = ofKind.Where(w => w.Queues.Contains(queue)).ToList();
         if (able.Count == 0)
+        {
+            var switching = ofKind.Where(w => w.Datasets.Contains(dataset)).Select(w => w.Host).Distinct().ToList();
+            if (switching.Count > 0)
+                return $"The dataset {dataset} has just appeared on {string.Join(", ", switching)}; its worker takes this run once its current runs end.";
             return $"The dataset {dataset} is missing on every live worker that takes {kind} runs ({string.Join(", ", ofKind.Select(w => w.Host).Distinct())}): " +
                    $"put it on one of them (proco download {dataset}, or proco dataset add for your own images); the worker notices within seconds.";
-        var queue = JobQueues.Of(run);
+        }
         await using var db = await factory.CreateDbContextAsync(ct);
         var ahead = await db.Runs.CountAsync(r => r.Queue == queue && r.Status == RunStatus.Queued && r.Id < run.Id, ct);
         var running = await db.Runs.CountAsync(r => r.Queue == queue && r.Status == RunStatus.Running, ct);
