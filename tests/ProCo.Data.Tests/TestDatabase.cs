@@ -1,6 +1,10 @@
 using Microsoft.EntityFrameworkCore;
 using ProCo.Tests;
 
+// One test class at a time: the concurrency test measures readers against writers for a few
+// seconds, and on two cores a PostgreSQL migration race in a class beside it starved its readers.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
 namespace ProCo.Data.Tests;
 
 /// <summary>

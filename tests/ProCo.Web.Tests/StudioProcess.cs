@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace ProCo.Web.Tests;
@@ -41,7 +40,7 @@ public sealed class StudioProcess : IAsyncDisposable
     /// <summary>Serves on <paramref name="bindAddress"/> (0.0.0.0 for every interface); reached through 127.0.0.1.</summary>
     public static async Task<StudioProcess> StartServeOnAsync(string bindAddress, string dataDir, params string[] extra)
     {
-        var port = FreePort();
+        var port = ProCo.Tests.LocalServers.FreePort();
         var address = new Uri($"http://127.0.0.1:{port}/");
         var process = Start(["serve", "--urls", $"http://{bindAddress}:{port}", $"--ProCo:DataDir={dataDir}", .. FastJobs, .. extra]);
         var studio = new StudioProcess(process, address);
@@ -117,15 +116,6 @@ public sealed class StudioProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
 

@@ -8,12 +8,66 @@ namespace ProCo.Tests;
 /// <summary>
 /// Real PostgreSQL and Redis servers from Debian's packages (postgresql, redis-server; test.sh
 /// installs them when missing), started once per test process on loopback ports with their files
-/// in a temporary folder, and stopped when the process exits. No containers, no stand-ins.
+/// in a temporary folder, and stopped when the process exits. The test runner may end a test
+/// process without letting it clean up: each server's pid is written in a folder named after the
+/// test process, and the next test process stops the servers of test processes that are gone.
+/// No containers, no stand-ins.
 /// </summary>
 internal static class LocalServers
 {
-    private static readonly Lazy<PostgresServer> Postgres = new(PostgresServer.Start);
-    private static readonly Lazy<RedisServer> Redis = new(RedisServer.Start);
+    private static readonly Lazy<PostgresServer> Postgres = new(() => { SweepOrphans(); return PostgresServer.Start(); });
+    private static readonly Lazy<RedisServer> Redis = new(() => { SweepOrphans(); return RedisServer.Start(); });
+    private const string OwnerPrefix = "proco-servers-";
+
+    /// <summary>This test process's folder of server files and pids.</summary>
+    public static string OwnFolder { get; } = Directory.CreateDirectory(
+        Path.Combine(Path.GetTempPath(), $"{OwnerPrefix}{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}")).FullName;
+
+    /// <summary>Remembers a server this test process started.</summary>
+    internal static void Own(Process server)
+    {
+        lock (Postgres) File.AppendAllText(Path.Combine(OwnFolder, "pids"), server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+    }
+
+    // Stops the servers of earlier test processes that no longer exist, and removes their folders.
+    private static void SweepOrphans()
+    {
+        foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), OwnerPrefix + "*"))
+        {
+            var name = Path.GetFileName(folder)[OwnerPrefix.Length..];
+            if (!int.TryParse(name.Split('-')[0], out var owner) || owner == Environment.ProcessId || Alive(owner)) continue;
+            var pids = Path.Combine(folder, "pids");
+            if (File.Exists(pids))
+            {
+                foreach (var line in File.ReadAllLines(pids))
+                {
+                    if (!int.TryParse(line, out var pid)) continue;
+                    try
+                    {
+                        using var server = Process.GetProcessById(pid);
+                        if (server.ProcessName is "postgres" or "redis-server") server.Kill();
+                    }
+                    catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                    {
+                    }
+                }
+            }
+            try { Directory.Delete(folder, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool Alive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>A new, empty database on the shared PostgreSQL server: its connection string.</summary>
     public static string NewPostgresDatabase() => Postgres.Value.CreateDatabase();
@@ -87,7 +141,7 @@ internal sealed class PostgresServer
             : null;
         if (bin is null)
             throw new InvalidOperationException("PostgreSQL is not installed: install Debian's 'postgresql' package (./test.sh does it).");
-        var folder = Path.Combine(Path.GetTempPath(), "proco-pg-" + Guid.NewGuid().ToString("N"));
+        var folder = Path.Combine(LocalServers.OwnFolder, "postgres");
         var data = Path.Combine(folder, "data");
         Directory.CreateDirectory(folder);
         if (LocalServers.IsRoot) LocalServers.Run("chown", "postgres:postgres", folder);
@@ -100,6 +154,7 @@ internal sealed class PostgresServer
             "-c", "listen_addresses=127.0.0.1", "-c", $"unix_socket_directories={folder}", "-c", "fsync=off", "-c", "full_page_writes=off",
             "-c", "synchronous_commit=off", "-c", "max_connections=300");
         var process = LocalServers.StartProcess(postgres, args, log);
+        LocalServers.Own(process);
         var server = new PostgresServer(process, folder, port, log);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
@@ -185,7 +240,8 @@ internal sealed class RedisServer
         var port = LocalServers.FreePort();
         var log = new System.Text.StringBuilder();
         var process = LocalServers.StartProcess("/usr/bin/redis-server", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", Path.GetTempPath()], log);
+            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", LocalServers.OwnFolder], log);
+        LocalServers.Own(process);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < deadline)
         {
