@@ -1,4 +1,3 @@
-using ProCo.Data.Entities;
 using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
 
@@ -31,12 +30,8 @@ public static class JobQueues
         return For(KindOf(config.Device), config.Dataset);
     }
 
-    /// <summary>The queue of a stored run (from its configuration, so that runs queued by an older version find their queue too).</summary>
-    public static string Of(Run run)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        return For(TrainingConfig.FromJson(run.ConfigJson));
-    }
+    /// <summary>The queue of a stored run, from its stored configuration (so that runs queued by an older version find their queue too).</summary>
+    public static string Of(string configJson) => For(TrainingConfig.FromJson(configJson));
 
     /// <summary>The queues a worker with these device kinds and datasets fetches from.</summary>
     public static string[] Served(IEnumerable<string> kinds, IEnumerable<string> datasets) =>

@@ -34,9 +34,6 @@ public sealed class JobServerHost(
     private BackgroundJobServer? _server;
     private string[] _queues = [];
 
-    /// <summary>The queues this process fetches from now.</summary>
-    public IReadOnlyList<string> Queues => _queues;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var started = DateTimeOffset.UtcNow;

@@ -59,7 +59,7 @@ public sealed class LeaseMonitor(
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var now = DateTimeOffset.UtcNow;
         var running = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running)
-            .Select(r => new { r.Id, r.Worker, r.LeaseUntil }).ToListAsync(cancellationToken);
+            .Select(r => new { r.Id, r.Worker, r.LeaseUntil, r.ConfigJson }).ToListAsync(cancellationToken);
         foreach (var run in running)
         {
             var expired = run.LeaseUntil is null || run.LeaseUntil < now;
@@ -76,7 +76,7 @@ public sealed class LeaseMonitor(
                     RunId = run.Id, At = now, Level = "warning",
                     Message = $"Worker {run.Worker} stopped renewing its lease; the run resumes from its last checkpoint.",
                 });
-                await RequeueAsync(db, run.Id, matchJob: false, null, cancellationToken);
+                await RequeueAsync(db, run.Id, JobQueues.Of(run.ConfigJson), matchJob: false, null, cancellationToken);
                 // Browsers hear of it from here when no follower reads the database (over Redis).
                 if (await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == run.Id, cancellationToken) is { } row) publisher.Run(RunMessages.From(row));
             }
@@ -95,9 +95,10 @@ public sealed class LeaseMonitor(
         {
             // A job in a queue no worker reads (queued by a version with one queue per device kind)
             // is replaced by one in the run's queue of today.
-            var moved = run.Queue != JobQueues.Of(new Run { ConfigJson = run.ConfigJson });
+            var queue = JobQueues.Of(run.ConfigJson);
+            var moved = run.Queue != queue;
             if (!moved && run.JobId is not null && HasLiveJob(run.JobId)) continue;
-            if (await RequeueAsync(db, run.Id, matchJob: true, run.JobId, cancellationToken) && moved && run.JobId is not null
+            if (await RequeueAsync(db, run.Id, queue, matchJob: true, run.JobId, cancellationToken) && moved && run.JobId is not null
                 && !run.JobId.StartsWith("requeue:", StringComparison.Ordinal))
                 new BackgroundJobClient(storage).Delete(run.JobId);
         }
@@ -113,9 +114,8 @@ public sealed class LeaseMonitor(
 
     // Only one monitor (of possibly several processes) wins the conditional update and enqueues;
     // a failure to enqueue puts the previous job id back, so the next sweep tries again.
-    private async Task<bool> RequeueAsync(ProCoDbContext db, long runId, bool matchJob, string? previousJobId, CancellationToken cancellationToken)
+    private async Task<bool> RequeueAsync(ProCoDbContext db, long runId, string queue, bool matchJob, string? previousJobId, CancellationToken cancellationToken)
     {
-        var queue = JobQueues.Of(await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken));
         var marker = $"requeue:{Guid.NewGuid():N}";
         var query = db.Runs.Where(r => r.Id == runId && RunStatusRules.Waiting.Contains(r.Status));
         if (matchJob) query = query.Where(r => r.JobId == previousJobId);

@@ -223,7 +223,7 @@ public sealed class RunService(
                 .SetProperty(r => r.Error, (string?)null), cancellationToken);
         if (rows == 0) return (RunActionError.Conflict, "The run changed meanwhile; try again.");
         await RecordAsync(db, runId, by, "Resumed: queued again.", cancellationToken);
-        var queue = JobQueues.Of(run);
+        var queue = JobQueues.Of(run.ConfigJson);
         var jobId = Enqueue(runId, queue);
         await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId).SetProperty(r => r.Queue, queue), cancellationToken);
         await AnnounceAsync(runId, cancellationToken);

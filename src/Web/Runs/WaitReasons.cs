@@ -41,7 +41,7 @@ public sealed class WaitReasons(IDbContextFactory<ProCoDbContext> factory, IOpti
                   "or clone this run with device 'cpu'. It starts as soon as such a worker joins."
                 : "No live worker serves CPU runs (this server may run with ProCo:Workers=0): start 'proco worker' on the same " +
                   "storage. It starts as soon as a worker joins.";
-        var queue = JobQueues.Of(run);
+        var queue = JobQueues.For(config);
         // Workers that fetch the run's queue (a worker that has just found the dataset switches its
         // queues once its current runs end).
         var able = ofKind.Where(w => w.Queues.Contains(queue)).ToList();
