@@ -180,6 +180,25 @@ public sealed class ManyMachinesTests
         var workers = (await http.GetFromJsonAsync<JsonElement>(new Uri("/api/workers", UriKind.Relative))).EnumerateArray().ToList();
         Assert.Equal($"{second.Pid}", Assert.Single(workers).GetProperty("name").GetString()!.Split(':')[1]);
     }
+
+    [Fact]
+    public async Task AStoreThatCannotBeUsed_StopsServeAndWorker_WithOneLineSayingWhy()
+    {
+        using var store = new TestStore("sqlite");
+        var data = $"--ProCo:DataDir={store.DataDir}";
+        // Nothing listens on port 1 of this machine.
+        string[] down = ["--ProCo:Database=postgres", "--ProCo:ConnectionString=Host=127.0.0.1;Port=1;Username=proco;Database=proco"];
+        foreach (var verb in new[] { "serve", "worker" })
+        {
+            var (code, output) = await StudioProcess.RunAsync(null, [verb, data, .. down]);
+            Assert.Equal(2, code);
+            Assert.Contains("The run database postgres://127.0.0.1:1/proco does not answer", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        }
+        var (mistyped, text) = await StudioProcess.RunAsync(null, "serve", data, "--ProCo:Database=mysql");
+        Assert.Equal(2, mistyped);
+        Assert.Contains("ProCo:Database is 'mysql'; it is 'sqlite' (the default) or 'postgres'.", text, StringComparison.Ordinal);
+    }
 }
 
 /// <summary>What a worker offers, from its options, checked against the devices of its host.</summary>

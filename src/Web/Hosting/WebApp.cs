@@ -174,9 +174,19 @@ public static class WebApp
     /// <summary>Creates the data folder and applies pending migrations, with the services of a host or of a command-line verb.</summary>
     public static async Task PrepareDataFolderAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
-        services.GetRequiredService<DataPaths>().EnsureCreated();
+        var paths = services.GetRequiredService<DataPaths>();
+        paths.EnsureCreated();
         var factory = services.GetRequiredService<IDbContextFactory<ProCoDbContext>>();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        await DatabaseMigrator.MigrateAsync(db, cancellationToken);
+        try
+        {
+            await DatabaseMigrator.MigrateAsync(db, cancellationToken);
+        }
+        catch (Exception e) when (paths.Database.Provider == DatabaseProvider.Postgres
+                                  && (e as System.Data.Common.DbException ?? e.InnerException as System.Data.Common.DbException) is { } failure)
+        {
+            // A server that is down, a wrong password or a missing database: said in one line, not a stack.
+            throw new StartupRefusedException($"The run database {paths.Database.Describe()} does not answer: {failure.Message}");
+        }
     }
 }
