@@ -166,5 +166,25 @@ public sealed class TensorBoardTests : IDisposable
         Assert.Equal(points.Count, imported.Count);
         var byKey = imported.ToDictionary(p => (p.Series, p.Step), p => p.Value);
         Assert.All(points, p => Assert.Equal((float)p.Value!.Value, (float)byKey[(p.Series, p.Step)]!.Value));
+        // The epoch length comes back as the run's, not as a series.
+        Assert.Equal(3, (await db.Runs.SingleAsync(r => r.Id == result.RunId)).StepsPerEpoch);
+        Assert.DoesNotContain(imported, p => p.Series == TensorBoardImporter.StepsPerEpochTag);
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(-4f)]
+    [InlineData(2.5f)]
+    [InlineData(float.NaN)]
+    public async Task AnEpochLengthThatIsNoWholePositiveNumber_IsLeftUnknown(float recorded)
+    {
+        await using var db = await OpenAsync();
+        var folder = Path.Combine(_folder.Path, $"odd-{recorded}");
+        Directory.CreateDirectory(folder);
+        await using (var file = File.Create(Path.Combine(folder, EventFiles.FileName(DateTimeOffset.UtcNow, "elsewhere"))))
+            EventFiles.Write(file, [new ScalarEvent(TensorBoardImporter.StepsPerEpochTag, 0, recorded, 1), new ScalarEvent("CE_loss/train", 1, 2.5f, 1)]);
+        var result = await TensorBoardImporter.ImportRunAsync(db, folder);
+        Assert.Equal(0, (await db.Runs.SingleAsync(r => r.Id == result.RunId)).StepsPerEpoch);
+        Assert.Equal(["CE_loss/train"], await db.MetricPoints.Where(p => p.RunId == result.RunId).Select(p => p.Series).ToListAsync());
     }
 }

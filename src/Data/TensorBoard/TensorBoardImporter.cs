@@ -100,8 +100,12 @@ public static partial class TensorBoardImporter
         if (nameProblem is not null) warnings.Add(nameProblem);
         var wallTimes = merged.Select(s => s.WallTime).Where(t => t > 0).ToList();
 
+        // A file this program exported says how many steps an epoch has (a whole, positive number).
+        var epochLength = merged.Where(s => s.Tag == StepsPerEpochTag).Select(s => (double)s.Value).FirstOrDefault();
+        var stepsPerEpoch = epochLength is >= 1 and <= int.MaxValue && epochLength == Math.Floor(epochLength) ? (int)epochLength : 0;
         var run = new Run
         {
+            StepsPerEpoch = stepsPerEpoch,
             Name = string.IsNullOrWhiteSpace(name) ? folderName : name.Trim(),
             Method = method ?? "imported",
             Dataset = dataset ?? "",
@@ -129,7 +133,8 @@ public static partial class TensorBoardImporter
         db.Runs.Add(run);
         await db.SaveChangesAsync(cancellationToken);
 
-        var points = merged.Select(s => new MetricPoint { RunId = run.Id, Series = s.Tag, Step = s.Step, Value = s.Value }).ToList();
+        var points = merged.Where(s => s.Tag != StepsPerEpochTag)
+            .Select(s => new MetricPoint { RunId = run.Id, Series = s.Tag, Step = s.Step, Value = s.Value }).ToList();
         var events = warnings.Select(w => new RunEvent { RunId = run.Id, At = DateTimeOffset.UtcNow, Level = "warning", Message = w }).ToList();
         events.Add(new RunEvent
         {
@@ -140,14 +145,22 @@ public static partial class TensorBoardImporter
         return new ImportResult(folderName, run.Id, run.Name, false, points.Select(p => p.Series).Distinct().Count(), points.Count, warnings);
     }
 
-    /// <summary>Writes a run's series as one TensorBoard event file.</summary>
+    /// <summary>
+    /// Tag of the scalar (at step 0) in which an exported file records the run's steps per epoch;
+    /// an import reads it back as the run's epoch length, not as a series.
+    /// </summary>
+    public const string StepsPerEpochTag = "proco/steps_per_epoch";
+
+    /// <summary>Writes a run's series as one TensorBoard event file (with its epoch length when known).</summary>
     public static async Task ExportAsync(ProCoDbContext db, long runId, Stream output, CancellationToken cancellationToken = default)
     {
         var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
         var wallTime = (run.StartedAt ?? run.CreatedAt).ToUnixTimeMilliseconds() / 1000.0;
         var points = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == runId)
             .OrderBy(p => p.Step).ThenBy(p => p.Series).ToListAsync(cancellationToken);
-        EventFiles.Write(output, points.Select(p => new ScalarEvent(p.Series, p.Step, (float)(p.Value ?? double.NaN), wallTime)));
+        // The epoch length goes with the series, so that an import places per-step series on the epoch axis.
+        IEnumerable<ScalarEvent> epochLength = run.StepsPerEpoch > 0 ? [new ScalarEvent(StepsPerEpochTag, 0, run.StepsPerEpoch, wallTime)] : [];
+        EventFiles.Write(output, epochLength.Concat(points.Select(p => new ScalarEvent(p.Series, p.Step, (float)(p.Value ?? double.NaN), wallTime))));
     }
 
     private static string Fingerprint(IEnumerable<string> files)

@@ -178,12 +178,10 @@ public sealed class Trainer : IDisposable
                 globalStep++;
                 correct += hits;
                 seen += images;
-                sink.Step(new StepReport(epoch + 1, globalStep, step + 1, StepsPerEpoch, new Dictionary<string, double>
-                {
-                    [Series.TrainCeLoss] = ce,
-                    [Series.TrainSclLoss] = scl,
-                    [Series.LearningRate] = lr,
-                }));
+                var stepValues = new Dictionary<string, double> { [Series.TrainCeLoss] = ce, [Series.LearningRate] = lr };
+                // A method without the ProCo loss has no such series (not a flat zero).
+                if (_proco is not null) stepValues[Series.TrainSclLoss] = scl;
+                sink.Step(new StepReport(epoch + 1, globalStep, step + 1, StepsPerEpoch, stepValues));
             }
 
             _feed.StopEpoch();

@@ -12,8 +12,9 @@ export function register(root, handle) {
   return handle.id;
 }
 
-export function setSmoothing(handleId, weight) {
-  handles.get(handleId)?.charts.forEach(c => c.setSmoothing(weight));
+// weight 0 to 0.99; smoothShort: smooth per-epoch series shorter than SHORT_SERIES points too.
+export function setSmoothing(handleId, weight, smoothShort) {
+  handles.get(handleId)?.charts.forEach(c => c.setSmoothing(weight, smoothShort));
 }
 
 export async function dispose(handleId) {
@@ -35,7 +36,21 @@ window.studioTest = {
   // Drops the live connection as a network failure would, then lets it come back.
   dropConnection: async () => { first().mark(); await first().connection.stop(); },
   restoreConnection: () => first().start(),
-  setSmoothing: weight => first().charts.forEach(c => c.setSmoothing(weight)),
+  setSmoothing: (weight, smoothShort) => first().charts.forEach(c => c.setSmoothing(weight, smoothShort)),
+  // What a chart draws: its title, x axis, and per line the label, whether smoothed, and the last raw and drawn values.
+  chartState: key => {
+    const c = chart(key);
+    const n = c.shown.length;
+    return {
+      title: c.title, x: c.xLabel, labels: c.labels(),
+      lines: c.shown.map((l, i) => {
+        const xs = c.chart.data[0], raw = c.chart.data[1 + i], drawn = c.chart.data[1 + n + i];
+        let k = xs.length - 1;
+        while (k > 0 && raw[k] == null) k--;
+        return { label: l.label, smoothed: c.rawShown[i], x: xs[k], raw: raw[k], drawn: drawn[k], firstX: xs.find((x, j) => raw[j] != null) };
+      }),
+    };
+  },
   latencies: () => first().latencies ?? [],
   // Cost of storing n live points in a series, and of redrawing its chart with them.
   appendCost: (series, key, n) => {

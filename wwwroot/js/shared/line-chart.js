@@ -1,92 +1,216 @@
-// A uPlot chart over several (run, series) lines sharing the epoch axis; shared by the run and
-// compare pages. Dragging zooms and asks the page for finer points of the zoomed range;
-// a double click zooms out.
+// A uPlot chart over several (run, series) lines sharing one x axis (epoch, or step for per-step
+// series whose epoch length is unknown); shared by the run and compare pages. With smoothing on, a
+// smoothed line is drawn over its raw points, which stay visible faintly behind it, and the legend
+// gives both values under the cursor. Dragging zooms and asks the page for finer points of the
+// zoomed range; a double click zooms out. Only lines that hold points are drawn and listed.
 /* global uPlot */
 
 export const COLORS = ['#3949ab', '#e53935', '#00897b', '#fb8c00', '#8e24aa', '#6d4c41', '#1e88e5', '#43a047', '#d81b60', '#546e7a'];
 
-function smooth(ys, weight) {
+// A per-epoch series shorter than this is drawn as measured unless smoothing short series is asked
+// for: an exponential average over a handful of epochs lags far behind the values it summarises.
+export const SHORT_SERIES = 30;
+
+// Exponential moving average, debiased as TensorBoard's (the first points are not pulled toward 0
+// nor toward the first value); gaps stay gaps and do not reset the average.
+export function smooth(ys, weight) {
   if (!weight) return ys;
   const out = new Array(ys.length);
-  let last = null;
+  let acc = 0, n = 0;
   for (let i = 0; i < ys.length; i++) {
     const y = ys[i];
     if (y == null) { out[i] = null; continue; }
-    last = last == null ? y : last * weight + (1 - weight) * y;
-    out[i] = last;
+    acc = acc * weight + (1 - weight) * y;
+    n++;
+    out[i] = acc / (1 - weight ** n);
   }
   return out;
 }
 
-// Epoch on the x axis for every series: steps of per-step series divided by steps per epoch;
-// per-epoch series of imported logs that count epochs from 0 are shifted to count from 1.
-export function epochsOf(line) {
-  const { store, run, perStep } = line;
-  if (perStep && run.stepsPerEpoch > 0) return store.steps.map(s => s / run.stepsPerEpoch);
-  return store.steps.length && store.steps[0] === 0 ? store.steps.map(s => s + 1) : store.steps;
+// A value as a legend shows it: percentages to two decimals, learning rates and losses to four
+// significant digits (exponents for very small or large ones), NaN and ±∞ named.
+export function formatValue(v, unit) {
+  if (v == null) return '–';
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  if (unit === '%') return `${v.toFixed(2)} %`;
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(2);
+  return String(+v.toPrecision(4));
 }
 
-// The step range of one line that an epoch range covers.
-export function stepRange(line, minEpoch, maxEpoch) {
-  const spe = line.perStep && line.run.stepsPerEpoch > 0 ? line.run.stepsPerEpoch : 1;
-  return [Math.floor(minEpoch * spe) - 1, Math.ceil(maxEpoch * spe) + 1];
+// Where a line's points go on the x axis:
+//  'steps'  a per-step series of a run whose epoch length is known: step / steps per epoch;
+//  'epochs' a per-epoch series (imported logs counting epochs from 0 are moved to count from 1),
+//           or a per-step-named series of an imported log that holds one point per epoch;
+//  'step'   a per-step series whose epoch length is unknown: on a step axis of its own.
+export function placementOf(line) {
+  const { run, perStep, store } = line;
+  if (!perStep) return 'epochs';
+  if (run.stepsPerEpoch > 0) return 'steps';
+  if (!run.detail?.run?.isImported) return 'steps'; // a trained run learns it with its first points
+  const epochs = Math.max(run.detail.run.epochs || 0, run.lastEpochStep ?? 0);
+  return store.last <= epochs ? 'epochs' : 'step';
 }
+
+// X value of every point of a line.
+export function xsOf(line) {
+  const { store, run } = line;
+  switch (placementOf(line)) {
+    case 'steps': return store.steps.map(s => s / run.stepsPerEpoch);
+    case 'step': return store.steps;
+    default: return store.steps.length && store.steps[0] === 0 ? store.steps.map(s => s + 1) : store.steps;
+  }
+}
+
+// The step range of one line that an x range covers.
+export function stepRange(line, minX, maxX) {
+  const spe = placementOf(line) === 'steps' && line.run.stepsPerEpoch > 0 ? line.run.stepsPerEpoch : 1;
+  return [Math.floor(minX * spe) - 1, Math.ceil(maxX * spe) + 1];
+}
+
+const DASH_STYLE = dash => (!dash ? 'solid' : dash[0] > 3 ? 'dashed' : 'dotted');
+const faint = hex => `${hex}4d`; // 30 % opacity
 
 export class LineChart {
-  // lines: [{ label, name, store, run, perStep, color, dash }]; onZoom(minEpoch, maxEpoch) after a drag.
-  constructor(el, title, yLabel, lines, onZoom) {
-    this.el = el; this.lines = lines; this.smoothing = 0; this.raw = []; this.zoom = null; this.onZoom = onZoom;
-    const defs = lines.map((l, i) => ({
-      label: l.label, stroke: l.color || COLORS[i % COLORS.length], width: 1.5, spanGaps: true, dash: l.dash,
-      value: (u, v, si, idx) => this.rawValue(si, idx),
-    }));
-    const width = Math.max(280, el.clientWidth || 600);
-    this.chart = new uPlot({
-      title, width, height: 240,
-      scales: { x: { time: false } },
-      axes: [{ label: 'epoch' }, { label: yLabel, size: 60 }],
-      series: [{ label: 'epoch', value: (u, v) => v == null ? '–' : (+v).toFixed(2) }, ...defs],
-      legend: { live: true },
-      cursor: { sync: { key: 'proco' }, drag: { x: true, y: false } },
-      hooks: { setScale: [(u, key) => { if (key === 'x') this.scaled(); }] },
-    }, [[]], el);
-    this.observer = new ResizeObserver(() => this.chart.setSize({ width: Math.max(280, el.clientWidth), height: 240 }));
+  // lines: [{ label, name, unit, store, run, perStep, color (#rrggbb), dash }]; onZoom(minX, maxX, lines) after a drag.
+  // options.x: 'epoch' (default) or 'step', the x axis label.
+  constructor(el, title, yLabel, lines, onZoom, options = {}) {
+    this.el = el; this.title = title; this.yLabel = yLabel; this.lines = lines; this.onZoom = onZoom;
+    this.xLabel = options.x || 'epoch';
+    this.smoothing = 0; this.smoothShort = false; this.zoom = null; this.chart = null; this.shown = [];
+    this.observer = new ResizeObserver(() => this.chart?.setSize({ width: this.width(), height: 240 }));
     this.observer.observe(el);
   }
 
-  // With smoothing on, the legend still shows the stored value under the cursor; NaN and ±∞ as such.
-  rawValue(seriesIndex, idx) {
-    if (idx == null || !this.raw[seriesIndex]) return '–';
-    const v = this.raw[seriesIndex][idx];
-    if (v == null) return '–';
-    if (Number.isNaN(v)) return 'NaN';
-    if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
-    return Math.abs(v) >= 100 || Math.abs(v) < 0.01 ? v.toPrecision(5) : v.toFixed(4);
+  width() { return Math.max(280, this.el.clientWidth || 600); }
+
+  // True when this line is drawn smoothed at the current setting.
+  smoothed(line) {
+    return this.smoothing > 0 && (line.perStep || this.smoothShort || line.store.length >= SHORT_SERIES);
+  }
+
+  // The chart for the lines that hold points: series 1..n are the raw lines (faint, hidden unless
+  // their line is smoothed, not in the legend), n+1..2n the lines as drawn.
+  build(shown) {
+    this.chart?.destroy();
+    this.el.querySelector('.studio-chart-empty')?.remove();
+    this.shown = shown;
+    const n = shown.length;
+    const unit = l => l.unit || this.yLabel;
+    const raw = shown.map(l => ({
+      label: `${l.label} (raw)`, class: 'studio-raw', stroke: faint(l.color), width: 1, spanGaps: true, dash: l.dash, show: false,
+    }));
+    const drawn = shown.map((l, i) => ({
+      label: l.label, stroke: l.color, width: 1.5, spanGaps: true, dash: l.dash,
+      value: (u, v, si, idx) => this.legendValue(i, idx, unit(l)),
+    }));
+    this.chart = new uPlot({
+      title: this.title, width: this.width(), height: 240,
+      scales: { x: { time: false } },
+      axes: [{ label: this.xLabel }, { label: this.yLabel, size: 60 }],
+      series: [{ label: this.xLabel, value: (u, v) => v == null ? '–' : this.xLabel === 'step' ? String(v) : (+v).toFixed(2) }, ...raw, ...drawn],
+      legend: { live: true, markers: { width: 3, dash: (u, i) => DASH_STYLE(u.series[i].dash) } },
+      cursor: { sync: { key: 'proco' }, drag: { x: true, y: false } },
+      hooks: { setScale: [(u, key) => { if (key === 'x') this.scaled(); }] },
+    }, [[], ...shown.flatMap(() => [[], []])], this.el);
+    this.rawShown = new Array(n).fill(false);
+  }
+
+  // The measured value under the cursor, and the smoothed one when the line is smoothed.
+  legendValue(i, idx, unit) {
+    if (idx == null || !this.raw?.[i]) return '–';
+    const value = formatValue(this.raw[i][idx], unit);
+    if (!this.rawShown[i]) return value;
+    return `${value} · smoothed ${formatValue(this.smooth[i][idx], unit)}`;
   }
 
   redraw() {
-    const tables = this.lines.map(l => [epochsOf(l), l.store.values]);
+    // A trained run's per-step points wait for its epoch length (it comes with the first of them).
+    const shown = this.lines.filter(l => l.store.length > 0 && !(placementOf(l) === 'steps' && !(l.run.stepsPerEpoch > 0)));
+    if (!shown.length) {
+      this.chart?.destroy(); this.chart = null; this.shown = [];
+      if (!this.el.querySelector('.studio-chart-empty')) {
+        const empty = document.createElement('div');
+        empty.className = 'studio-chart-empty studio-muted';
+        empty.textContent = `${this.title}: no points yet.`;
+        this.el.appendChild(empty);
+      }
+      return;
+    }
+    if (shown.length !== this.shown.length || shown.some((l, i) => l !== this.shown[i])) this.build(shown);
+    const tables = shown.map(l => [xsOf(l), l.store.values]);
     const data = tables.length === 1 ? tables[0] : uPlot.join(tables);
-    this.raw = [null, ...data.slice(1)];
+    // NaN and ±∞ are drawn as gaps (the legend still names them).
+    this.raw = data.slice(1);
+    const finite = this.raw.map(ys => ys.map(y => (y == null || Number.isFinite(y) ? y : null)));
+    const smoothing = shown.map(l => this.smoothed(l));
+    this.smooth = finite.map((ys, i) => (smoothing[i] ? smooth(ys, this.smoothing) : ys));
     this.drawing = true;
-    // NaN and ±∞ are drawn as gaps (the legend still names them); a zoomed chart keeps its range
-    // while live points arrive.
-    const drawn = data.slice(1).map(ys => smooth(ys.map(y => (y == null || Number.isFinite(y) ? y : null)), this.smoothing));
-    this.chart.setData([data[0], ...drawn], this.zoom == null);
+    this.chart.batch(() => {
+      smoothing.forEach((on, i) => {
+        if (on !== this.rawShown[i]) { this.chart.setSeries(1 + i, { show: on }); this.rawShown[i] = on; }
+      });
+      // A zoomed chart keeps its range while live points arrive.
+      this.chart.setData([data[0], ...finite, ...this.smooth], this.zoom == null);
+    });
     this.drawing = false;
   }
 
   // A drag (or a double click back to everything) changed the x range.
   scaled() {
-    if (this.drawing) return;
+    if (this.drawing || !this.chart) return;
     const { min, max } = this.chart.scales.x;
     const xs = this.chart.data[0];
     const whole = !xs.length || (min <= xs[0] && max >= xs[xs.length - 1]);
     this.zoom = whole ? null : { min, max };
-    if (this.zoom) this.onZoom?.(min, max);
+    if (this.zoom) this.onZoom?.(min, max, this.lines);
   }
 
-  setSmoothing(weight) { this.smoothing = weight; this.redraw(); }
+  setSmoothing(weight, smoothShort = this.smoothShort) { this.smoothing = weight; this.smoothShort = smoothShort; this.redraw(); }
   pointCount() { return this.lines.reduce((n, l) => n + l.store.length, 0); }
-  destroy() { this.observer.disconnect(); this.chart.destroy(); }
+  // Labels of the lines drawn, as the legend names them.
+  labels() { return this.shown.map(l => l.label); }
+  destroy() { this.observer.disconnect(); this.chart?.destroy(); }
+}
+
+// The charts of one chart definition in its container: the lines on the epoch axis, and below them,
+// in a chart of their own, per-step lines whose epoch length is unknown, against their step.
+export function chartsFor(el, def, lines, onZoom) {
+  const byStep = lines.filter(l => placementOf(l) === 'step');
+  const byEpoch = lines.filter(l => !byStep.includes(l));
+  const charts = [];
+  if (byEpoch.length || !byStep.length) {
+    // Imported logs may hold per-step-named series once per epoch: the title says what is drawn.
+    const perStep = byEpoch.filter(l => l.perStep).map(placementOf);
+    const title = !perStep.includes('epochs') ? def.title
+      : perStep.every(p => p === 'epochs') ? def.title.replace('(per step)', '(per epoch)') : def.title.replace(/ \(per step\)/, '');
+    const chart = new LineChart(el, title, def.unit, byEpoch, onZoom);
+    chart.key = def.key;
+    charts.push(chart);
+  }
+  if (byStep.length) {
+    let host = el;
+    if (charts.length) {
+      host = document.createElement('div');
+      host.className = 'studio-chart';
+      host.dataset.chart = `${def.key}-by-step`;
+      el.after(host);
+    }
+    const title = `${def.title.replace(/ \(per step\)/, '')}, by step (epoch length not recorded)`;
+    const chart = new LineChart(host, title, def.unit, byStep, onZoom, { x: 'step' });
+    chart.key = charts.length ? `${def.key}-by-step` : def.key;
+    charts.push(chart);
+  }
+  return charts;
+}
+
+// The last epoch a run's per-epoch series reach: an imported log's per-step-named series that
+// stay within it hold one point per epoch.
+export function noteEpochs(run, table) {
+  run.lastEpochStep = 0;
+  for (const [name, store] of run.stores) {
+    if (table.byName.get(name)?.cadence === 'Epoch' && store.length) run.lastEpochStep = Math.max(run.lastEpochStep, store.last + 1);
+  }
 }

@@ -17,6 +17,9 @@ public partial class ComparePage
     private List<RunSummary> _runs = [];
     private List<(string Field, string[] Values)> _diff = [];
     private double _smoothing;
+    private bool _smoothShort;
+    // SHORT_SERIES of wwwroot/js/shared/line-chart.js, for the tooltip.
+    private const int ShortSeries = 30;
     private ElementReference _charts;
     private ChartModule? _chartModule;
 
@@ -29,7 +32,10 @@ public partial class ComparePage
         _diff = Diff(found.Select(r => r.ConfigJson).ToList());
     }
 
-    /// <summary>Fields whose values are not the same in every configuration ("–" where a run lacks the field).</summary>
+    /// <summary>
+    /// Fields whose values differ among the configurations that have them ("–" where a run lacks the
+    /// field): an imported log records only a few fields, and a field it lacks is unknown, not different.
+    /// </summary>
     public static List<(string Field, string[] Values)> Diff(IReadOnlyList<string> configs)
     {
         var parsed = configs.Select(json =>
@@ -47,7 +53,7 @@ public partial class ComparePage
         var fields = parsed.SelectMany(p => p.Keys).Distinct().ToList();
         return fields
             .Select(f => (Field: f, Values: parsed.Select(p => p.TryGetValue(f, out var v) ? (v.Length == 0 ? "(none)" : v) : "–").ToArray()))
-            .Where(row => row.Values.Distinct().Count() > 1)
+            .Where(row => row.Values.Where(v => v != "–").Distinct().Count() > 1)
             .ToList();
     }
 
@@ -61,7 +67,13 @@ public partial class ComparePage
     private async Task SmoothingChanged(double value)
     {
         _smoothing = value;
-        if (_chartModule is not null) await _chartModule.InvokeAsync("setSmoothing", value);
+        if (_chartModule is not null) await _chartModule.InvokeAsync("setSmoothing", value, _smoothShort);
+    }
+
+    private async Task SmoothShortChanged(bool value)
+    {
+        _smoothShort = value;
+        if (_chartModule is not null) await _chartModule.InvokeAsync("setSmoothing", _smoothing, value);
     }
 
     public async ValueTask DisposeAsync()

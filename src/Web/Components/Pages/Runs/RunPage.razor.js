@@ -6,7 +6,7 @@ import { ClassAccuracy } from '/js/shared/class-chart.js';
 import { Heatmap } from '/js/shared/heatmap.js';
 import { dispose, register, setSmoothing } from '/js/shared/handles.js';
 import { connect } from '/js/shared/hub.js';
-import { LineChart, stepRange } from '/js/shared/line-chart.js';
+import { COLORS, chartsFor, noteEpochs, stepRange } from '/js/shared/line-chart.js';
 import { READ_POINTS, compactIfLargeAsync, loadRunAsync, mergeAll, refineAsync, storeOf } from '/js/shared/run-data.js';
 import { toNumbers } from '/js/shared/store.js';
 
@@ -25,22 +25,21 @@ export async function mount(root, runId) {
 async function mountRun(root, runId, options) {
   const [table, run] = await Promise.all([seriesTableAsync(), loadRunAsync(runId)]);
   const perStep = name => table.byName.get(name)?.cadence === 'Step';
-  const imported = run.detail.run.isImported;
 
+  noteEpochs(run, table);
   const charts = [];
   for (const def of table.charts) {
     const el = root.querySelector(`[data-chart="${def.key}"]`);
     if (!el) continue;
     const names = table.series.filter(s => s.chart === def.key).map(s => s.name);
-    const lines = names.map(name => ({ label: name, name, store: storeOf(run, name), run, perStep: perStep(name) }));
-    // Imported logs carry training losses per epoch, not per step.
-    const title = imported ? def.title.replace('(per step)', '(per epoch)') : def.title;
-    const chart = new LineChart(el, title, def.unit, lines, async (min, max) => {
-      const [from, to] = stepRange(lines[0], min, max);
+    const lines = names.map((name, i) => ({
+      label: table.byName.get(name).label, name, unit: def.unit, store: storeOf(run, name), run, perStep: perStep(name), color: COLORS[i % COLORS.length],
+    }));
+    const made = chartsFor(el, def, lines, async (min, max, chartLines) => {
+      const [from, to] = stepRange(chartLines[0], min, max);
       if (await refineAsync(run, names, from, to)) { dirty = true; schedule(); }
     });
-    chart.key = def.key;
-    charts.push(chart);
+    charts.push(...made);
   }
 
   const info = { counts: null, classNames: run.detail.classNames || [] };
