@@ -1,5 +1,6 @@
 using ProCo.Training.Engine;
 using ProCo.Web.Components.Pages.Runs;
+using ProCo.Web.Components.Shared;
 
 namespace ProCo.Web.Tests;
 
@@ -29,7 +30,7 @@ public sealed class NewRunFormTests
         grid.Lists[nameof(TrainingConfig.ImbalanceFactor)] = "100, 0.1";
         grid.Lists[nameof(TrainingConfig.Seed)] = "0, 1, 1";
         var configs = grid.Expand(Presets.CpuDemo);
-        Assert.Null(grid.Error);
+        Assert.Empty(grid.Errors);
         Assert.Equal([(0.01, 0), (0.01, 1), (0.1, 0), (0.1, 1)], configs.Select(c => (c.ImbalanceFactor, c.Seed)));
         Assert.Equal("imb 10, seed 1", grid.Describe(configs[3], Presets.CpuDemo));
         // The member that keeps the form's values is named by them too, not "base".
@@ -40,7 +41,35 @@ public sealed class NewRunFormTests
 
         grid.Lists[nameof(TrainingConfig.Method)] = "proco, foo";
         Assert.Empty(grid.Expand(Presets.CpuDemo));
-        Assert.Equal("Method: 'foo' is not one of proco, la, ce.", grid.Error);
+        Assert.Equal("Method: 'foo' is not one of proco, la, ce.", grid.Errors[nameof(TrainingConfig.Method)]);
+    }
+
+    [Fact]
+    public void Check_PutsEachErrorOnItsField_OrOnTheGridListThatVariesIt()
+    {
+        var form = NewRunPage.RunForm.From(Presets.CpuDemo);
+        var grid = new NewRunPage.GridForm();
+        grid.Lists[nameof(TrainingConfig.Method)] = "proco, foo";
+        grid.Lists[nameof(TrainingConfig.Alpha)] = "1, -2";
+        form.Values[nameof(TrainingConfig.Epochs)] = new TypedText("abc", "Epochs: 'abc' is not a whole number.");
+        var (_, configs, errors) = NewRunPage.Check(form, grid);
+        Assert.Empty(configs);
+        Assert.Equal("Epochs: 'abc' is not a whole number.", errors[nameof(TrainingConfig.Epochs)]);
+        Assert.Equal("Method: 'foo' is not one of proco, la, ce.", errors[NewRunPage.GridForm.Key(nameof(TrainingConfig.Method))]);
+        Assert.StartsWith("α (ProCo weight) values: -2 is not allowed.", errors[NewRunPage.GridForm.Key(nameof(TrainingConfig.Alpha))], StringComparison.Ordinal);
+        Assert.Equal(3, errors.Count);
+
+        // Mended, nothing is left, and the grid's runs are counted.
+        form.Values[nameof(TrainingConfig.Epochs)] = 3;
+        grid.Lists[nameof(TrainingConfig.Method)] = "proco, ce";
+        grid.Lists[nameof(TrainingConfig.Alpha)] = "1, 2";
+        (_, configs, errors) = NewRunPage.Check(form, grid);
+        Assert.Empty(errors);
+        Assert.Equal(4, configs.Count);
+        // A value a list cannot hold is put on that list.
+        grid.Lists[nameof(TrainingConfig.Seed)] = "0, -1";
+        (_, _, errors) = NewRunPage.Check(form, grid);
+        Assert.True(errors.ContainsKey(NewRunPage.GridForm.Key(nameof(TrainingConfig.Seed))), string.Join("; ", errors));
     }
 }
 

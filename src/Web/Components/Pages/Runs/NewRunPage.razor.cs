@@ -5,6 +5,7 @@ using MudBlazor;
 using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
 using ProCo.Web.Accounts;
+using ProCo.Web.Components.Shared;
 using ProCo.Web.Runs;
 
 namespace ProCo.Web.Components.Pages.Runs;
@@ -26,8 +27,10 @@ public partial class NewRunPage
     private string _preset = "cpu-demo";
     private string? _cloneOf;
     private IReadOnlyList<DatasetStatus> _datasets = [];
-    private IReadOnlyDictionary<string, string> _errors = new Dictionary<string, string>();
+    private Dictionary<string, string> _errors = [];
     private bool _submitting;
+
+    protected override void OnParametersSet() => Revalidate();
     // Viewers see the form (to read a recipe) but cannot queue it.
     private bool _canQueue = true;
     private string? _role;
@@ -62,25 +65,68 @@ public partial class NewRunPage
             var (name, tags) = (_form.Name, _form.Tags);
             _form = RunForm.From(preset.Config);
             (_form.Name, _form.Tags) = (name, tags);
-            _errors = new Dictionary<string, string>();
+            Revalidate();
         }
     }
 
-    private int GridCount() => _form.ToConfig(out _) is { } config ? _grid.Expand(config).Count : 0;
+    // The runs the form and grid describe, and what is wrong with them: checked at every change, so
+    // a field says what is wrong as it is typed and is clear again once mended.
+    private List<TrainingConfig> _configs = [];
+    private TrainingConfig _baseConfig = Presets.CpuDemo;
+
+    private void SetValue(ConfigField field, object? value)
+    {
+        _form.Values[field.Property] = value;
+        Revalidate();
+    }
+
+    private void SetGridList(ConfigField field, string? text)
+    {
+        _grid.Lists[field.Property] = text;
+        Revalidate();
+    }
+
+    private void Revalidate()
+    {
+        (_baseConfig, _configs, _errors) = Check(_form, _grid);
+    }
+
+    /// <summary>
+    /// The base configuration, the grid's configurations and every error by property: a value the
+    /// form could not read or left empty, a grid list's value (named on that list), and a rule a
+    /// grid member breaks (on its grid list when the grid varies that field, else on the form's).
+    /// </summary>
+    public static (TrainingConfig Base, List<TrainingConfig> Configs, Dictionary<string, string> Errors) Check(RunForm form, GridForm grid)
+    {
+        var baseConfig = form.ToConfig(out var errors);
+        foreach (var (field, message) in baseConfig.Validate()) errors.TryAdd(field, message);
+        var configs = grid.Expand(baseConfig);
+        foreach (var (field, message) in grid.Errors) errors[GridForm.Key(field)] = message;
+        foreach (var memberErrors in configs.Select(c => c.Validate()))
+        {
+            foreach (var (field, message) in memberErrors)
+                errors.TryAdd(GridForm.Varies(grid, field) ? GridForm.Key(field) : field, message);
+        }
+        return (baseConfig, errors.Count == 0 ? configs : [], errors);
+    }
+
+    private int GridCount() => _configs.Count;
+
+    // "Epochs: at least 1 and at most 10000." — each error with the name of its field.
+    private string ErrorSummary() => string.Join(" ", _errors.Select(e =>
+    {
+        var property = GridForm.PropertyOf(e.Key);
+        var label = ConfigSchema.Fields.FirstOrDefault(f => f.Property == property) is { } field
+            ? GridForm.IsKey(e.Key) ? GridForm.Title(field) : field.Label : property;
+        return e.Value.StartsWith(label, StringComparison.OrdinalIgnoreCase) || e.Value.StartsWith(property, StringComparison.Ordinal)
+            ? e.Value : $"{label}: {e.Value}";
+    }));
 
     private async Task SubmitAsync()
     {
-        var baseConfig = _form.ToConfig(out var missing);
-        _errors = missing.Count > 0 ? missing : baseConfig.Validate();
+        Revalidate();
         if (_errors.Count > 0) return;
-        var configs = _grid.Expand(baseConfig);
-        if (_grid.Error is not null) return;
-        var invalid = configs.Select(c => c.Validate()).FirstOrDefault(e => e.Count > 0);
-        if (invalid is not null)
-        {
-            _errors = invalid;
-            return;
-        }
+        var (baseConfig, configs) = (_baseConfig, _configs);
         _submitting = true;
         try
         {
@@ -124,7 +170,10 @@ public partial class NewRunPage
             return form;
         }
 
-        /// <summary>The configuration the form holds; a required field left empty is reported in <paramref name="missing"/> and keeps its default.</summary>
+        /// <summary>
+        /// The configuration the form holds; a required field left empty, or text that is no value of its
+        /// field (kept as typed, <see cref="TypedText"/>), is reported in <paramref name="missing"/> and keeps its default.
+        /// </summary>
         public TrainingConfig ToConfig(out Dictionary<string, string> missing)
         {
             missing = [];
@@ -132,7 +181,8 @@ public partial class NewRunPage
             foreach (var field in ConfigSchema.Fields)
             {
                 var value = Values.GetValueOrDefault(field.Property);
-                if (value is null && !field.IsNullable) missing[field.Property] = $"{field.Label} is required.";
+                if (value is TypedText typed) missing[field.Property] = typed.Error;
+                else if (value is null && !field.IsNullable) missing[field.Property] = $"{field.Label} is required.";
                 else config = field.With(config, value is double number ? field.Normalize(number) : value);
             }
             return config;
@@ -149,7 +199,14 @@ public partial class NewRunPage
 
         /// <summary>Comma-separated values by property name.</summary>
         public Dictionary<string, string?> Lists { get; } = Fields.ToDictionary(f => f.Property, _ => (string?)null);
-        public string? Error { get; private set; }
+        /// <summary>What is wrong with each list, by property name (a value that is no value of its field, or outside its range).</summary>
+        public Dictionary<string, string> Errors { get; } = [];
+
+        /// <summary>The key of a grid list's error among the form's errors ("grid:Seed"), so the list and not the form's field is marked.</summary>
+        public static string Key(string property) => "grid:" + property;
+        public static bool IsKey(string key) => key.StartsWith("grid:", StringComparison.Ordinal);
+        public static string PropertyOf(string key) => IsKey(key) ? key[5..] : key;
+        public static bool Varies(GridForm grid, string property) => grid.Lists.TryGetValue(property, out var text) && !string.IsNullOrWhiteSpace(text);
 
         public static string Title(ConfigField field) => field.Label + (field.Kind == ConfigFieldKind.Choice ? "s" : " values");
 
@@ -161,25 +218,31 @@ public partial class NewRunPage
             _ => "0.5, 1, 2",
         };
 
-        /// <summary>The cartesian product of the lists (each empty list keeps the base value).</summary>
+        /// <summary>The cartesian product of the lists (each empty list keeps the base value); empty when a list has an error.</summary>
         public List<TrainingConfig> Expand(TrainingConfig baseConfig)
         {
-            Error = null;
-            try
+            Errors.Clear();
+            IEnumerable<TrainingConfig> configs = [baseConfig];
+            foreach (var field in Fields)
             {
-                IEnumerable<TrainingConfig> configs = [baseConfig];
-                foreach (var field in Fields)
+                try
                 {
                     var values = Values(field);
-                    if (values is not null) configs = configs.SelectMany(c => values.Select(v => field.With(c, v)));
+                    if (values is null) continue;
+                    if (values.Select(v => (Value: v, Problem: field.Check(v))).FirstOrDefault(v => v.Problem is not null) is { Problem: { } problem } bad)
+                    {
+                        var why = problem.StartsWith(field.Label + ": ", StringComparison.Ordinal) ? problem[(field.Label.Length + 2)..] : problem;
+                        Errors[field.Property] = $"{Title(field)}: {field.Format(bad.Value)} is not allowed. {char.ToUpperInvariant(why[0])}{why[1..]}";
+                        continue;
+                    }
+                    configs = configs.SelectMany(c => values.Select(v => field.With(c, v)));
                 }
-                return configs.ToList();
+                catch (FormatException e)
+                {
+                    Errors[field.Property] = e.Message;
+                }
             }
-            catch (FormatException e)
-            {
-                Error = e.Message;
-                return [];
-            }
+            return Errors.Count > 0 ? [] : configs.ToList();
         }
 
         /// <summary>
