@@ -131,6 +131,16 @@ public abstract class ImportApiTestsOn<TFactory> : IClassFixture<TFactory> where
     }
 
     [Fact]
+    public async Task Upload_OfAFileTooShortForOneEvent_Is400NamingItsSize()
+    {
+        using var http = _factory.CreateClient();
+        using var form = new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3, 4, 5, 6]), "files", "short/events.out.tfevents.1.host" } };
+        var response = await http.PostAsync(new Uri("/api/import", UriKind.Relative), form);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Too short to hold an event: short/events.out.tfevents.1.host (6 bytes).", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CorruptUpload_ImportsTheWholeRecords_AndTheServerStaysUp()
     {
         using var http = _factory.CreateClient();

@@ -79,7 +79,14 @@ public static class WebApp
         });
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-        builder.Services.AddMudServices();
+        // Toasts appear at the bottom left, over the menu's edge and below the page's content, never
+        // over the buttons at the top of a page.
+        builder.Services.AddMudServices(config =>
+        {
+            config.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft;
+            config.SnackbarConfiguration.VisibleStateDuration = 4000;
+            config.SnackbarConfiguration.ShowCloseIcon = true;
+        });
 
         var app = builder.Build();
         if (Exposure.Problem(app.Configuration, app.Services.GetRequiredService<ProCoOptions>().Auth.Enabled) is { } problem)

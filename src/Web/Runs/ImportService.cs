@@ -46,6 +46,9 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
     }
 
     /// <summary>Field errors of an upload (no files, too large, not event files, a name or tag out of bounds); empty when it can be imported.</summary>
+    /// <summary>The smallest event file: one record of no data (length, its CRC, the data's CRC).</summary>
+    public const int MinEventFileBytes = 16;
+
     public Dictionary<string, string[]> Validate(IReadOnlyCollection<UploadedFile> files, string? name = null, string? tag = null)
     {
         var errors = new Dictionary<string, string[]>();
@@ -57,6 +60,9 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
         if (files.Count == 0) errors["files"] = ["Choose the event files (events.out.tfevents.*) of one or more run folders."];
         else if (files.Sum(f => f.Length) > MaxUploadBytes) errors["files"] = [$"At most {MaxUploadBytes:N0} bytes per upload (ProCo:Import:MaxUploadBytes)."];
         else if (notEvents.Count > 0) errors["files"] = [$"Not TensorBoard event files: {string.Join(", ", notEvents)}."];
+        // An event file holds at least one record: a length, its checksum, the data and the data's checksum (16 bytes or more).
+        else if (files.Where(f => f.Length < MinEventFileBytes).Select(f => $"{f.Name} ({f.Length} bytes)").ToList() is { Count: > 0 } tooShort)
+            errors["files"] = [$"Too short to hold an event: {string.Join(", ", tooShort)}."];
         return errors;
     }
 

@@ -34,7 +34,18 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
     {
         _stepsPerEpoch = report.StepsPerEpoch;
         Points(report.GlobalStep, report.Values);
+        // Within an epoch the run's progress moves with its steps, at most once a second (a row write each).
+        if (_progressClock.Elapsed < ProgressEvery || report.StepInEpoch == report.StepsPerEpoch) return;
+        _progressClock.Restart();
+        publisher.Run(RunMessages.From(UpdateRun(run =>
+        {
+            if (run.Epochs > 0 && report.StepsPerEpoch > 0)
+                run.Progress = Math.Min(1, (double)report.GlobalStep / ((long)report.StepsPerEpoch * run.Epochs));
+        })));
     }
+
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(1);
+    private readonly System.Diagnostics.Stopwatch _progressClock = System.Diagnostics.Stopwatch.StartNew();
 
     public void Epoch(EpochReport report)
     {

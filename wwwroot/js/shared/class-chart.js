@@ -1,5 +1,6 @@
 // Per-class test accuracy and κ against the class's training images at one epoch.
 /* global uPlot */
+import { axis, onThemeChange } from './theme.js';
 
 // Spearman's rank correlation (ties share their mean rank); null when either side is constant.
 export function spearman(xs, ys) {
@@ -46,9 +47,9 @@ export class ClassAccuracy {
       title: '', width: Math.max(280, el.clientWidth || 600), height: 240,
       scales: { x: { time: false, distr: 3 }, '%': { range: [0, 100] }, kappa: { distr: 3 } },
       axes: [
-        { label: 'training images of the class (log)' },
-        { scale: '%', label: 'test accuracy %', size: 60 },
-        { scale: 'kappa', side: 1, label: 'κ (log)', size: 60, grid: { show: false } },
+        axis({ label: 'training images of the class (log)' }),
+        axis({ scale: '%', label: 'test accuracy %', size: 60 }),
+        axis({ scale: 'kappa', side: 1, label: 'κ (log)', size: 60, grid: { show: false } }),
       ],
       series: [
         { label: 'images' },
@@ -60,6 +61,7 @@ export class ClassAccuracy {
     }, [[], [], [], []], this.plotEl);
     this.observer = new ResizeObserver(() => this.chart.setSize({ width: Math.max(280, el.clientWidth), height: 240 }));
     this.observer.observe(el);
+    this.unwatchTheme = onThemeChange(() => this.chart.redraw());
   }
   draw() {
     const epochs = [...this.info.accuracy.keys()].sort((a, b) => a - b);
@@ -91,5 +93,5 @@ export class ClassAccuracy {
     this.ranks.textContent = `Rank correlation with training images (Spearman ρ; 1: the larger the class, the higher): ` +
       `accuracy ${text(rhoAccuracy, acc)} · κ estimator ${text(rhoKappa, kappa, noEstimator)} · κ test ${text(rhoKappaTest, kappaTest, 'none at this epoch')}`;
   }
-  destroy() { this.observer.disconnect(); this.chart.destroy(); }
+  destroy() { this.observer.disconnect(); this.unwatchTheme(); this.chart.destroy(); }
 }

@@ -4,6 +4,7 @@
 // gives both values under the cursor. Dragging zooms and asks the page for finer points of the
 // zoomed range; a double click zooms out. Only lines that hold points are drawn and listed.
 /* global uPlot */
+import { axis, onThemeChange } from './theme.js';
 
 export const COLORS = ['#3949ab', '#e53935', '#00897b', '#fb8c00', '#8e24aa', '#6d4c41', '#1e88e5', '#43a047', '#d81b60', '#546e7a'];
 
@@ -82,6 +83,7 @@ export class LineChart {
     this.smoothing = 0; this.smoothShort = false; this.zoom = null; this.chart = null; this.shown = [];
     this.observer = new ResizeObserver(() => this.chart?.setSize({ width: this.width(), height: 240 }));
     this.observer.observe(el);
+    this.unwatchTheme = onThemeChange(() => this.chart?.redraw());
   }
 
   width() { return Math.max(280, this.el.clientWidth || 600); }
@@ -109,7 +111,7 @@ export class LineChart {
     this.chart = new uPlot({
       title: this.title, width: this.width(), height: 240,
       scales: { x: { time: false } },
-      axes: [{ label: this.xLabel }, { label: this.yLabel, size: 60 }],
+      axes: [axis({ label: this.xLabel }), axis({ label: this.yLabel, size: 60 })],
       series: [{ label: this.xLabel, value: (u, v) => v == null ? '–' : this.xLabel === 'step' ? String(v) : (+v).toFixed(2) }, ...raw, ...drawn],
       legend: { live: true, markers: { width: 3, dash: (u, i) => DASH_STYLE(u.series[i].dash) } },
       cursor: { sync: { key: 'proco' }, drag: { x: true, y: false } },
@@ -172,7 +174,7 @@ export class LineChart {
   pointCount() { return this.lines.reduce((n, l) => n + l.store.length, 0); }
   // Labels of the lines drawn, as the legend names them.
   labels() { return this.shown.map(l => l.label); }
-  destroy() { this.observer.disconnect(); this.chart?.destroy(); }
+  destroy() { this.observer.disconnect(); this.unwatchTheme(); this.chart?.destroy(); }
 }
 
 // The charts of one chart definition in its container: the lines on the epoch axis, and below them,
