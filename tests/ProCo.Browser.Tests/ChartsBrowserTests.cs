@@ -106,6 +106,25 @@ public sealed class ChartsBrowserTests(StudioServer server, ITestOutputHelper ou
         await page.GotoAsync($"/runs/{id}");
         await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 20_000 });
         Assert.Equal(["few-shot", "medium-shot"], (await StateAsync(page, "shots")).Labels.Order(StringComparer.Ordinal));
+
+        // The κ heatmap names its rows (every class, head first) and its columns (epochs), and its
+        // tooltip stays inside the chart at the right and bottom edges.
+        await page.WaitForFunctionAsync("() => studioTest.heatmapLabels()?.epochs.length === 3");
+        var labels = await page.EvaluateAsync<JsonElement>("() => studioTest.heatmapLabels()");
+        Assert.Equal([1, 2, 3], labels.GetProperty("epochs").EnumerateArray().Select(e => e.GetInt32()));
+        var classes = labels.GetProperty("classes").EnumerateArray().Select(e => e.GetString()).ToArray();
+        Assert.Equal(10, classes.Length);
+        Assert.Equal("T-shirt/top", classes[0]); // the head class of the natural order
+        var canvas = page.Locator("[data-chart=kappa] canvas");
+        await canvas.ScrollIntoViewIfNeededAsync();
+        var cells = (await canvas.BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(cells.X + cells.Width - 3, cells.Y + cells.Height - 40);
+        var tip = page.Locator("[data-chart=kappa] .studio-tip");
+        await Assertions.Expect(tip).ToContainTextAsync("epoch 3 · κ");
+        var (tipBox, chartBox) = ((await tip.BoundingBoxAsync())!, (await page.Locator("[data-chart=kappa]").BoundingBoxAsync())!);
+        Assert.True(tipBox.X + tipBox.Width <= chartBox.X + chartBox.Width + 0.5, $"tooltip right {tipBox.X + tipBox.Width}, chart right {chartBox.X + chartBox.Width}");
+        Assert.True(tipBox.X >= chartBox.X);
+        await page.ScreenshotAsync(new() { Path = Shot("heatmap-labelled.png"), FullPage = true });
         await page.ScreenshotAsync(new() { Path = Shot("imported-with-epoch-length.png"), FullPage = true });
 
         await page.GotoAsync($"/runs/{unknown}");

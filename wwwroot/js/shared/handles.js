@@ -31,6 +31,7 @@ window.studioTest = {
   steps: series => [...(first().run.stores.get(series)?.steps ?? [])],
   vectorEpochs: () => Object.fromEntries(['kappa', 'kappa_test', 'accuracy'].map(k => [k, first().info[k].size])),
   heatmapScale: () => { const s = first().heatmap.scale; return [s.kind, String(s.lo), String(s.hi)]; },
+  heatmapLabels: () => first().heatmap.labels,
   comparePoints: key => first().runs.map(r => chart(key).lines.filter(l => l.run === r).reduce((n, l) => n + l.store.length, 0)),
   connectionState: () => first().connection.state,
   // Drops the live connection as a network failure would, then lets it come back.
