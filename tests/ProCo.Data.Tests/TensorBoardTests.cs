@@ -46,6 +46,20 @@ public sealed class TensorBoardTests : IDisposable
             Assert.All(perSeries, count => Assert.Equal(run.Epochs, count));
         }
 
+        // Asked for, the events' wall times become a series of seconds since the first, one point per epoch.
+        var timed = Path.Combine(_folder.Path, "timed", "ProCo_cifar10_imb0.1_epochs200");
+        Directory.CreateDirectory(timed);
+        foreach (var file in Directory.GetFiles(folders.Single(f => f.EndsWith("ProCo_cifar10_imb0.1_epochs200", StringComparison.Ordinal))))
+            File.Copy(file, Path.Combine(timed, Path.GetFileName(file) + ".copy"));
+        var withTime = await TensorBoardImporter.ImportRunAsync(db, timed, elapsedSeries: "sys/elapsed_s");
+        var elapsed = await db.MetricPoints.Where(p => p.RunId == withTime.RunId && p.Series == "sys/elapsed_s").OrderBy(p => p.Step).ToListAsync();
+        Assert.Equal(200, elapsed.Count);
+        Assert.Equal(0, elapsed.Min(p => p.Value));
+        Assert.True(elapsed.Zip(elapsed.Skip(1)).All(p => p.First.Value < p.Second.Value), "time increases with the epochs");
+        Assert.InRange(elapsed[^1].Value!.Value, 600, 200 * 3600); // 200 CIFAR epochs on a GPU: more than 10 minutes, less than 200 hours
+        db.Runs.Remove(await db.Runs.SingleAsync(r => r.Id == withTime.RunId));
+        await db.SaveChangesAsync();
+
         // The same files again: nothing new.
         foreach (var folder in folders) Assert.True((await TensorBoardImporter.ImportRunAsync(db, folder)).AlreadyImported);
         Assert.Equal(7, await db.Runs.CountAsync());

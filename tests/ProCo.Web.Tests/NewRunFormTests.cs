@@ -85,3 +85,39 @@ public sealed class FormatTests
     public void Bytes_NeverShowsAFileThatHasBytesAsZero(long bytes, string shown) =>
         Assert.Equal(shown, ProCo.Web.Components.Shared.Format.Bytes(bytes));
 }
+
+/// <summary>The system sampler's readings: rates between samples, and nvidia-smi's lines.</summary>
+public sealed class SystemSamplerTests
+{
+    [Fact]
+    public void Sample_GivesElapsedAndMemoryFirst_ThenRatesBetweenSamples_AndNothingInBetween()
+    {
+        using var sampler = new ProCo.Web.Runs.SystemSampler(imagesPerStep: 32, device: "cpu", startedAt: DateTimeOffset.UtcNow.AddSeconds(-30));
+        var first = sampler.Sample(1)!;
+        Assert.InRange(first[Series.SysElapsed], 29, 40);
+        Assert.True(first[Series.SysMemory] > 10, $"{first[Series.SysMemory]} MiB resident");
+        Assert.False(first.ContainsKey(Series.SysImagesPerSecond));
+        Assert.Null(sampler.Sample(2)); // not due yet
+        // Busy for a while, as training is: the process's CPU share and the image rate follow.
+        var until = DateTime.UtcNow + ProCo.Web.Runs.SystemSampler.Every + TimeSpan.FromMilliseconds(100);
+        var spin = 0.0;
+        while (DateTime.UtcNow < until) spin += Math.Sqrt(spin + 1);
+        var second = sampler.Sample(11)!;
+        Assert.True(spin > 0);
+        Assert.InRange(second[Series.SysImagesPerSecond], 10 * 32 / 2.5, 10 * 32 / 2.0);
+        Assert.InRange(second[Series.SysCpu], 100.0 / Environment.ProcessorCount * 0.5, 100);
+        Assert.False(second.ContainsKey(Series.SysGpuUtilisation));
+    }
+
+    [Theory]
+    [InlineData("87, 10240", 87.0, 10240.0)]
+    [InlineData("0, 3", 0.0, 3.0)]
+    public void GpuProbe_ReadsNvidiaSmiLines(string line, double utilisation, double memory) =>
+        Assert.Equal(new ProCo.Web.Runs.GpuReading(utilisation, memory), ProCo.Web.Runs.GpuProbe.Parse(line));
+
+    [Theory]
+    [InlineData("[N/A], [N/A]")]
+    [InlineData("")]
+    [InlineData("No devices were found")]
+    public void GpuProbe_ReadsNothingFromOtherLines(string line) => Assert.Null(ProCo.Web.Runs.GpuProbe.Parse(line));
+}

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -83,7 +84,7 @@ public abstract class RunsApiTestsOn<TFactory> : IClassFixture<TFactory> where T
         Assert.Contains("Method. One of proco, la, ce. Default proco.", openapi, StringComparison.Ordinal);
 
         var table = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/series", UriKind.Relative))).RootElement;
-        Assert.Equal(["acc", "loss", "shots", "valloss", "lr"], table.GetProperty("charts").EnumerateArray().Select(c => c.GetProperty("key").GetString()));
+        Assert.Equal(["acc", "loss", "shots", "valloss", "lr", "throughput", "utilisation", "memory"], table.GetProperty("charts").EnumerateArray().Select(c => c.GetProperty("key").GetString()));
         var series = table.GetProperty("series").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
         Assert.Equal(("Step", "loss", false), (series["CE_loss/train"].GetProperty("cadence").GetString(), series["CE_loss/train"].GetProperty("chart").GetString(),
             series["CE_loss/train"].GetProperty("higherIsBetter").GetBoolean()));
@@ -468,8 +469,10 @@ public abstract class RunsApiTestsOn<TFactory> : IClassFixture<TFactory> where T
 
         var detail = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}", UriKind.Relative))).RootElement;
         var series = detail.GetProperty("series").EnumerateArray().ToDictionary(s => s.GetProperty("series").GetString()!);
-        foreach (var name in new[] { "CE_loss/train", "SCL_loss/train", "lr", "acc/train_top1", "CE_loss/val", "acc/val_top1", "acc/val_medium", "acc/val_few" })
+        foreach (var name in new[] { "CE_loss/train", "SCL_loss/train", "lr", "acc/train_top1", "CE_loss/val", "acc/val_top1", "acc/val_medium", "acc/val_few", "sys/elapsed_s", "sys/memory_mib" })
             Assert.True(series.ContainsKey(name), name);
+        // No GPU here: no GPU series.
+        Assert.False(series.ContainsKey("sys/gpu_percent"));
         // 40 down to 4 images per class: no class has more than 100, so there is no many-shot accuracy at all.
         Assert.False(series.ContainsKey("acc/val_many"));
         Assert.Equal(JsonValueKind.Null, detail.GetProperty("run").GetProperty("lastMany").ValueKind);
@@ -478,6 +481,18 @@ public abstract class RunsApiTestsOn<TFactory> : IClassFixture<TFactory> where T
         Assert.Equal(detail.GetProperty("run").GetProperty("bestTop1").GetDouble(), series["acc/val_top1"].GetProperty("best").GetDouble(), 9);
         var losses = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/metrics?series=CE_loss/train", UriKind.Relative))).RootElement[0];
         Assert.Equal(series["CE_loss/train"].GetProperty("best").GetDouble(), losses.GetProperty("values").EnumerateArray().Min(v => v.GetDouble()), 9);
+        // The raw points as CSV: every stored step, values round-tripping exactly.
+        var rawCsv = await http.GetAsync(new Uri($"/api/runs/{id}/metrics.csv?series=CE_loss/train,lr", UriKind.Relative));
+        Assert.Equal("text/csv", rawCsv.Content.Headers.ContentType!.MediaType);
+        var rows = (await rawCsv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("run_id,run,series,step,value", rows[0]);
+        var ceRows = rows.Skip(1).Select(r => r.Split(',')).Where(c => c[2] == "CE_loss/train").ToArray();
+        var stored = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/metrics?series=CE_loss/train&maxPoints=1000000", UriKind.Relative))).RootElement[0];
+        Assert.Equal(stored.GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()), ceRows.Select(c => long.Parse(c[3], CultureInfo.InvariantCulture)));
+        Assert.Equal(stored.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()), ceRows.Select(c => double.Parse(c[4], CultureInfo.InvariantCulture)));
+        Assert.All(ceRows, c => Assert.Equal(id.ToString(CultureInfo.InvariantCulture), c[0]));
+        Assert.Equal(rows.Length - 1 - ceRows.Length, series["lr"].GetProperty("points").GetInt64());
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/api/runs/99999/metrics.csv", UriKind.Relative))).StatusCode);
 
         var kappa = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/vectors?kind=kappa", UriKind.Relative))).RootElement;
         Assert.Equal(10, kappa[0].GetProperty("values").GetArrayLength());

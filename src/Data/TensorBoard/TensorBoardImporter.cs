@@ -71,8 +71,13 @@ public static partial class TensorBoardImporter
     /// <param name="maxPoints">More scalars than this are refused (InvalidDataException) before anything is stored.</param>
     /// <param name="maxSeries">More distinct tags than this are refused the same way.</param>
     /// <param name="cancellationToken">Cancels the import.</param>
+    /// <param name="elapsedSeries">
+    /// When named, the series of seconds since the log's first event at each step, from the events'
+    /// wall times (the charts' wall-time axis); not written when the file has that series already
+    /// or all its events carry one time.
+    /// </param>
     public static async Task<ImportResult> ImportRunAsync(ProCoDbContext db, string folder, string? name = null, string? tag = null,
-        int maxPoints = int.MaxValue, int maxSeries = int.MaxValue, CancellationToken cancellationToken = default)
+        int maxPoints = int.MaxValue, int maxSeries = int.MaxValue, string? elapsedSeries = null, CancellationToken cancellationToken = default)
     {
         var files = EventFiles.InFolder(folder);
         if (files.Length == 0) throw new InvalidDataException($"{folder} holds no TensorBoard event file (events.out.tfevents.*).");
@@ -135,6 +140,12 @@ public static partial class TensorBoardImporter
 
         var points = merged.Where(s => s.Tag != StepsPerEpochTag)
             .Select(s => new MetricPoint { RunId = run.Id, Series = s.Tag, Step = s.Step, Value = s.Value }).ToList();
+        if (elapsedSeries is not null && wallTimes.Count > 0 && merged.All(s => s.Tag != elapsedSeries) && wallTimes.Max() > wallTimes.Min())
+        {
+            var start = wallTimes.Min();
+            points.AddRange(merged.Where(s => s.WallTime > 0 && s.Tag != StepsPerEpochTag).GroupBy(s => s.Step)
+                .Select(g => new MetricPoint { RunId = run.Id, Series = elapsedSeries, Step = g.Key, Value = g.Min(s => s.WallTime) - start }));
+        }
         var events = warnings.Select(w => new RunEvent { RunId = run.Id, At = DateTimeOffset.UtcNow, Level = "warning", Message = w }).ToList();
         events.Add(new RunEvent
         {

@@ -18,7 +18,7 @@ public enum SeriesCadence
 /// <param name="Label">Human name for legends and tables.</param>
 /// <param name="Unit">Unit of the values ("%", "loss", "lr").</param>
 /// <param name="Cadence">Per step or per epoch.</param>
-/// <param name="Chart">Key of the chart it is drawn in (<see cref="Series.Charts"/>).</param>
+/// <param name="Chart">Key of the chart it is drawn in (<see cref="Series.Charts"/>); empty for a series no chart draws (the wall-time axis).</param>
 /// <param name="HigherIsBetter">True for accuracies: best = maximum; otherwise best = minimum.</param>
 public sealed record SeriesInfo(string Name, string Label, string Unit, SeriesCadence Cadence, string Chart, bool HigherIsBetter);
 
@@ -48,6 +48,14 @@ public static class Series
     public const string TestMedium = "acc/test_medium";
     public const string TestFew = "acc/test_few";
 
+    /// <summary>Seconds since the run first started, sampled with the system metrics: the charts' wall-time axis.</summary>
+    public const string SysElapsed = "sys/elapsed_s";
+    public const string SysCpu = "sys/cpu_percent";
+    public const string SysMemory = "sys/memory_mib";
+    public const string SysImagesPerSecond = "sys/images_per_s";
+    public const string SysGpuUtilisation = "sys/gpu_percent";
+    public const string SysGpuMemory = "sys/gpu_memory_mib";
+
     /// <summary>The final test of a run with a validation split (<see cref="TestReport"/>): one point each, at the run's last epoch.</summary>
     public static readonly IReadOnlyList<string> FinalTest = [TestTop1, TestMany, TestMedium, TestFew];
 
@@ -59,6 +67,9 @@ public static class Series
         new("shots", "Many / medium / few-shot accuracy (%)", "%"),
         new("valloss", "Test loss", "loss"),
         new("lr", "Learning rate", "lr"),
+        new("throughput", "Training throughput (images/s)", "images/s"),
+        new("utilisation", "Process CPU and GPU utilisation (%)", "%"),
+        new("memory", "Process and GPU memory (MiB)", "MiB"),
     ];
 
     /// <summary>Every known series, in chart order.</summary>
@@ -79,6 +90,13 @@ public static class Series
         new(TestMany, "final test many-shot", "%", SeriesCadence.Epoch, "shots", true),
         new(TestMedium, "final test medium-shot", "%", SeriesCadence.Epoch, "shots", true),
         new(TestFew, "final test few-shot", "%", SeriesCadence.Epoch, "shots", true),
+        // System metrics, sampled every few seconds at the step then reached (a GPU's where the run trains on one).
+        new(SysElapsed, "wall time since start", "s", SeriesCadence.Step, "", false),
+        new(SysImagesPerSecond, "images/s", "images/s", SeriesCadence.Step, "throughput", true),
+        new(SysCpu, "process CPU (% of all cores)", "%", SeriesCadence.Step, "utilisation", false),
+        new(SysGpuUtilisation, "GPU utilisation", "%", SeriesCadence.Step, "utilisation", true),
+        new(SysMemory, "process memory (resident)", "MiB", SeriesCadence.Step, "memory", false),
+        new(SysGpuMemory, "GPU memory used", "MiB", SeriesCadence.Step, "memory", false),
     ];
 
     /// <summary>Series reported once per optimisation step (step = global step, 1-based).</summary>

@@ -27,6 +27,8 @@ public static class RunsApi
             .RequireAuthorization(Permissions.Policy(StudioAction.Edit)).RequireRateLimiting(RateLimits.Actions);
         runs.MapGet("/{id:long}/metrics", MetricsAsync)
             .WithSummary("Series values in a step range, min/max-downsampled to maxPoints per series (spikes survive)");
+        runs.MapGet("/{id:long}/metrics.csv", MetricsCsvAsync)
+            .WithSummary("Every stored point of the run's series (all, or those named), not downsampled: run_id,run,series,step,value");
         runs.MapGet("/{id:long}/vectors", VectorsAsync).WithSummary("Per-class vectors per epoch (kappa, kappa_test, accuracy, counts)");
         runs.MapGet("/{id:long}/events", EventsAsync).WithSummary("The run's log");
         runs.MapGet("/{id:long}/checkpoints", CheckpointsAsync).WithSummary("Checkpoints of a run");
@@ -88,6 +90,13 @@ public static class RunsApi
         var names = series?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var data = await queries.MetricsAsync(id, new MetricsQuery(names, maxPoints, afterStep, fromStep, toStep), ct);
         return data is null ? TypedResults.NotFound() : TypedResults.Ok(data);
+    }
+
+    private static async Task<IResult> MetricsCsvAsync(long id, RunQueries queries, CancellationToken ct, string? series = null)
+    {
+        if (!await queries.ExistsAsync(id, ct)) return TypedResults.NotFound();
+        var names = series?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return TypedResults.Stream(output => queries.MetricsCsvAsync(id, names, output, ct), "text/csv; charset=utf-8", $"run{id}-metrics.csv");
     }
 
     private static async Task<Results<Ok<IReadOnlyList<EpochVectorData>>, NotFound, ValidationProblem>> VectorsAsync(

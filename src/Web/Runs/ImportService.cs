@@ -7,6 +7,8 @@ using ProCo.Web.Accounts;
 using ProCo.Web.Hosting;
 using ProCo.Web.Live;
 
+using ProCo.Training.Engine;
+
 namespace ProCo.Web.Runs;
 
 /// <summary>A file handed to an import: its name as sent (an upload of a folder sends "run/events..."), its size, and how to read it.</summary>
@@ -33,7 +35,7 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
             await using var db = await factory.CreateDbContextAsync(ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var result = await TensorBoardImporter.ImportRunAsync(db, folder, folders.Count == 1 ? name : null, tag, paths.Options.Import.MaxPoints,
-                paths.Options.Import.MaxSeries, ct);
+                paths.Options.Import.MaxSeries, Series.SysElapsed, ct);
             results.Add(result);
             if (result.AlreadyImported || await db.Runs.FirstOrDefaultAsync(r => r.Id == result.RunId, ct) is not { } run) continue;
             await RunSummaries.FromStoredSeriesAsync(db, run, ct);

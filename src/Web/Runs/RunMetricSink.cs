@@ -8,12 +8,12 @@ using ProCo.Web.Live;
 namespace ProCo.Web.Runs;
 
 /// <summary>
-/// The trainer's sink for a run in the database: points, vectors and events go to the batched
+/// The trainer's sink for a run in the database: points (the system metrics of <see cref="SystemSampler"/> among them), vectors and events go to the batched
 /// writer first (so anything published is on its way to the database) and then to the browsers
 /// watching; epoch ends and checkpoints update the run's rows.
 /// </summary>
 public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher publisher,
-    IDbContextFactory<ProCoDbContext> factory, RunFolders folders) : IMetricSink
+    IDbContextFactory<ProCoDbContext> factory, RunFolders folders, SystemSampler? system = null) : IMetricSink
 {
     private int _stepsPerEpoch;
 
@@ -34,6 +34,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
     {
         _stepsPerEpoch = report.StepsPerEpoch;
         Points(report.GlobalStep, report.Values);
+        if (system?.Sample(report.GlobalStep) is { } sample) Points(report.GlobalStep, sample);
         // Within an epoch the run's progress moves with its steps, at most once a second (a row write each).
         if (_progressClock.Elapsed < ProgressEvery || report.StepInEpoch == report.StepsPerEpoch) return;
         _progressClock.Restart();

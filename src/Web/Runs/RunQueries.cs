@@ -252,6 +252,31 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
         return csv.ToString();
     }
 
+    /// <summary>
+    /// Every stored point of a run's series (all, or those named) as CSV rows of run_id, run, series,
+    /// step and value (NaN, Infinity and -Infinity as such), ordered by series and step, written as read.
+    /// </summary>
+    public async Task MetricsCsvAsync(long id, IReadOnlyCollection<string>? series, Stream output, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var name = Csv(await db.Runs.AsNoTracking().Where(r => r.Id == id).Select(r => r.Name).SingleAsync(ct));
+        var points = db.MetricPoints.AsNoTracking().Where(p => p.RunId == id);
+        if (series is { Count: > 0 }) points = points.Where(p => series.Contains(p.Series));
+        await using var writer = new StreamWriter(output, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+        await writer.WriteAsync("run_id,run,series,step,value\n");
+        var prefix = $"{id.ToString(CultureInfo.InvariantCulture)},{name},";
+        await foreach (var p in points.OrderBy(p => p.Series).ThenBy(p => p.Step).AsAsyncEnumerable().WithCancellation(ct))
+        {
+            await writer.WriteAsync(prefix);
+            await writer.WriteAsync(Csv(p.Series));
+            await writer.WriteAsync(',');
+            await writer.WriteAsync(p.Step.ToString(CultureInfo.InvariantCulture));
+            await writer.WriteAsync(',');
+            await writer.WriteAsync(p.Value is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : "NaN");
+            await writer.WriteAsync('\n');
+        }
+    }
+
     private static string Num(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 
     // A text cell a spreadsheet would run as a formula (= + - @, or a leading tab or CR) gets a leading

@@ -130,7 +130,8 @@ public sealed class TrainingJob(
                 ? weights.PathOf(initial) ?? throw new InvalidDataException($"The initial weights '{initial}' are no longer in the weights library.")
                 : null,
         };
-        var sink = new RunMetricSink(runId, writer, publisher, factory, folders);
+        using var system = new SystemSampler(config.BatchSize, config.Device, run.StartedAt ?? DateTimeOffset.UtcNow);
+        var sink = new RunMetricSink(runId, writer, publisher, factory, folders, system);
         var result = trainer.Run(sink, folders.For(runId), resumeFrom, cancellationToken);
         return result.Outcome;
     }

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Globalization;
+using ProCo.Training.Engine;
+
+namespace ProCo.Web.Runs;
+
+/// <summary>
+/// System metrics of a training run, sampled at its steps at most every <see cref="Every"/>: wall
+/// time since the run first started (the charts' time axis), the training process's CPU (percent of
+/// the host's cores) and resident memory, images per second, and on a CUDA device its utilisation
+/// and memory as nvidia-smi reports them (read in the background, so the training thread never waits
+/// for it).
+/// </summary>
+public sealed class SystemSampler : IDisposable
+{
+    /// <summary>Least time between two samples.</summary>
+    public static readonly TimeSpan Every = TimeSpan.FromSeconds(2);
+
+    private readonly int _imagesPerStep;
+    private readonly DateTimeOffset _startedAt;
+    private readonly Process _process = Process.GetCurrentProcess();
+    private readonly GpuProbe? _gpu;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private TimeSpan _lastWall, _lastCpu;
+    private long _lastStep = -1;
+
+    /// <param name="imagesPerStep">Images of one optimisation step (the batch size).</param>
+    /// <param name="device">The run's device: cuda or cuda:N adds the GPU series.</param>
+    /// <param name="startedAt">When the run first started (kept across resumes).</param>
+    public SystemSampler(int imagesPerStep, string device, DateTimeOffset startedAt)
+    {
+        _imagesPerStep = imagesPerStep;
+        _startedAt = startedAt;
+        if (device.StartsWith("cuda", StringComparison.Ordinal)) _gpu = GpuProbe.Start(device);
+    }
+
+    /// <summary>The values due at this step, or null when the last sample is younger than <see cref="Every"/>.</summary>
+    public Dictionary<string, double>? Sample(long globalStep)
+    {
+        var wall = _clock.Elapsed;
+        if (_lastStep >= 0 && wall - _lastWall < Every) return null;
+        _process.Refresh();
+        var cpu = _process.TotalProcessorTime;
+        var values = new Dictionary<string, double>
+        {
+            [Series.SysElapsed] = (DateTimeOffset.UtcNow - _startedAt).TotalSeconds,
+            [Series.SysMemory] = _process.WorkingSet64 / (1024.0 * 1024.0),
+        };
+        if (_lastStep >= 0 && globalStep > _lastStep)
+        {
+            var seconds = (wall - _lastWall).TotalSeconds;
+            values[Series.SysCpu] = 100 * (cpu - _lastCpu).TotalSeconds / seconds / Environment.ProcessorCount;
+            values[Series.SysImagesPerSecond] = (globalStep - _lastStep) * (double)_imagesPerStep / seconds;
+        }
+        if (_gpu?.Latest is { } gpu)
+        {
+            values[Series.SysGpuUtilisation] = gpu.Utilisation;
+            values[Series.SysGpuMemory] = gpu.MemoryMiB;
+        }
+        (_lastWall, _lastCpu, _lastStep) = (wall, cpu, globalStep);
+        return values;
+    }
+
+    public void Dispose()
+    {
+        _gpu?.Dispose();
+        _process.Dispose();
+    }
+}
+
+/// <summary>Utilisation (%) and memory used (MiB) of one GPU.</summary>
+public sealed record GpuReading(double Utilisation, double MemoryMiB);
+
+/// <summary>Reads one GPU's utilisation and memory with nvidia-smi every two seconds, in the background.</summary>
+public sealed class GpuProbe : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly int _index;
+    private volatile GpuReading? _latest;
+
+    private GpuProbe(int index) => _index = index;
+
+    /// <summary>The newest reading; null before the first, or when nvidia-smi is not there.</summary>
+    public GpuReading? Latest => _latest;
+
+    public static GpuProbe Start(string device)
+    {
+        var index = device.Length > 5 && int.TryParse(device.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        var probe = new GpuProbe(index);
+        _ = Task.Run(probe.LoopAsync);
+        return probe;
+    }
+
+    /// <summary>
+    /// One line of <c>nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader,nounits</c>
+    /// ("87, 10240"); null for anything else ("[N/A]" included).
+    /// </summary>
+    public static GpuReading? Parse(string line)
+    {
+        var parts = line.Split(',', StringSplitOptions.TrimEntries);
+        return parts.Length == 2
+               && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var utilisation)
+               && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var memory)
+            ? new GpuReading(utilisation, memory)
+            : null;
+    }
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var smi = Process.Start(new ProcessStartInfo("nvidia-smi",
+                    ["--query-gpu=utilization.gpu,memory.used", "--format=csv,noheader,nounits", "-i", _index.ToString(CultureInfo.InvariantCulture)])
+                {
+                    RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+                });
+                if (smi is null) return;
+                var output = await smi.StandardOutput.ReadToEndAsync(_stop.Token);
+                await smi.WaitForExitAsync(_stop.Token);
+                _latest = smi.ExitCode == 0 ? Parse(output.Trim()) : null;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return; // no nvidia-smi on this host: no GPU series
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            try
+            {
+                await Task.Delay(SystemSampler.Every, _stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _stop.Dispose();
+    }
+}
