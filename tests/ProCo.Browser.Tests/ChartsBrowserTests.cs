@@ -11,7 +11,7 @@ namespace ProCo.Browser.Tests;
 public sealed class ChartsBrowserTests(StudioServer server, ITestOutputHelper output) : BrowserTest(server, output)
 {
     private sealed record Line(string Label, bool Smoothed, double X, double? Raw, double? Drawn, double FirstX);
-    private sealed record ChartState(string Title, string X, string[] Labels, Line[] Lines);
+    private sealed record ChartState(string Title, string X, bool LogY, string[] Labels, string Note, Line[] Lines);
 
     private static async Task<ChartState> StateAsync(IPage page, string key) =>
         JsonSerializer.Deserialize<ChartState>(await page.EvaluateAsync<JsonElement>("k => studioTest.chartState(k)", key), JsonSerializerOptions.Web)!;
@@ -144,6 +144,61 @@ public sealed class ChartsBrowserTests(StudioServer server, ITestOutputHelper ou
         Assert.All(epochChart.Labels, l => Assert.StartsWith("to export ·", l, StringComparison.Ordinal));
         Assert.All(stepChart.Labels, l => Assert.StartsWith("exported by an older version ·", l, StringComparison.Ordinal));
         await page.ScreenshotAsync(new() { Path = Shot("compare-with-step-chart.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task ChartControls_SwitchTheXAxisAndLogScale_ChooseSeries_AndExportAPngAndEveryRawPointAsCsv()
+    {
+        using var http = Server.Http();
+        var id = await Runs.CreateAsync(http, Runs.Tiny(epochs: 3), "chart controls");
+        await Runs.WaitForStatusAsync(http, id, "Succeeded", TimeSpan.FromSeconds(300));
+        var spe = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}", UriKind.Relative))).RootElement.GetProperty("stepsPerEpoch").GetInt32();
+
+        var page = await NewPageAsync();
+        await page.GotoAsync($"/runs/{id}");
+        await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 20_000 });
+        var tools = page.Locator("[data-chart=loss] [data-test=chart-tools]");
+
+        // x by step: the last step of the run; by wall time: seconds since the run started.
+        await tools.Locator("[data-test=x-axis]").SelectOptionAsync("step");
+        var loss = await StateAsync(page, "loss");
+        Assert.Equal("step", loss.X);
+        Assert.All(loss.Lines, l => Assert.Equal(3 * spe, l.X));
+        await tools.Locator("[data-test=x-axis]").SelectOptionAsync("time");
+        loss = await StateAsync(page, "loss");
+        Assert.Equal("wall time (s)", loss.X);
+        Assert.All(loss.Lines, l => Assert.InRange(l.X, 0.01, 300));
+        // Per-epoch accuracy against time too: its last point is the run's end.
+        await page.Locator("[data-chart=acc] [data-test=x-axis]").SelectOptionAsync("time");
+        var acc = await StateAsync(page, "acc");
+        Assert.All(acc.Lines, l => Assert.InRange(l.X, loss.Lines[0].X - 0.001, 300));
+
+        // Log y, and the ProCo loss left out.
+        await tools.Locator("[data-test=log-y]").CheckAsync();
+        Assert.True((await StateAsync(page, "loss")).LogY);
+        await tools.Locator("[data-test=series-pick] summary").ClickAsync();
+        await tools.Locator("[data-series='SCL_loss/train']").UncheckAsync();
+        Assert.Equal(["classification loss (train)"], (await StateAsync(page, "loss")).Labels);
+        await page.ScreenshotAsync(new() { Path = Shot("chart-controls.png"), FullPage = true });
+        await tools.Locator("[data-test=series-pick] summary").ClickAsync();
+
+        // PNG: the chart as drawn, title and legend included.
+        var png = await page.RunAndWaitForDownloadAsync(() => tools.Locator("[data-test=export-png]").ClickAsync());
+        Assert.Equal("training-loss-per-step.png", png.SuggestedFilename);
+        var pngPath = Shot("exported-loss.png");
+        await png.SaveAsAsync(pngPath);
+        var bytes = await File.ReadAllBytesAsync(pngPath);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
+        var width = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16, 4));
+        var canvasWidth = await page.Locator("[data-chart=loss] canvas").EvaluateAsync<int>("c => c.width");
+        Assert.Equal(canvasWidth, width);
+
+        // CSV: every stored point of the series shown, not the points drawn.
+        var csv = await page.RunAndWaitForDownloadAsync(() => tools.Locator("[data-test=export-csv]").ClickAsync());
+        var rows = (await File.ReadAllTextAsync(await csv.PathAsync())).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("run_id,run,series,step,value", rows[0]);
+        Assert.All(rows.Skip(1), r => Assert.StartsWith($"{id},chart controls,CE_loss/train,", r, StringComparison.Ordinal));
+        Assert.Equal((await Runs.StepsAsync(http, id, "CE_loss/train")).Length, rows.Length - 1);
     }
 
     // Exports a run's TensorBoard file and uploads it as a new run; without its epoch length, the

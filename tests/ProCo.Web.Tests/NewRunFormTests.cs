@@ -98,6 +98,7 @@ public sealed class SystemSamplerTests
         Assert.True(first[Series.SysMemory] > 10, $"{first[Series.SysMemory]} MiB resident");
         Assert.False(first.ContainsKey(Series.SysImagesPerSecond));
         Assert.Null(sampler.Sample(2)); // not due yet
+        Assert.Null(sampler.Sample(1, always: true)); // a step already sampled
         // Busy for a while, as training is: the process's CPU share and the image rate follow.
         var until = DateTime.UtcNow + ProCo.Web.Runs.SystemSampler.Every + TimeSpan.FromMilliseconds(100);
         var spin = 0.0;

@@ -34,7 +34,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
     {
         _stepsPerEpoch = report.StepsPerEpoch;
         Points(report.GlobalStep, report.Values);
-        if (system?.Sample(report.GlobalStep) is { } sample) Points(report.GlobalStep, sample);
+        if (system?.Sample(report.GlobalStep, always: report.StepInEpoch == report.StepsPerEpoch) is { } sample) Points(report.GlobalStep, sample);
         // Within an epoch the run's progress moves with its steps, at most once a second (a row write each).
         if (_progressClock.Elapsed < ProgressEvery || report.StepInEpoch == report.StepsPerEpoch) return;
         _progressClock.Restart();

@@ -34,11 +34,15 @@ public sealed class SystemSampler : IDisposable
         if (device.StartsWith("cuda", StringComparison.Ordinal)) _gpu = GpuProbe.Start(device);
     }
 
-    /// <summary>The values due at this step, or null when the last sample is younger than <see cref="Every"/>.</summary>
-    public Dictionary<string, double>? Sample(long globalStep)
+    /// <summary>
+    /// The values due at this step, or null when the last sample is younger than <see cref="Every"/>
+    /// and <paramref name="always"/> is false (an epoch's last step is sampled always, so that even a
+    /// short run has its wall times).
+    /// </summary>
+    public Dictionary<string, double>? Sample(long globalStep, bool always = false)
     {
         var wall = _clock.Elapsed;
-        if (_lastStep >= 0 && wall - _lastWall < Every) return null;
+        if (_lastStep >= 0 && (globalStep <= _lastStep || (!always && wall - _lastWall < Every))) return null;
         _process.Refresh();
         var cpu = _process.TotalProcessorTime;
         var values = new Dictionary<string, double>

@@ -43,7 +43,7 @@ window.studioTest = {
     const c = chart(key);
     const n = c.shown.length;
     return {
-      title: c.title, x: c.xLabel, labels: c.labels(),
+      title: c.title, x: c.xLabel, logY: c.logY, labels: c.labels(), note: c.note.textContent,
       lines: c.shown.map((l, i) => {
         const xs = c.chart.data[0], raw = c.chart.data[1 + i], drawn = c.chart.data[1 + n + i];
         let k = xs.length - 1;

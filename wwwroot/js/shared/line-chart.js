@@ -4,6 +4,7 @@
 // gives both values under the cursor. Dragging zooms and asks the page for finer points of the
 // zoomed range; a double click zooms out. Only lines that hold points are drawn and listed.
 /* global uPlot */
+import { addTools } from './chart-tools.js';
 import { axis, onThemeChange } from './theme.js';
 
 export const COLORS = ['#3949ab', '#e53935', '#00897b', '#fb8c00', '#8e24aa', '#6d4c41', '#1e88e5', '#43a047', '#d81b60', '#546e7a'];
@@ -55,7 +56,31 @@ export function placementOf(line) {
   return store.last <= epochs ? 'epochs' : 'step';
 }
 
-// X value of every point of a line.
+// The step of a point in the run's global step count: a per-epoch point of a run whose epoch
+// length is known sits at its epoch's last step; anything else keeps the step its log gave it.
+const globalStep = (line, step) => (!line.perStep && line.run.stepsPerEpoch > 0 ? step * line.run.stepsPerEpoch : step);
+
+// Seconds since the run started at a global step, interpolated in the run's wall-time series
+// (linearly between samples, and along the nearest two beyond them); null without two samples.
+export function elapsedAt(run, step) {
+  const t = run.stores.get(ELAPSED);
+  if (!t || t.length < 2) return null;
+  const i = Math.min(Math.max(1, t.indexOf(step)), t.length - 1);
+  const [s0, s1, v0, v1] = [t.steps[i - 1], t.steps[i], t.values[i - 1], t.values[i]];
+  return s1 === s0 ? v1 : v0 + (v1 - v0) * (step - s0) / (s1 - s0);
+}
+
+export const ELAPSED = 'sys/elapsed_s';
+
+// X values of a line in one of the three x modes: 'epoch', 'step' (global step) or 'time'
+// (seconds since the run started; the chart scales them to minutes or hours).
+export function xsIn(line, mode) {
+  if (mode === 'step') return line.store.steps.map(s => globalStep(line, s));
+  if (mode === 'time') return line.store.steps.map(s => elapsedAt(line.run, globalStep(line, s)));
+  return xsOf(line);
+}
+
+// X value of every point of a line on the epoch axis.
 export function xsOf(line) {
   const { store, run } = line;
   switch (placementOf(line)) {
@@ -65,8 +90,14 @@ export function xsOf(line) {
   }
 }
 
-// The step range of one line that an x range covers.
-export function stepRange(line, minX, maxX) {
+// The step range of one line that an x range covers (in the chart's x mode; a time range is read
+// whole, as its steps are not known without the points).
+export function stepRange(line, minX, maxX, mode = 'epoch') {
+  if (mode === 'time') return [-Infinity, Infinity];
+  if (mode === 'step') {
+    const spe = !line.perStep && line.run.stepsPerEpoch > 0 ? line.run.stepsPerEpoch : 1;
+    return [Math.floor(minX / spe) - 1, Math.ceil(maxX / spe) + 1];
+  }
   const spe = placementOf(line) === 'steps' && line.run.stepsPerEpoch > 0 ? line.run.stepsPerEpoch : 1;
   return [Math.floor(minX * spe) - 1, Math.ceil(maxX * spe) + 1];
 }
@@ -74,18 +105,35 @@ export function stepRange(line, minX, maxX) {
 const DASH_STYLE = dash => (!dash ? 'solid' : dash[0] > 3 ? 'dashed' : 'dotted');
 const faint = hex => `${hex}4d`; // 30 % opacity
 
+const X_LABELS = { epoch: 'epoch', step: 'step' };
+
+// Seconds to the unit that suits the longest time drawn.
+function timeUnit(maxSeconds) {
+  if (maxSeconds > 10 * 3600) return { label: 'wall time (h)', divisor: 3600 };
+  if (maxSeconds > 300) return { label: 'wall time (min)', divisor: 60 };
+  return { label: 'wall time (s)', divisor: 1 };
+}
+
 export class LineChart {
-  // lines: [{ label, name, unit, store, run, perStep, color (#rrggbb), dash }]; onZoom(minX, maxX, lines) after a drag.
-  // options.x: 'epoch' (default) or 'step', the x axis label.
+  // lines: [{ label, name, unit, store, run, perStep, color (#rrggbb), dash }];
+  // onZoom(minX, maxX, lines, xMode) after a drag. options.x: 'step' for lines with no epoch axis
+  // (their chart offers step and wall time only).
   constructor(el, title, yLabel, lines, onZoom, options = {}) {
     this.el = el; this.title = title; this.yLabel = yLabel; this.lines = lines; this.onZoom = onZoom;
-    this.xLabel = options.x || 'epoch';
+    this.modes = options.x === 'step' ? ['step', 'time'] : ['epoch', 'step', 'time'];
+    this.mode = this.modes[0];
+    this.logY = false; this.hidden = new Set();
     this.smoothing = 0; this.smoothShort = false; this.zoom = null; this.chart = null; this.shown = [];
+    this.tools = addTools(this);
+    this.note = document.createElement('div');
+    this.note.className = 'studio-muted studio-chart-note';
+    el.append(this.tools, this.note);
     this.observer = new ResizeObserver(() => this.chart?.setSize({ width: this.width(), height: 240 }));
     this.observer.observe(el);
     this.unwatchTheme = onThemeChange(() => this.chart?.redraw());
   }
 
+  get xLabel() { return this.mode === 'time' ? (this.time?.label ?? 'wall time') : X_LABELS[this.mode]; }
   width() { return Math.max(280, this.el.clientWidth || 600); }
 
   // True when this line is drawn smoothed at the current setting.
@@ -93,8 +141,15 @@ export class LineChart {
     return this.smoothing > 0 && (line.perStep || this.smoothShort || line.store.length >= SHORT_SERIES);
   }
 
-  // The chart for the lines that hold points: series 1..n are the raw lines (faint, hidden unless
-  // their line is smoothed, not in the legend), n+1..2n the lines as drawn.
+  // Lines that can be drawn now: holding points, not hidden, and placeable on the x axis.
+  drawable() {
+    return this.lines.filter(l => l.store.length > 0 && !this.hidden.has(l.name)
+      && !(this.mode === 'epoch' && placementOf(l) === 'steps' && !(l.run.stepsPerEpoch > 0))
+      && !(this.mode === 'time' && elapsedAt(l.run, 0) == null));
+  }
+
+  // The chart for the lines shown: series 1..n are the raw lines (faint, hidden unless their line
+  // is smoothed, not in the legend), n+1..2n the lines as drawn.
   build(shown) {
     this.chart?.destroy();
     this.el.querySelector('.studio-chart-empty')?.remove();
@@ -108,11 +163,12 @@ export class LineChart {
       label: l.label, stroke: l.color, width: 1.5, spanGaps: true, dash: l.dash,
       value: (u, v, si, idx) => this.legendValue(i, idx, unit(l)),
     }));
+    const xValue = (u, v) => v == null ? '–' : this.mode === 'step' ? String(Math.round(v)) : (+v).toFixed(2);
     this.chart = new uPlot({
       title: this.title, width: this.width(), height: 240,
-      scales: { x: { time: false } },
-      axes: [axis({ label: this.xLabel }), axis({ label: this.yLabel, size: 60 })],
-      series: [{ label: this.xLabel, value: (u, v) => v == null ? '–' : this.xLabel === 'step' ? String(v) : (+v).toFixed(2) }, ...raw, ...drawn],
+      scales: { x: { time: false }, y: this.logY ? { distr: 3 } : {} },
+      axes: [axis({ label: this.xLabel }), axis({ label: this.logY ? `${this.yLabel} (log)` : this.yLabel, size: 60 })],
+      series: [{ label: this.xLabel, value: xValue }, ...raw, ...drawn],
       legend: { live: true, markers: { width: 3, dash: (u, i) => DASH_STYLE(u.series[i].dash) } },
       cursor: { sync: { key: 'proco' }, drag: { x: true, y: false } },
       hooks: { setScale: [(u, key) => { if (key === 'x') this.scaled(); }] },
@@ -128,25 +184,37 @@ export class LineChart {
     return `${value} · smoothed ${formatValue(this.smooth[i][idx], unit)}`;
   }
 
+  // Axis, scale or series choice changed: the chart is built again.
+  rebuild() { this.shown = []; this.zoom = null; this.redraw(); }
+
   redraw() {
-    // A trained run's per-step points wait for its epoch length (it comes with the first of them).
-    const shown = this.lines.filter(l => l.store.length > 0 && !(placementOf(l) === 'steps' && !(l.run.stepsPerEpoch > 0)));
+    const shown = this.drawable();
+    const missing = this.mode === 'time'
+      ? [...new Set(this.lines.filter(l => l.store.length && !this.hidden.has(l.name) && !shown.includes(l)).map(l => l.run.name))] : [];
+    this.note.textContent = missing.length ? `No wall times recorded for ${missing.join(', ')}: not drawn against time.` : '';
     if (!shown.length) {
       this.chart?.destroy(); this.chart = null; this.shown = [];
       if (!this.el.querySelector('.studio-chart-empty')) {
         const empty = document.createElement('div');
         empty.className = 'studio-chart-empty studio-muted';
-        empty.textContent = `${this.title}: no points yet.`;
+        empty.textContent = this.lines.some(l => l.store.length) ? `${this.title}: no line to draw with these choices.` : `${this.title}: no points yet.`;
         this.el.appendChild(empty);
       }
       return;
     }
+    let xs = shown.map(l => xsIn(l, this.mode));
+    if (this.mode === 'time') {
+      const unit = timeUnit(Math.max(...xs.map(x => x[x.length - 1] ?? 0)));
+      if (unit.label !== this.time?.label) { this.time = unit; this.shown = []; }
+      xs = xs.map(x => x.map(v => v / unit.divisor));
+    }
     if (shown.length !== this.shown.length || shown.some((l, i) => l !== this.shown[i])) this.build(shown);
-    const tables = shown.map(l => [xsOf(l), l.store.values]);
+    const tables = shown.map((l, i) => [xs[i], l.store.values]);
     const data = tables.length === 1 ? tables[0] : uPlot.join(tables);
-    // NaN and ±∞ are drawn as gaps (the legend still names them).
+    // NaN and ±∞ are drawn as gaps (the legend still names them), and so are values ≤ 0 on a log scale.
     this.raw = data.slice(1);
-    const finite = this.raw.map(ys => ys.map(y => (y == null || Number.isFinite(y) ? y : null)));
+    const drawable = y => y != null && Number.isFinite(y) && !(this.logY && y <= 0);
+    const finite = this.raw.map(ys => ys.map(y => (drawable(y) ? y : null)));
     const smoothing = shown.map(l => this.smoothed(l));
     this.smooth = finite.map((ys, i) => (smoothing[i] ? smooth(ys, this.smoothing) : ys));
     this.drawing = true;
@@ -167,10 +235,13 @@ export class LineChart {
     const xs = this.chart.data[0];
     const whole = !xs.length || (min <= xs[0] && max >= xs[xs.length - 1]);
     this.zoom = whole ? null : { min, max };
-    if (this.zoom) this.onZoom?.(min, max, this.lines);
+    if (this.zoom) this.onZoom?.(min, max, this.lines, this.mode);
   }
 
   setSmoothing(weight, smoothShort = this.smoothShort) { this.smoothing = weight; this.smoothShort = smoothShort; this.redraw(); }
+  setMode(mode) { if (this.modes.includes(mode)) { this.mode = mode; this.rebuild(); } }
+  setLogY(on) { this.logY = on; this.rebuild(); }
+  setHidden(name, hidden) { if (hidden) this.hidden.add(name); else this.hidden.delete(name); this.rebuild(); }
   pointCount() { return this.lines.reduce((n, l) => n + l.store.length, 0); }
   // Labels of the lines drawn, as the legend names them.
   labels() { return this.shown.map(l => l.label); }

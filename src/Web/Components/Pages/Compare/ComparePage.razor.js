@@ -26,17 +26,17 @@ async function mountCompare(root, runIds) {
     runs.forEach((run, r) => names.forEach((name, s) => {
       if (!run.stores.has(name)) return;
       lines.push({
-        label: `${run.name} · ${table.byName.get(name).label}`, name, unit: def.unit, store: run.stores.get(name), run,
+        label: `${run.name} · ${table.byName.get(name).label}`, seriesLabel: table.byName.get(name).label, name, unit: def.unit, store: run.stores.get(name), run,
         color: COLORS[r % COLORS.length], dash: DASHES[s % DASHES.length],
         perStep: table.byName.get(name)?.cadence === 'Step',
       });
     }));
     if (!lines.length) { el.textContent = `${def.title}: none of these runs has this series.`; el.classList.add('studio-muted'); continue; }
-    const made = chartsFor(el, def, lines, async (min, max, chartLines) => {
+    const made = chartsFor(el, def, lines, async (min, max, chartLines, mode) => {
       const refined = await Promise.all(runs.map(run => {
         const first = chartLines.find(l => l.run === run);
         if (!first) return false;
-        const [from, to] = stepRange(first, min, max);
+        const [from, to] = stepRange(first, min, max, mode);
         return refineAsync(run, names, from, to);
       }));
       if (refined.some(Boolean)) made.forEach(c => c.redraw());

@@ -33,10 +33,10 @@ async function mountRun(root, runId, options) {
     if (!el) continue;
     const names = table.series.filter(s => s.chart === def.key).map(s => s.name);
     const lines = names.map((name, i) => ({
-      label: table.byName.get(name).label, name, unit: def.unit, store: storeOf(run, name), run, perStep: perStep(name), color: COLORS[i % COLORS.length],
+      label: table.byName.get(name).label, seriesLabel: table.byName.get(name).label, name, unit: def.unit, store: storeOf(run, name), run, perStep: perStep(name), color: COLORS[i % COLORS.length],
     }));
-    const made = chartsFor(el, def, lines, async (min, max, chartLines) => {
-      const [from, to] = stepRange(chartLines[0], min, max);
+    const made = chartsFor(el, def, lines, async (min, max, chartLines, mode) => {
+      const [from, to] = stepRange(chartLines[0], min, max, mode);
       if (await refineAsync(run, names, from, to)) { dirty = true; schedule(); }
     });
     charts.push(...made);
