@@ -336,6 +336,10 @@ namespace ProCo.Migrations.Schema
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Notes")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Precision")
                         .HasColumnType("TEXT");
 

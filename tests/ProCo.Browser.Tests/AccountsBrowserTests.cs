@@ -77,7 +77,7 @@ public sealed class AccountsBrowserTests(StudioServer server, ITestOutputHelper 
         await page.Locator("[data-test=cancel-run]").ClickAsync();
         await page.Locator("[data-test=run-status] [data-status=Cancelled]").WaitForAsync(new() { Timeout = 60_000 });
         await page.GetByText("Cancel requested.").First.WaitForAsync(new() { Timeout = 10_000 });
-        Assert.Contains("olga", await page.Locator("[data-test=events]").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("olga", await page.Locator("[data-test=console]").InnerTextAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -97,6 +97,18 @@ public abstract class ImportApiTestsOn<TFactory> : IClassFixture<TFactory> where
         var run = await Api.RunAsync(http, id);
         Assert.Equal(("cifar10", 0.02, 200), (run.GetProperty("dataset").GetString(), run.GetProperty("imbalanceFactor").GetDouble(), run.GetProperty("epochs").GetInt32()));
 
+        // Notes: Markdown kept as written, too long refused with the limit, nothing else changed.
+        var notes = "# Authors' run\n\nCompare with **our** α = 1 run.";
+        var patched = await http.PatchAsJsonAsync(new Uri($"/api/runs/{id}", UriKind.Relative), new { notes });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        var detail = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}", UriKind.Relative))).RootElement;
+        Assert.Equal(notes, detail.GetProperty("notes").GetString());
+        Assert.Equal("ProCo_cifar10_imb0.02_epochs200", detail.GetProperty("run").GetProperty("name").GetString());
+        var tooLong = await http.PatchAsJsonAsync(new Uri($"/api/runs/{id}", UriKind.Relative), new { notes = new string('x', 20_001) });
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.Contains("Notes of at most 20,000 characters (20,001 given).", await tooLong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(notes, JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}", UriKind.Relative))).RootElement.GetProperty("notes").GetString());
+
         // Export, then upload the exported file: the same series, value for value.
         var exported = await http.GetAsync(new Uri($"/api/runs/{id}/export/tensorboard", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, exported.StatusCode);

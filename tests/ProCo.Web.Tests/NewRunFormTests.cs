@@ -122,3 +122,24 @@ public sealed class SystemSamplerTests
     [InlineData("No devices were found")]
     public void GpuProbe_ReadsNothingFromOtherLines(string line) => Assert.Null(ProCo.Web.Runs.GpuProbe.Parse(line));
 }
+
+/// <summary>Run notes as HTML: Markdown rendered, nothing that runs script.</summary>
+public sealed class MarkdownTests
+{
+    [Fact]
+    public void Notes_RenderMarkdown_ButNeitherRawHtmlNorScriptLinks()
+    {
+        var html = ProCo.Web.Components.Shared.Markdown.ToHtml(
+            "# Plan\n\n- [x] **α = 1** first\n- see [the paper](https://arxiv.org/abs/2403.06726)\n\n<script>alert(1)</script>\n\n" +
+            "[click](javascript:alert(2)) ![x](data:image/svg+xml,abc) [here](/runs/3)\n\n| a | b |\n|---|---|\n| 1 | 2 |");
+        Assert.Contains("<h1 id=\"plan\">Plan</h1>", html.Replace("<h1>", "<h1 id=\"plan\">", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("<strong>α = 1</strong>", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"https://arxiv.org/abs/2403.06726\"", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"/runs/3\"", html, StringComparison.Ordinal);
+        Assert.Contains("<table>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("&lt;script&gt;", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("javascript:", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("data:image", html, StringComparison.OrdinalIgnoreCase);
+    }
+}

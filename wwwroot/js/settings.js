@@ -9,3 +9,11 @@ export function applyTheme(dark) {
   document.documentElement.dataset.theme = dark ? 'dark' : 'light';
   window.dispatchEvent(new Event('studio-theme'));
 }
+
+// Keeps a log panel scrolled to its newest line as lines arrive, unless the reader scrolled up.
+export function followNewest(el) {
+  let atEnd = true;
+  el.scrollTop = el.scrollHeight;
+  el.addEventListener('scroll', () => { atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 24; });
+  new MutationObserver(() => { if (atEnd) el.scrollTop = el.scrollHeight; }).observe(el, { childList: true, subtree: true });
+}

@@ -351,6 +351,10 @@ namespace ProCo.Migrations.Postgres.Schema
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("Notes")
+                        .IsRequired()
+                        .HasColumnType("text");
+
                     b.Property<string>("Precision")
                         .HasColumnType("text");
 

@@ -16,6 +16,11 @@ public class Run
     public string ConfigJson { get; set; } = "{}";
     /// <summary>Comma-separated free tags.</summary>
     public string Tags { get; set; } = "";
+    /// <summary>The researcher's notes on the run, in Markdown (at most <see cref="MaxNotesLength"/> characters).</summary>
+    public string Notes { get; set; } = "";
+
+    /// <summary>Longest notes a run keeps.</summary>
+    public const int MaxNotesLength = 20_000;
     public RunStatus Status { get; set; } = RunStatus.Queued;
     /// <summary>True for runs imported from TensorBoard logs: read-only.</summary>
     public bool IsImported { get; set; }

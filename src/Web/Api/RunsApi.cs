@@ -23,7 +23,7 @@ public static class RunsApi
         runs.MapGet("/", ListAsync).WithSummary("List runs (filter, sort, page)");
         runs.MapGet("/export.csv", ExportCsvAsync).WithSummary("All runs as CSV");
         runs.MapGet("/{id:long}", GetAsync).WithSummary("A run: config, status, best and last of each series");
-        runs.MapPatch("/{id:long}", EditAsync).WithSummary("Edit name, tags, dataset, imbalance factor or epochs")
+        runs.MapPatch("/{id:long}", EditAsync).WithSummary("Edit name, tags or notes (Markdown), and dataset, imbalance factor or epochs of an imported run")
             .RequireAuthorization(Permissions.Policy(StudioAction.Edit)).RequireRateLimiting(RateLimits.Actions);
         runs.MapGet("/{id:long}/metrics", MetricsAsync)
             .WithSummary("Series values in a step range, min/max-downsampled to maxPoints per series (spikes survive)");

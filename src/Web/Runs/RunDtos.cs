@@ -52,7 +52,7 @@ public sealed record SeriesSummary(string Series, long Points, long LastStep, do
 /// <summary>A run with its configuration and the summary of every series.</summary>
 /// <param name="Waiting">Why a queued run has not started (no live worker for its device, or the runs ahead of it); null otherwise.</param>
 public sealed record RunDetail(RunSummary Run, TrainingConfig? Config, string ConfigJson, IReadOnlyList<SeriesSummary> Series,
-    string? Worker, int Attempts, int StepsPerEpoch, IReadOnlyList<string> ClassNames, string? Waiting);
+    string? Worker, int Attempts, int StepsPerEpoch, IReadOnlyList<string> ClassNames, string? Waiting, string Notes);
 
 /// <summary>One series, possibly downsampled.</summary>
 /// <param name="Series">Its name.</param>
@@ -78,4 +78,4 @@ public sealed record RunPage(int Total, int Page, int PageSize, IReadOnlyList<Ru
 public sealed record ActionResult(long RunId, string Message);
 
 /// <summary>Metadata of a run that may change after the fact (imported runs take theirs from folder names).</summary>
-public sealed record RunPatch(string? Name, IReadOnlyList<string>? Tags, string? Dataset, double? ImbalanceFactor, int? Epochs);
+public sealed record RunPatch(string? Name, IReadOnlyList<string>? Tags, string? Dataset, double? ImbalanceFactor, int? Epochs, string? Notes = null);

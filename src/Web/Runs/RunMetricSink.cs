@@ -27,6 +27,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
             r.StepsPerEpoch = start.StepsPerEpoch;
             r.Precision = start.Precision;
         });
+        _epochs = run.Epochs;
         publisher.Run(RunMessages.From(run) with { Status = nameof(RunStatus.Running), Live = true });
     }
 
@@ -34,7 +35,9 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
     {
         _stepsPerEpoch = report.StepsPerEpoch;
         Points(report.GlobalStep, report.Values);
-        if (system?.Sample(report.GlobalStep, always: report.StepInEpoch == report.StepsPerEpoch) is { } sample) Points(report.GlobalStep, sample);
+        var sample = system?.Sample(report.GlobalStep, always: report.StepInEpoch == report.StepsPerEpoch);
+        if (sample is not null) Points(report.GlobalStep, sample);
+        ProgressLine(report, sample);
         // Within an epoch the run's progress moves with its steps, at most once a second (a row write each).
         if (_progressClock.Elapsed < ProgressEvery || report.StepInEpoch == report.StepsPerEpoch) return;
         _progressClock.Restart();
@@ -46,10 +49,34 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
     }
 
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ConsoleEvery = TimeSpan.FromSeconds(10);
+    private readonly System.Diagnostics.Stopwatch _consoleClock = System.Diagnostics.Stopwatch.StartNew();
+    private int _epochs;
+
+    // The console's progress line, every 10 s: where training is and its latest numbers.
+    private void ProgressLine(StepReport report, IReadOnlyDictionary<string, double>? sample)
+    {
+        if (_consoleClock.Elapsed < ConsoleEvery && report.GlobalStep > 1) return;
+        _consoleClock.Restart();
+        var parts = new List<string> { $"epoch {report.Epoch}{(_epochs > 0 ? $"/{_epochs}" : "")} · step {report.StepInEpoch}/{report.StepsPerEpoch}" };
+        foreach (var (series, value) in report.Values)
+            parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Series.Find(series)?.Label ?? series} {value:G4}"));
+        if (sample?.GetValueOrDefault(Series.SysImagesPerSecond) is > 0 and var rate)
+            parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{rate:F0} images/s"));
+        writer.Add(new RunEvent { RunId = runId, At = DateTimeOffset.UtcNow, Level = "progress", Message = string.Join(" · ", parts) });
+    }
     private readonly System.Diagnostics.Stopwatch _progressClock = System.Diagnostics.Stopwatch.StartNew();
 
     public void Epoch(EpochReport report)
     {
+        _epochs = report.Epochs;
+        var summary = report.Values.Where(v => !double.IsNaN(v.Value))
+            .Select(v => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Series.Find(v.Key)?.Label ?? v.Key} {v.Value:G4}"));
+        writer.Add(new RunEvent
+        {
+            RunId = runId, At = DateTimeOffset.UtcNow, Level = "progress",
+            Message = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"epoch {report.Epoch}/{report.Epochs} done in {report.Elapsed.TotalSeconds:F1} s · ") + string.Join(" · ", summary),
+        });
         Points(report.Epoch, report.Values);
         foreach (var (kind, values) in report.Vectors)
         {

@@ -96,18 +96,25 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
         return await db.MetricPoints.AsNoTracking().Where(p => p.RunId == id).Select(p => p.Series).Distinct().ToListAsync(ct);
     }
 
-    /// <summary>A run with its configuration and series summaries.</summary>
+    /// <summary>A run's notes (Markdown), or null for a run that does not exist.</summary>
+    public async Task<string?> NotesAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        return await db.Runs.AsNoTracking().Where(r => r.Id == id).Select(r => r.Notes).FirstOrDefaultAsync(ct);
+    }
+
     // A built-in dataset's class names, or a registered one's as its last scan found them.
     private IReadOnlyList<string> ClassNames(string dataset) =>
         DatasetLoader.ClassNames(dataset) is { Count: > 0 } known ? known : catalog.Registered(dataset)?.Scan?.ClassNames ?? [];
 
+    /// <summary>A run with its configuration and series summaries.</summary>
     public async Task<RunDetail?> DetailAsync(long id, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
         if (run is null) return null;
         return new RunDetail(RunSummary.From(run), TryConfig(run.ConfigJson), run.ConfigJson, await SeriesSummariesAsync(db, id, ct),
-            run.Worker, run.Attempts, run.StepsPerEpoch, ClassNames(run.Dataset), await waits.ForAsync(run, ct));
+            run.Worker, run.Attempts, run.StepsPerEpoch, ClassNames(run.Dataset), await waits.ForAsync(run, ct), run.Notes);
     }
 
     /// <summary>The live workers and the runs they train (the Workers page, <c>GET /api/workers</c>).</summary>

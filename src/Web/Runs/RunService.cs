@@ -126,7 +126,7 @@ public sealed class RunService(
         jobs.Create<TrainingJob>(job => job.Run(runId, null, CancellationToken.None), new EnqueuedState(queue));
 
     /// <summary>
-    /// Edits name and tags of any run, and dataset, imbalance factor and epochs of an imported one
+    /// Edits name, tags and notes of any run, and dataset, imbalance factor and epochs of an imported one
     /// (what a trained run was trained with is fixed). Field errors come back keyed by JSON name.
     /// </summary>
     public async Task<(RunActionError Error, Dictionary<string, string[]> Errors, RunSummary? Run)> EditAsync(long id, RunPatch patch,
@@ -148,6 +148,7 @@ public sealed class RunService(
             if (value is not null && field.Check(value) is { } message) errors[field.Name] = [message];
         }
         ValidateMetadata(patch.Name, patch.Tags, nameRequired: true, errors);
+        if (patch.Notes is { Length: > Run.MaxNotesLength }) errors["notes"] = [$"Notes of at most {Run.MaxNotesLength:N0} characters ({patch.Notes.Length:N0} given)."];
         if (errors.Count > 0) return (RunActionError.Invalid, errors, null);
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
@@ -163,10 +164,11 @@ public sealed class RunService(
         if (dataset is not null) run.Dataset = dataset;
         if (patch.ImbalanceFactor is { } imbalance) run.ImbalanceFactor = imbalance;
         if (patch.Epochs is { } epochs) run.Epochs = epochs;
+        if (patch.Notes is not null) run.Notes = patch.Notes.Replace("\r\n", "\n", StringComparison.Ordinal);
         var changed = new (string Field, bool Set)[]
         {
             ("name", patch.Name is not null), ("tags", patch.Tags is not null), ("dataset", dataset is not null),
-            ("imbalance factor", patch.ImbalanceFactor is not null), ("epochs", patch.Epochs is not null),
+            ("imbalance factor", patch.ImbalanceFactor is not null), ("epochs", patch.Epochs is not null), ("notes", patch.Notes is not null),
         }.Where(c => c.Set).Select(c => c.Field).ToList();
         if (changed.Count > 0) db.RunEvents.Add(Event(run.Id, by, $"Edited: {string.Join(", ", changed)}."));
         await db.SaveChangesAsync(cancellationToken);

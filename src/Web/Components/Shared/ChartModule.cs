@@ -22,9 +22,20 @@ public sealed class ChartModule(IJSRuntime js, string path) : IAsyncDisposable
 
     private async Task MountOnceAsync(object[] args)
     {
-        var module = await ModuleAsync();
-        _handle = await module.InvokeAsync<int>("mount", args);
+        try
+        {
+            var module = await ModuleAsync();
+            _handle = await module.InvokeAsync<int>("mount", args);
+        }
+        catch (JSException e)
+        {
+            // The page stays usable and says so, instead of the circuit ending on an unhandled error.
+            Error = e.Message.Split('\n')[0];
+        }
     }
+
+    /// <summary>Why the charts could not be drawn (a script error in the browser), or null.</summary>
+    public string? Error { get; private set; }
 
     /// <summary>Calls a module function with the mounted handle first (e.g. setSmoothing).</summary>
     public async Task InvokeAsync(string function, params object[] args)

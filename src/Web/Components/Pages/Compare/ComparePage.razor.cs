@@ -61,7 +61,9 @@ public partial class ComparePage
     {
         if (_runs.Count < 2 || _charts.Context is null) return;
         _chartModule ??= new ChartModule(JS, "./Components/Pages/Compare/ComparePage.razor.js");
+        var failed = _chartModule.Error is not null;
         await _chartModule.MountAsync(_charts, _runs.Select(r => r.Id).ToArray());
+        if (!failed && _chartModule.Error is not null) StateHasChanged();
     }
 
     private async Task SmoothingChanged(double value)

@@ -43,6 +43,37 @@ public partial class RunPage
         ? Series.Charts
         : Series.Charts.Where(c => Series.All.Any(s => s.Chart == c.Key && _importedSeries.Contains(s.Name)));
     private ElementReference _charts;
+    private ElementReference _console;
+    private ChartModule? _consoleModule;
+    private bool _problemsOnly;
+    private string _notes = "";
+    private string _notesDraft = "";
+    private string? _notesError;
+    private bool _editingNotes;
+
+    // The console, oldest line first: every event, or only warnings and errors.
+    private IEnumerable<RunEvent> ConsoleLines =>
+        (_problemsOnly ? _events.Where(e => e.Level is "warning" or "error") : _events).Reverse();
+
+    private void StartNotes()
+    {
+        _notesDraft = _notes;
+        _notesError = null;
+        _editingNotes = true;
+    }
+
+    private async Task SaveNotesAsync()
+    {
+        var (error, errors, _) = await Runs.EditAsync(Id, new RunPatch(null, null, null, null, null, _notesDraft ?? ""), (await Auth).User);
+        if (error != RunActionError.None)
+        {
+            _notesError = errors.Values.SelectMany(v => v).FirstOrDefault() ?? error.ToString();
+            return;
+        }
+        _notes = (_notesDraft ?? "").Replace("\r\n", "\n", StringComparison.Ordinal);
+        _editingNotes = false;
+        Snackbar.Add("Notes saved.", Severity.Success);
+    }
     private ChartModule? _chartModule;
     private Timer? _timer;
     private RefreshCoalescer? _refresh;
@@ -66,8 +97,15 @@ public partial class RunPage
     {
         // Mount once, as soon as the chart containers exist (after the run has loaded).
         if (_run is null || _charts.Context is null) return;
+        if (_consoleModule is null && _console.Context is not null)
+        {
+            _consoleModule = new ChartModule(JS, "./js/settings.js");
+            await (await _consoleModule.ModuleAsync()).InvokeVoidAsync("followNewest", _console);
+        }
         _chartModule ??= new ChartModule(JS, "./Components/Pages/Runs/RunPage.razor.js");
+        var failed = _chartModule.Error is not null;
         await _chartModule.MountAsync(_charts, Id);
+        if (!failed && _chartModule.Error is not null) StateHasChanged();
     }
 
     private async Task LoadAsync()
@@ -86,6 +124,7 @@ public partial class RunPage
         if (_run.IsImported) _importedSeries ??= (await Queries.SeriesNamesAsync(Id)).ToHashSet();
         _checkpoints = await Queries.CheckpointsAsync(Id) ?? [];
         _events = await Queries.EventsAsync(Id, newest: 300) ?? [];
+        if (!_editingNotes) _notes = await Queries.NotesAsync(Id) ?? "";
         _waiting = _run.Status == nameof(RunStatus.Queued) ? await Queries.WaitingAsync(Id) : null;
     }
 
@@ -125,6 +164,7 @@ public partial class RunPage
         Changes.Changed -= OnRunChanged;
         if (_timer is not null) await _timer.DisposeAsync();
         if (_chartModule is not null) await _chartModule.DisposeAsync();
+        if (_consoleModule is not null) await _consoleModule.DisposeAsync();
         GC.SuppressFinalize(this);
     }
 }
