@@ -48,4 +48,46 @@ public sealed class FormBrowserTests(StudioServer server, ITestOutputHelper outp
         await Assertions.Expect(queue).ToHaveTextAsync("Queue 4 runs");
         await page.ScreenshotAsync(new() { Path = Shot("form-grid.png"), FullPage = true });
     }
+
+    [Fact]
+    public async Task RandomSearch_DrawsFromARange_OncePerSeed_AndQueuesThoseRuns()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync("/runs/new");
+        await StudioServer.WaitForInteractiveAsync(page);
+        await page.Locator("input[data-test=name]").FillAsync("random search");
+        await page.Locator("[data-test=random-search] input, input[data-test=random-search]").CheckAsync();
+        await page.Locator("input[data-test=grid-lr]").FillAsync("0.01..0.1 log");
+        await page.Locator("input[data-test=grid-seed]").FillAsync("0, 1");
+        var samples = page.Locator("input[data-test=samples]");
+        await samples.FillAsync("3");
+        await samples.PressAsync("Tab");
+        await page.Locator("input[data-test=sampler-seed]").FillAsync("5");
+        await page.Locator("input[data-test=sampler-seed]").PressAsync("Tab");
+        await Assertions.Expect(page.Locator("[data-test=run-count]")).ToHaveTextAsync("6 runs will be queued.");
+        // A range where a grid wants values is refused on its list.
+        await page.Locator("input[data-test=grid-seed]").FillAsync("0..3");
+        await Assertions.Expect(page.Locator("[data-test=form-errors]")).ToContainTextAsync("'0..3' is a range; list the values of this field.");
+        await page.Locator("input[data-test=grid-seed]").FillAsync("0, 1");
+        await Assertions.Expect(page.Locator("[data-test=run-count]")).ToHaveTextAsync("6 runs will be queued.");
+        await page.ScreenshotAsync(new() { Path = Shot("random-search.png"), FullPage = true });
+
+        await page.Locator("[data-test=queue]").ClickAsync();
+        await WaitForLocationAsync(page, "^/runs$");
+        using var http = Server.Http();
+        var runs = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/runs?pageSize=500", UriKind.Relative))).RootElement
+            .GetProperty("items").EnumerateArray().Where(r => r.GetProperty("name").GetString()!.StartsWith("random search · lr ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(6, runs.Length);
+        var configs = new List<(double Lr, int Seed)>();
+        foreach (var run in runs)
+        {
+            var config = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{run.GetProperty("id").GetInt64()}", UriKind.Relative)))
+                .RootElement.GetProperty("config");
+            configs.Add((config.GetProperty("learningRate").GetDouble(), config.GetProperty("seed").GetInt32()));
+        }
+        Assert.All(configs, c => Assert.InRange(c.Lr, 0.01, 0.1));
+        // Three drawn learning rates, each with seeds 0 and 1.
+        Assert.Equal(3, configs.Select(c => c.Lr).Distinct().Count());
+        Assert.All(configs.GroupBy(c => c.Lr), g => Assert.Equal([0, 1], g.Select(c => c.Seed).Order()));
+    }
 }

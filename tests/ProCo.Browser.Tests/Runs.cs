@@ -6,9 +6,9 @@ namespace ProCo.Browser.Tests;
 /// <summary>REST helpers the browser tests use to set the stage.</summary>
 public static class Runs
 {
-    public static object Tiny(int epochs, int maxPerClass = 60, int seed = 0, double lr = 0.05, string method = "proco") => new
+    public static object Tiny(int epochs, int maxPerClass = 60, int seed = 0, double lr = 0.05, string method = "proco", double alpha = 1.0) => new
     {
-        method, dataset = "fashion-mnist", imbalanceFactor = 0.1, maxPerClass, maxTestPerClass = 10, epochs, warmupEpochs = 1,
+        method, alpha, dataset = "fashion-mnist", imbalanceFactor = 0.1, maxPerClass, maxTestPerClass = 10, epochs, warmupEpochs = 1,
         batchSize = 32, learningRate = lr, depth = 8, featDim = 16, seed,
     };
 

@@ -73,6 +73,77 @@ public sealed class NewRunFormTests
     }
 }
 
+/// <summary>Random search: reproducible draws from lists and ranges, each trained once per listed seed.</summary>
+public sealed class RandomSearchTests
+{
+    private static NewRunPage.GridForm Search(int samples, int samplerSeed, params (string Property, string Text)[] lists)
+    {
+        var grid = new NewRunPage.GridForm { Random = true, Samples = samples, SamplerSeed = samplerSeed };
+        foreach (var (property, text) in lists) grid.Lists[property] = text;
+        return grid;
+    }
+
+    [Fact]
+    public void Draws_StayInTheirRangesAndLists_RepeatPerSeed_AndTheSameSamplerSeedGivesTheSameRuns()
+    {
+        var grid = Search(40, 7, (nameof(TrainingConfig.LearningRate), "0.001..0.1 log"), (nameof(TrainingConfig.Alpha), "0.5..2"),
+            (nameof(TrainingConfig.Method), "proco, la"), (nameof(TrainingConfig.Seed), "0, 1"));
+        var configs = grid.Expand(Presets.CpuDemo);
+        Assert.Empty(grid.Errors);
+        Assert.Equal(80, configs.Count);
+        Assert.All(configs, c => Assert.InRange(c.LearningRate, 0.001, 0.1));
+        Assert.All(configs, c => Assert.InRange(c.Alpha, 0.5, 2));
+        Assert.Equal(["la", "proco"], configs.Select(c => c.Method).Distinct().Order());
+        // Each drawn configuration once per seed, side by side.
+        Assert.All(configs.Chunk(2), pair => Assert.Equal((0, 1, pair[0] with { Seed = 1 }), (pair[0].Seed, pair[1].Seed, pair[1])));
+        // Log-uniform: about as many draws below 0.01 as above it (the range's middle in log terms).
+        var below = configs.Where(c => c.Seed == 0).Count(c => c.LearningRate < 0.01);
+        Assert.InRange(below, 10, 30);
+        Assert.Equal(configs, Search(40, 7, (nameof(TrainingConfig.LearningRate), "0.001..0.1 log"), (nameof(TrainingConfig.Alpha), "0.5..2"),
+            (nameof(TrainingConfig.Method), "proco, la"), (nameof(TrainingConfig.Seed), "0, 1")).Expand(Presets.CpuDemo));
+        Assert.NotEqual(configs, Search(40, 8, (nameof(TrainingConfig.LearningRate), "0.001..0.1 log"), (nameof(TrainingConfig.Alpha), "0.5..2"),
+            (nameof(TrainingConfig.Method), "proco, la"), (nameof(TrainingConfig.Seed), "0, 1")).Expand(Presets.CpuDemo));
+        Assert.Equal("proco, α 1.234, lr 0.01234, seed 0", grid.Describe(Presets.CpuDemo with { Alpha = 1.234, LearningRate = 0.01234 }, Presets.CpuDemo));
+    }
+
+    [Theory]
+    [InlineData(nameof(TrainingConfig.LearningRate), "0.1..0.01 log", null)] // reversed ends are read in order
+    [InlineData(nameof(TrainingConfig.LearningRate), "0..0.1 log", "Learning rate values: a log range must be above 0 ('0..0.1 log').")]
+    [InlineData(nameof(TrainingConfig.LearningRate), "0.1..0.1", "Learning rate values: the range '0.1..0.1' is empty.")]
+    [InlineData(nameof(TrainingConfig.Alpha), "1..500", "α (ProCo weight) values: 500 is not allowed.")]
+    [InlineData(nameof(TrainingConfig.Seed), "0..9", "Seed values: '0..9' is a range; list the values of this field.")]
+    [InlineData(nameof(TrainingConfig.LearningRate), "0.01..abc", "Learning rate: 'abc' is not a number.")]
+    public void Ranges_AreCheckedAgainstTheirFields(string property, string text, string? error)
+    {
+        var grid = Search(3, 0, (property, text));
+        var configs = grid.Expand(Presets.CpuDemo);
+        if (error is null)
+        {
+            Assert.Empty(grid.Errors);
+            Assert.All(configs, c => Assert.InRange(c.LearningRate, 0.01, 0.1));
+            return;
+        }
+        Assert.Empty(configs);
+        Assert.StartsWith(error, grid.Errors[property], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AGrid_RefusesRanges_AndTooManyRuns()
+    {
+        var grid = new NewRunPage.GridForm();
+        grid.Lists[nameof(TrainingConfig.LearningRate)] = "0.01..0.1";
+        Assert.Empty(grid.Expand(Presets.CpuDemo));
+        Assert.Equal("Learning rate values: '0.01..0.1' is a range; ranges are for random search (list values for a grid).", grid.Errors[nameof(TrainingConfig.LearningRate)]);
+        grid.Lists[nameof(TrainingConfig.LearningRate)] = null;
+        grid.Lists[nameof(TrainingConfig.Seed)] = string.Join(", ", Enumerable.Range(0, 201));
+        Assert.Empty(grid.Expand(Presets.CpuDemo));
+        Assert.Contains("201 runs: at most 200 at once.", grid.Errors.Values);
+        var search = Search(0, 0);
+        Assert.Empty(search.Expand(Presets.CpuDemo));
+        Assert.Equal("Samples: 1 to 200.", search.Errors["Samples"]);
+    }
+}
+
 /// <summary>Sizes as the import dialog and the checkpoint table show them.</summary>
 public sealed class FormatTests
 {

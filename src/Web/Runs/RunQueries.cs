@@ -38,6 +38,23 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
         return rows.Select(RunSummary.From).ToList();
     }
 
+    /// <summary>Runs whose name contains the text (any case), newest first; the newest runs for no text.</summary>
+    public async Task<List<RunSummary>> SearchAsync(string? text, int take, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var runs = db.Runs.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            var lower = text.Trim().ToLowerInvariant();
+            // Translated to SQL by both engines; the StringComparison overload the analyser prefers is not.
+#pragma warning disable CA1862
+            runs = runs.Where(r => r.Name.ToLower().Contains(lower));
+#pragma warning restore CA1862
+        }
+        var rows = await runs.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(take).ToListAsync(ct);
+        return rows.Select(RunSummary.From).ToList();
+    }
+
     /// <summary>A page of runs, or the field errors of the query.</summary>
     public async Task<(Dictionary<string, string[]> Errors, RunPage? Page)> ListAsync(RunListQuery query, CancellationToken ct = default)
     {

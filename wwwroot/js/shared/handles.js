@@ -23,7 +23,8 @@ export async function dispose(handleId) {
   if (handle) await handle.dispose();
 }
 
-// What the browser tests and the UI benchmark may read and do, about the page's first mounted charts.
+// What the browser tests and the UI benchmark may read and do, about the page's first mounted charts
+// (while a page mounts its charts again, the readers that can be polled answer empty).
 const first = () => handles.values().next().value;
 const chart = key => first().charts.find(c => c.key === key);
 window.studioTest = {
@@ -32,7 +33,9 @@ window.studioTest = {
   vectorEpochs: () => Object.fromEntries(['kappa', 'kappa_test', 'accuracy'].map(k => [k, first().info[k].size])),
   heatmapScale: () => { const s = first().heatmap.scale; return [s.kind, String(s.lo), String(s.hi)]; },
   heatmapLabels: () => first().heatmap.labels,
-  comparePoints: key => first().runs.map(r => chart(key).lines.filter(l => l.run === r).reduce((n, l) => n + l.store.length, 0)),
+  comparePoints: key => !first() ? [] : first().runs.map(r => chart(key).lines.filter(l => l.run === r).reduce((n, l) => n + l.store.length, 0)),
+  // The compare page's seed groups: per chart line, the members' run ids.
+  groupMembers: key => !first() ? [] : chart(key).lines.filter(l => l.members).map(l => ({ label: l.label, ids: l.members.map(m => m.id) })),
   connectionState: () => first().connection.state,
   // Drops the live connection as a network failure would, then lets it come back.
   dropConnection: async () => { first().mark(); await first().connection.stop(); },
@@ -48,9 +51,15 @@ window.studioTest = {
         const xs = c.chart.data[0], raw = c.chart.data[1 + i], drawn = c.chart.data[1 + n + i];
         let k = xs.length - 1;
         while (k > 0 && raw[k] == null) k--;
-        return { label: l.label, smoothed: c.rawShown[i], x: xs[k], raw: raw[k], drawn: drawn[k], firstX: xs.find((x, j) => raw[j] != null) };
+        const band = c.bandData?.[i];
+        return { label: l.label, smoothed: c.rawShown[i], x: xs[k], raw: raw[k], drawn: drawn[k], firstX: xs.find((x, j) => raw[j] != null),
+          low: band ? band[0][k] : null, high: band ? band[1][k] : null };
       }),
     };
+  },
+  hparams: () => {
+    const h = first()?.hparams;
+    return h ? { axes: h.axes.map(a => a.label), lines: h.parallel.querySelectorAll('polyline').length, points: h.points, x: h.pickX.value, y: h.pickY.value } : null;
   },
   latencies: () => first().latencies ?? [],
   // Cost of storing n live points in a series, and of redrawing its chart with them.

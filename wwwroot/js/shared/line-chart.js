@@ -115,7 +115,7 @@ function timeUnit(maxSeconds) {
 }
 
 export class LineChart {
-  // lines: [{ label, name, unit, store, run, perStep, color (#rrggbb), dash }];
+  // lines: [{ label, name, unit, store, run, perStep, color (#rrggbb), dash, band? { lo, hi, kind } }];
   // onZoom(minX, maxX, lines, xMode) after a drag. options.x: 'step' for lines with no epoch axis
   // (their chart offers step and wall time only).
   constructor(el, title, yLabel, lines, onZoom, options = {}) {
@@ -163,25 +163,37 @@ export class LineChart {
       label: l.label, stroke: l.color, width: 1.5, spanGaps: true, dash: l.dash,
       value: (u, v, si, idx) => this.legendValue(i, idx, unit(l)),
     }));
+    // A seed group's band: two unlisted series (low, high) and the fill between them.
+    const edges = [], bands = [];
+    shown.forEach(l => {
+      if (!l.band) return;
+      const low = 1 + 2 * n + edges.length;
+      edges.push({ label: `${l.label} (low)`, class: 'studio-raw', stroke: 'transparent', width: 0, points: { show: false } },
+        { label: `${l.label} (high)`, class: 'studio-raw', stroke: 'transparent', width: 0, points: { show: false } });
+      bands.push({ series: [low + 1, low], fill: faint(l.color) });
+    });
     const xValue = (u, v) => v == null ? '–' : this.mode === 'step' ? String(Math.round(v)) : (+v).toFixed(2);
     this.chart = new uPlot({
       title: this.title, width: this.width(), height: 240,
       scales: { x: { time: false }, y: this.logY ? { distr: 3 } : {} },
       axes: [axis({ label: this.xLabel }), axis({ label: this.logY ? `${this.yLabel} (log)` : this.yLabel, size: 60 })],
-      series: [{ label: this.xLabel, value: xValue }, ...raw, ...drawn],
+      series: [{ label: this.xLabel, value: xValue }, ...raw, ...drawn, ...edges],
+      bands,
       legend: { live: true, markers: { width: 3, dash: (u, i) => DASH_STYLE(u.series[i].dash) } },
       cursor: { sync: { key: 'proco' }, drag: { x: true, y: false } },
       hooks: { setScale: [(u, key) => { if (key === 'x') this.scaled(); }] },
-    }, [[], ...shown.flatMap(() => [[], []])], this.el);
+    }, [[], ...shown.flatMap(() => [[], []]), ...edges.map(() => [])], this.el);
     this.rawShown = new Array(n).fill(false);
   }
 
   // The measured value under the cursor, and the smoothed one when the line is smoothed.
   legendValue(i, idx, unit) {
     if (idx == null || !this.raw?.[i]) return '–';
-    const value = formatValue(this.raw[i][idx], unit);
-    if (!this.rawShown[i]) return value;
-    return `${value} · smoothed ${formatValue(this.smooth[i][idx], unit)}`;
+    let value = formatValue(this.raw[i][idx], unit);
+    if (this.rawShown[i]) value += ` · smoothed ${formatValue(this.smooth[i][idx], unit)}`;
+    const band = this.bandData?.[i];
+    if (band && band[0][idx] != null) value += ` · ${this.shown[i].band.kind === 'std' ? '±1 sd' : 'range'} ${formatValue(band[0][idx], unit)} to ${formatValue(band[1][idx], unit)}`;
+    return value;
   }
 
   // Axis, scale or series choice changed: the chart is built again.
@@ -209,12 +221,18 @@ export class LineChart {
       xs = xs.map(x => x.map(v => v / unit.divisor));
     }
     if (shown.length !== this.shown.length || shown.some((l, i) => l !== this.shown[i])) this.build(shown);
-    const tables = shown.map((l, i) => [xs[i], l.store.values]);
+    // One table per line: x, its values, and a seed group's band edges.
+    const tables = shown.map((l, i) => (l.band ? [xs[i], l.store.values, l.band.lo, l.band.hi] : [xs[i], l.store.values]));
     const data = tables.length === 1 ? tables[0] : uPlot.join(tables);
+    const columns = [];
+    let column = 1;
+    for (const l of shown) { columns.push(column); column += l.band ? 3 : 1; }
     // NaN and ±∞ are drawn as gaps (the legend still names them), and so are values ≤ 0 on a log scale.
-    this.raw = data.slice(1);
+    this.raw = columns.map(c => data[c]);
     const drawable = y => y != null && Number.isFinite(y) && !(this.logY && y <= 0);
     const finite = this.raw.map(ys => ys.map(y => (drawable(y) ? y : null)));
+    this.bandData = shown.map((l, i) => (l.band ? [data[columns[i] + 1], data[columns[i] + 2]].map(ys => ys.map(y => (drawable(y) ? y : null))) : null));
+    const bandColumns = this.bandData.filter(Boolean).flat();
     const smoothing = shown.map(l => this.smoothed(l));
     this.smooth = finite.map((ys, i) => (smoothing[i] ? smooth(ys, this.smoothing) : ys));
     this.drawing = true;
@@ -223,7 +241,7 @@ export class LineChart {
         if (on !== this.rawShown[i]) { this.chart.setSeries(1 + i, { show: on }); this.rawShown[i] = on; }
       });
       // A zoomed chart keeps its range while live points arrive.
-      this.chart.setData([data[0], ...finite, ...this.smooth], this.zoom == null);
+      this.chart.setData([data[0], ...finite, ...this.smooth, ...bandColumns], this.zoom == null);
     });
     this.drawing = false;
   }

@@ -11,26 +11,58 @@ public partial class ComparePage
 {
     [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private IJSRuntime JS { get; set; } = null!;
+    [Inject] private NavigationManager Navigation { get; set; } = null!;
 
     [SupplyParameterFromQuery(Name = "ids")] public string? Ids { get; set; }
 
+    private List<(RunSummary Run, string ConfigJson)> _found = [];
     private List<RunSummary> _runs = [];
     private List<(string Field, string[] Values)> _diff = [];
+    private List<SeedGroup> _groups = [];
     private double _smoothing;
     private bool _smoothShort;
-    // SHORT_SERIES of wwwroot/js/shared/line-chart.js, for the tooltip.
-    private const int ShortSeries = 30;
+    // Runs that differ only in seeds drawn as one line with a band (min-max or ±1 standard deviation).
+    private bool _groupSeeds;
+    private string _band = "minmax";
     private ElementReference _charts;
     private ChartModule? _chartModule;
+    // What the mounted charts show; a change mounts them again in new containers.
+    private string _mounted = "";
+    private string MountKey => $"{string.Join(',', _runs.Select(r => r.Id))}|{(_groupSeeds && HasSeedGroups ? _band : "")}";
+    private bool HasSeedGroups => _groups.Any(g => g.Ids.Count > 1);
 
     protected override async Task OnParametersSetAsync()
     {
         var ids = (Ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(s => long.TryParse(s, out var id) ? id : -1).Where(id => id > 0).Distinct().ToList();
-        var found = await Queries.WithConfigsAsync(ids);
-        _runs = found.Select(r => r.Run).ToList();
-        _diff = Diff(found.Select(r => r.ConfigJson).ToList());
+        _found = await Queries.WithConfigsAsync(ids);
+        _runs = _found.Select(r => r.Run).ToList();
+        _diff = Diff(_found.Select(r => r.ConfigJson).ToList());
+        _groups = SeedGroups.Of(_found);
     }
+
+    // Adding or removing a run changes the address (so it can be shared or bookmarked) and the page follows it.
+    private void ShowRuns(IEnumerable<long> ids) => Navigation.NavigateTo($"/compare?ids={string.Join(',', ids)}");
+
+    private void RemoveRun(long id) => ShowRuns(_runs.Select(r => r.Id).Where(i => i != id));
+
+    private MudBlazor.MudAutocomplete<RunSummary>? _adder;
+
+    private async Task AddRunAsync(RunSummary? run)
+    {
+        if (run is null) return;
+        // The box empties for the next run.
+        if (_adder is not null) await _adder.ClearAsync();
+        if (_runs.All(r => r.Id != run.Id)) ShowRuns(_runs.Select(r => r.Id).Append(run.Id));
+    }
+
+    private async Task<IEnumerable<RunSummary>> SearchRunsAsync(string? text, CancellationToken ct) =>
+        (await Queries.SearchAsync(text, 20, ct)).Where(r => _runs.All(shown => shown.Id != r.Id));
+
+    // Rows of the accuracy table: a run, or a seed group with each value's mean and spread.
+    private IEnumerable<(string Label, IReadOnlyList<RunSummary> Members)> TableRows =>
+        _groupSeeds ? _groups.Select(g => (g.Label, (IReadOnlyList<RunSummary>)g.Ids.Select(id => _runs.First(r => r.Id == id)).ToList()))
+                    : _runs.Select(r => (r.Name, (IReadOnlyList<RunSummary>)[r]));
 
     /// <summary>
     /// Fields whose values differ among the configurations that have them ("–" where a run lacks the
@@ -60,22 +92,30 @@ public partial class ComparePage
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (_runs.Count < 2 || _charts.Context is null) return;
-        _chartModule ??= new ChartModule(JS, "./Components/Pages/Compare/ComparePage.razor.js");
+        // The new module replaces the old before anything is awaited, so a render that comes while
+        // the old charts are being disposed mounts nothing twice.
+        ChartModule? old = null;
+        if (_chartModule is not null && _mounted != MountKey) (old, _chartModule) = (_chartModule, null);
+        if (_chartModule is null)
+        {
+            _chartModule = new ChartModule(JS, "./Components/Pages/Compare/ComparePage.razor.js");
+            _mounted = MountKey;
+        }
+        if (old is not null) await old.DisposeAsync();
         var failed = _chartModule.Error is not null;
-        await _chartModule.MountAsync(_charts, _runs.Select(r => r.Id).ToArray());
+        var groups = _groupSeeds ? _groups.Where(g => g.Ids.Count > 1).Select(g => new { ids = g.Ids, label = g.Label }).ToArray() : [];
+        await _chartModule.MountAsync(_charts, _runs.Select(r => r.Id).ToArray(), new
+        {
+            groups, band = _band, fields = _diff.Select(d => d.Field).ToArray(),
+            smoothing = _smoothing, smoothShort = _smoothShort,
+        });
         if (!failed && _chartModule.Error is not null) StateHasChanged();
     }
 
-    private async Task SmoothingChanged(double value)
+    private async Task SmoothingChangedAsync((double Weight, bool SmoothShort) smoothing)
     {
-        _smoothing = value;
-        if (_chartModule is not null) await _chartModule.InvokeAsync("setSmoothing", value, _smoothShort);
-    }
-
-    private async Task SmoothShortChanged(bool value)
-    {
-        _smoothShort = value;
-        if (_chartModule is not null) await _chartModule.InvokeAsync("setSmoothing", _smoothing, value);
+        (_smoothing, _smoothShort) = smoothing;
+        if (_chartModule is not null) await _chartModule.InvokeAsync("setSmoothing", _smoothing, _smoothShort);
     }
 
     public async ValueTask DisposeAsync()

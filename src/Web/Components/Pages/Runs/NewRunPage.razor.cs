@@ -80,6 +80,12 @@ public partial class NewRunPage
         Revalidate();
     }
 
+    private void SetRandom(bool random)
+    {
+        _grid.Random = random;
+        Revalidate();
+    }
+
     private void SetGridList(ConfigField field, string? text)
     {
         _grid.Lists[field.Property] = text;
@@ -189,18 +195,34 @@ public partial class NewRunPage
         }
     }
 
-    /// <summary>Lists of values that turn one configuration into a grid of runs.</summary>
-    public sealed class GridForm
+    /// <summary>
+    /// Lists of values that turn one configuration into a grid of runs, or, in random search, lists
+    /// and ranges ("0.01..0.1", "0.001..0.1 log") from which <see cref="Samples"/> configurations are
+    /// drawn (reproducibly, from <see cref="SamplerSeed"/>), each trained once per listed seed.
+    /// </summary>
+    public sealed partial class GridForm
     {
-        /// <summary>The fields a grid can vary.</summary>
+        /// <summary>The fields a grid or a random search can vary.</summary>
         public static readonly IReadOnlyList<ConfigField> Fields =
-            [.. new[] { nameof(TrainingConfig.ImbalanceFactor), nameof(TrainingConfig.Alpha), nameof(TrainingConfig.Seed), nameof(TrainingConfig.Method) }
-                .Select(ConfigSchema.Get)];
+            [.. new[]
+            {
+                nameof(TrainingConfig.ImbalanceFactor), nameof(TrainingConfig.Alpha), nameof(TrainingConfig.LearningRate),
+                nameof(TrainingConfig.WeightDecay), nameof(TrainingConfig.Temperature), nameof(TrainingConfig.Seed), nameof(TrainingConfig.Method),
+            }.Select(ConfigSchema.Get)];
 
-        /// <summary>Comma-separated values by property name.</summary>
+        /// <summary>Most runs one submission may queue.</summary>
+        public const int MaxRuns = 200;
+
+        /// <summary>Comma-separated values (or, in random search, a range) by property name.</summary>
         public Dictionary<string, string?> Lists { get; } = Fields.ToDictionary(f => f.Property, _ => (string?)null);
         /// <summary>What is wrong with each list, by property name (a value that is no value of its field, or outside its range).</summary>
         public Dictionary<string, string> Errors { get; } = [];
+        /// <summary>Draw <see cref="Samples"/> configurations instead of taking every combination.</summary>
+        public bool Random { get; set; }
+        /// <summary>Configurations a random search draws (each trained once per listed seed).</summary>
+        public int? Samples { get; set; } = 8;
+        /// <summary>Seed of the draws: the same seed and lists give the same runs.</summary>
+        public int? SamplerSeed { get; set; }
 
         /// <summary>The key of a grid list's error among the form's errors ("grid:Seed"), so the list and not the form's field is marked.</summary>
         public static string Key(string property) => "grid:" + property;
@@ -210,39 +232,73 @@ public partial class NewRunPage
 
         public static string Title(ConfigField field) => field.Label + (field.Kind == ConfigFieldKind.Choice ? "s" : " values");
 
-        public static string Example(ConfigField field) => field.Kind switch
+        public string Example(ConfigField field) => field.Kind switch
         {
             ConfigFieldKind.Choice => string.Join(", ", field.Choices.Select(c => c.Value)),
             ConfigFieldKind.WholeNumber => "0, 1, 2",
+            _ when Random && field.Property == nameof(TrainingConfig.LearningRate) => "0.01..0.3 log",
+            _ when Random && field.Property == nameof(TrainingConfig.WeightDecay) => "1e-5..1e-3 log",
+            _ when Random => "0.5..2",
             _ when field.ReciprocalAboveOne => "0.01, 0.02, 0.1",
             _ => "0.5, 1, 2",
         };
 
-        /// <summary>The cartesian product of the lists (each empty list keeps the base value); empty when a list has an error.</summary>
+        // One list as the user typed it: values, or in random search a range of numbers.
+        private sealed record Spec(List<object?>? Values, double Low = 0, double High = 0, bool Log = false);
+
+        /// <summary>
+        /// The runs: every combination of the lists, or in random search the drawn configurations times
+        /// the listed seeds (each empty list keeps the base value); empty when a list has an error.
+        /// </summary>
         public List<TrainingConfig> Expand(TrainingConfig baseConfig)
         {
             Errors.Clear();
-            IEnumerable<TrainingConfig> configs = [baseConfig];
+            var specs = new Dictionary<ConfigField, Spec>();
             foreach (var field in Fields)
             {
                 try
                 {
-                    var values = Values(field);
-                    if (values is null) continue;
-                    if (values.Select(v => (Value: v, Problem: field.Check(v))).FirstOrDefault(v => v.Problem is not null) is { Problem: { } problem } bad)
-                    {
-                        var why = problem.StartsWith(field.Label + ": ", StringComparison.Ordinal) ? problem[(field.Label.Length + 2)..] : problem;
-                        Errors[field.Property] = $"{Title(field)}: {field.Format(bad.Value)} is not allowed. {char.ToUpperInvariant(why[0])}{why[1..]}";
-                        continue;
-                    }
-                    configs = configs.SelectMany(c => values.Select(v => field.With(c, v)));
+                    if (Read(field) is { } spec) specs[field] = spec;
                 }
                 catch (FormatException e)
                 {
                     Errors[field.Property] = e.Message;
                 }
             }
-            return Errors.Count > 0 ? [] : configs.ToList();
+            if (Random && Samples is not (>= 1 and <= MaxRuns)) Errors["Samples"] = $"Samples: 1 to {MaxRuns}.";
+            if (Errors.Count > 0) return [];
+            List<TrainingConfig> configs;
+            if (!Random)
+            {
+                IEnumerable<TrainingConfig> all = [baseConfig];
+                foreach (var (field, spec) in specs) all = all.SelectMany(c => spec.Values!.Select(v => field.With(c, v)));
+                configs = all.ToList();
+            }
+            else
+            {
+                // Seeds are not drawn: every drawn configuration is trained with each listed seed.
+                var seed = ConfigSchema.Get(nameof(TrainingConfig.Seed));
+                var random = new Random(SamplerSeed ?? 0);
+                configs = [];
+                for (var i = 0; i < Samples; i++)
+                {
+                    var drawn = baseConfig;
+                    foreach (var (field, spec) in specs.Where(s => s.Key != seed)) drawn = field.With(drawn, Draw(field, spec, random));
+                    configs.AddRange(specs.TryGetValue(seed, out var seeds) ? seeds.Values!.Select(v => seed.With(drawn, v)) : [drawn]);
+                }
+            }
+            if (configs.Count > MaxRuns) Errors[Random ? "Samples" : Fields[0].Property] = $"{configs.Count} runs: at most {MaxRuns} at once.";
+            return Errors.Count > 0 ? [] : configs;
+        }
+
+        private static object? Draw(ConfigField field, Spec spec, Random random)
+        {
+            if (spec.Values is { } values) return values[random.Next(values.Count)];
+            if (field.Kind == ConfigFieldKind.WholeNumber) return random.Next((int)spec.Low, (int)spec.High + 1);
+            var u = random.NextDouble();
+            var x = spec.Log ? Math.Exp(Math.Log(spec.Low) + u * (Math.Log(spec.High) - Math.Log(spec.Low))) : spec.Low + u * (spec.High - spec.Low);
+            // Four significant digits: 0.01234, not 0.012345678901.
+            return double.Parse(x.ToString("G4", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
         }
 
         /// <summary>
@@ -263,17 +319,52 @@ public partial class NewRunPage
                     nameof(TrainingConfig.Method) => (string)value!,
                     nameof(TrainingConfig.ImbalanceFactor) => string.Create(CultureInfo.InvariantCulture, $"imb {1 / (double)value!:0.##}"),
                     nameof(TrainingConfig.Alpha) => $"α {field.Format(value)}",
+                    nameof(TrainingConfig.LearningRate) => $"lr {field.Format(value)}",
+                    nameof(TrainingConfig.WeightDecay) => $"wd {field.Format(value)}",
+                    nameof(TrainingConfig.Temperature) => $"τ {field.Format(value)}",
                     _ => $"{field.Label.ToLowerInvariant()} {field.Format(value)}",
                 });
             }
             return parts.Count > 0 ? string.Join(", ", parts) : "base";
         }
 
-        private List<object?>? Values(ConfigField field)
+        // A list's values (each within its field's range), or in random search a range "lo..hi" or "lo..hi log".
+        private Spec? Read(ConfigField field)
         {
             var text = Lists[field.Property];
             if (string.IsNullOrWhiteSpace(text)) return null;
-            return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(field.Parse).Distinct().ToList();
+            var range = RangePattern().Match(text);
+            if (range.Success)
+            {
+                if (!Random || field.Kind is not (ConfigFieldKind.Number or ConfigFieldKind.WholeNumber) || field.Property == nameof(TrainingConfig.Seed))
+                    throw new FormatException($"{Title(field)}: '{text.Trim()}' is a range; " +
+                                              (Random ? "list the values of this field." : "ranges are for random search (list values for a grid)."));
+                var (a, b) = (Convert.ToDouble(field.Parse(range.Groups[1].Value), CultureInfo.InvariantCulture),
+                              Convert.ToDouble(field.Parse(range.Groups[2].Value), CultureInfo.InvariantCulture));
+                var (low, high) = (Math.Min(a, b), Math.Max(a, b));
+                var log = range.Groups[3].Success;
+                if (!(high > low)) throw new FormatException($"{Title(field)}: the range '{text.Trim()}' is empty.");
+                if (log && low <= 0) throw new FormatException($"{Title(field)}: a log range must be above 0 ('{text.Trim()}').");
+                foreach (var end in new[] { low, high })
+                {
+                    object value = field.Kind == ConfigFieldKind.WholeNumber ? (int)end : end;
+                    if (field.Check(value) is { } problem) throw new FormatException(NotAllowed(field, value, problem));
+                }
+                return new Spec(null, low, high, log);
+            }
+            var values = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(field.Parse).Distinct().ToList();
+            if (values.Select(v => (Value: v, Problem: field.Check(v))).FirstOrDefault(v => v.Problem is not null) is { Problem: { } why } bad)
+                throw new FormatException(NotAllowed(field, bad.Value, why));
+            return new Spec(values);
         }
+
+        private static string NotAllowed(ConfigField field, object? value, string problem)
+        {
+            var why = problem.StartsWith(field.Label + ": ", StringComparison.Ordinal) ? problem[(field.Label.Length + 2)..] : problem;
+            return $"{Title(field)}: {field.Format(value)} is not allowed. {char.ToUpperInvariant(why[0])}{why[1..]}";
+        }
+
+        [System.Text.RegularExpressions.GeneratedRegex(@"^\s*([^.\s][^\s]*?)\s*\.\.\s*(\S+?)\s*(log)?\s*$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+        private static partial System.Text.RegularExpressions.Regex RangePattern();
     }
 }

@@ -55,6 +55,15 @@ public partial class RunPage
     private IEnumerable<RunEvent> ConsoleLines =>
         (_problemsOnly ? _events.Where(e => e.Level is "warning" or "error") : _events).Reverse();
 
+    private double _smoothing;
+    private bool _smoothShort;
+
+    private async Task SmoothingChangedAsync((double Weight, bool SmoothShort) smoothing)
+    {
+        (_smoothing, _smoothShort) = smoothing;
+        if (_chartModule is not null) await _chartModule.InvokeAsync("setSmoothing", _smoothing, _smoothShort);
+    }
+
     private void StartNotes()
     {
         _notesDraft = _notes;

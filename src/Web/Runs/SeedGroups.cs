@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ProCo.Web.Runs;
+
+/// <summary>Runs that differ only in their seeds, shown as one: their ids, a label, and each summary value's mean and spread.</summary>
+/// <param name="Ids">The members, in the order given.</param>
+/// <param name="Label">The first member's name and the seeds, e.g. "proco α 1 (seeds 0, 1, 2)".</param>
+public sealed record SeedGroup(IReadOnlyList<long> Ids, string Label);
+
+/// <summary>Mean, sample standard deviation, minimum and maximum of a value over a group's runs that have it.</summary>
+public sealed record Spread(double Mean, double StandardDeviation, double Min, double Max, int Count)
+{
+    public static Spread? Of(IEnumerable<double?> values)
+    {
+        var xs = values.Where(v => v is { } x && double.IsFinite(x)).Select(v => v!.Value).ToList();
+        if (xs.Count == 0) return null;
+        var mean = xs.Average();
+        var sd = xs.Count > 1 ? Math.Sqrt(xs.Sum(x => (x - mean) * (x - mean)) / (xs.Count - 1)) : 0;
+        return new Spread(mean, sd, xs.Min(), xs.Max(), xs.Count);
+    }
+}
+
+/// <summary>
+/// The seed-group rule: runs whose configurations are equal once their seeds (seed and subsetSeed)
+/// are left out form a group. Imported logs record too little to be grouped unless their records
+/// are the same.
+/// </summary>
+public static class SeedGroups
+{
+    /// <summary>Configuration fields that are seeds.</summary>
+    public static readonly IReadOnlySet<string> SeedFields = new HashSet<string>(StringComparer.Ordinal) { "seed", "subsetSeed" };
+
+    /// <summary>Groups in the order of their first member; a run alone is a group of one.</summary>
+    public static List<SeedGroup> Of(IReadOnlyList<(RunSummary Run, string ConfigJson)> runs)
+    {
+        var groups = new List<(string Key, List<(RunSummary Run, string Seed)> Members)>();
+        foreach (var (run, json) in runs)
+        {
+            var (key, seed) = KeyOf(json);
+            var group = groups.FirstOrDefault(g => g.Key == key);
+            if (group.Members is null) groups.Add((key, [(run, seed)]));
+            else group.Members.Add((run, seed));
+        }
+        return groups.Select(g => new SeedGroup(g.Members.Select(m => m.Run.Id).ToList(),
+            g.Members.Count == 1 ? g.Members[0].Run.Name : $"{g.Members[0].Run.Name} (seeds {string.Join(", ", g.Members.Select(m => m.Seed))})")).ToList();
+    }
+
+    // The configuration without its seeds, with keys in order (so field order does not matter), and the seed as shown.
+    private static (string Key, string Seed) KeyOf(string json)
+    {
+        JsonObject? config;
+        try
+        {
+            config = JsonNode.Parse(json) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            config = null;
+        }
+        if (config is null) return (json, "?");
+        var seed = config["seed"]?.ToJsonString() ?? "?";
+        var rest = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in config)
+        {
+            if (!SeedFields.Contains(name)) rest[name] = value?.ToJsonString() ?? "null";
+        }
+        return (string.Join('\n', rest.Select(p => $"{p.Key}={p.Value}")), seed.Trim('"'));
+    }
+
+    /// <summary>"49.40 ± 0.52": mean and standard deviation to two decimals.</summary>
+    public static string Format(Spread spread) =>
+        string.Create(CultureInfo.InvariantCulture, $"{spread.Mean:F2} ± {spread.StandardDeviation:F2}");
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace ProCo.Browser.Tests;
+
+/// <summary>Compare in Chromium: runs added and removed in place, seed groups, hyperparameters against results.</summary>
+[Collection(BrowserTestGroup.Name)]
+public sealed class CompareBrowserTests(StudioServer server, ITestOutputHelper output) : BrowserTest(server, output)
+{
+    [Fact]
+    public async Task RunsAreAddedAndRemovedInPlace_SeedsGroupIntoAMeanWithABand_AndAlphaIsPlottedAgainstFewShot()
+    {
+        using var http = Server.Http();
+        var a = await Runs.CreateAsync(http, Runs.Tiny(epochs: 2, seed: 0), "hp alpha 1 seed 0");
+        var b = await Runs.CreateAsync(http, Runs.Tiny(epochs: 2, seed: 1), "hp alpha 1 seed 1");
+        var c = await Runs.CreateAsync(http, Runs.Tiny(epochs: 2, seed: 0, alpha: 2), "hp alpha 2 seed 0");
+        foreach (var id in new[] { a, b, c }) await Runs.WaitForStatusAsync(http, id, "Succeeded", TimeSpan.FromSeconds(300));
+
+        var page = await NewPageAsync();
+        await page.GotoAsync($"/compare?ids={a},{b}");
+        await StudioServer.WaitForInteractiveAsync(page);
+        await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 20_000 });
+
+        // Add the third run from the page itself.
+        var add = page.Locator("[data-test=add-run] input, input[data-test=add-run]");
+        await add.FillAsync("alpha 2");
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "hp alpha 2 seed 0" }).ClickAsync();
+        await WaitForLocationAsync(page, $@"^/compare\?ids={a},{b},{c}$");
+        await Assertions.Expect(page.Locator("[data-test=compare-chip]")).ToHaveCountAsync(3);
+        await Assertions.Expect(add).ToHaveValueAsync("");
+        await page.WaitForFunctionAsync("() => studioTest.comparePoints('acc').length === 3", null, new() { Timeout = 20_000 });
+
+        // Remove one, then add it back.
+        await page.Locator($"[data-test=compare-chip][data-run='{b}'] .mud-chip-close-button").ClickAsync();
+        await WaitForLocationAsync(page, $@"^/compare\?ids={a},{c}$");
+        await page.WaitForFunctionAsync("() => studioTest.comparePoints('acc').length === 2", null, new() { Timeout = 20_000 });
+        await add.FillAsync("seed 1");
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "hp alpha 1 seed 1" }).ClickAsync();
+        await WaitForLocationAsync(page, $@"^/compare\?ids={a},{c},{b}$");
+        await page.WaitForFunctionAsync("() => studioTest.comparePoints('acc').length === 3", null, new() { Timeout = 20_000 });
+
+        // Hyperparameters: one line per run through alpha and seed and the results; alpha against few-shot.
+        await page.WaitForFunctionAsync("() => studioTest.hparams() !== null");
+        var hp = await page.EvaluateAsync<JsonElement>("() => studioTest.hparams()");
+        var axes = hp.GetProperty("axes").EnumerateArray().Select(e => e.GetString()).ToArray();
+        Assert.Equal(["alpha", "seed"], axes.Take(2).Order());
+        Assert.Contains("best top-1 %", axes);
+        Assert.Equal(3, hp.GetProperty("lines").GetInt32());
+        Assert.Equal(("alpha", "lastFew"), (hp.GetProperty("x").GetString(), hp.GetProperty("y").GetString()));
+        Assert.Equal([1.0, 1.0, 2.0], hp.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("x").GetDouble()).Order());
+        await page.Locator("[data-test=parallel]").ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync(new() { Path = Shot("compare-hparams.png"), FullPage = true });
+
+        // Group seeds: the two alpha-1 runs become one row (mean ± sd) and one line per series with a band.
+        await page.Locator("[data-test=group-seeds] input, input[data-test=group-seeds]").CheckAsync();
+        await page.WaitForFunctionAsync("() => studioTest.groupMembers?.('acc')?.length > 0", null, new() { Timeout = 20_000 });
+        var members = await page.EvaluateAsync<JsonElement>("() => studioTest.groupMembers('acc')");
+        Assert.All(members.EnumerateArray(), g => Assert.Equal(new[] { a, b }.Order(), g.GetProperty("ids").EnumerateArray().Select(i => i.GetInt64()).Order()));
+        var rows = page.Locator("[data-test=shots-row]");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("[data-test=shots-row][data-members='2']")).ToContainTextAsync("(seeds 0, 1)");
+        await Assertions.Expect(page.Locator("[data-test=shots-row][data-members='2'] [data-test=spread]").First).ToContainTextAsync("±");
+        var top1 = JsonSerializer.Deserialize<JsonElement>(await page.EvaluateAsync<string>("() => JSON.stringify(studioTest.chartState('acc'))"));
+        var group = top1.GetProperty("lines").EnumerateArray().Single(l => l.GetProperty("label").GetString()!.EndsWith("(seeds 0, 1) · test top-1", StringComparison.Ordinal));
+        var (low, mean, high) = (group.GetProperty("low").GetDouble(), group.GetProperty("raw").GetDouble(), group.GetProperty("high").GetDouble());
+        Assert.True(low <= mean && mean <= high, $"{low} <= {mean} <= {high}");
+        var bestA = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{a}", UriKind.Relative))).RootElement.GetProperty("series").EnumerateArray()
+            .Single(s => s.GetProperty("series").GetString() == "acc/val_top1").GetProperty("last").GetDouble();
+        var bestB = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{b}", UriKind.Relative))).RootElement.GetProperty("series").EnumerateArray()
+            .Single(s => s.GetProperty("series").GetString() == "acc/val_top1").GetProperty("last").GetDouble();
+        Assert.Equal((bestA + bestB) / 2, mean, 6);
+        Assert.Equal(Math.Min(bestA, bestB), low, 6);
+        Assert.Equal(Math.Max(bestA, bestB), high, 6);
+        await page.ScreenshotAsync(new() { Path = Shot("compare-seed-groups.png"), FullPage = true });
+    }
+}
