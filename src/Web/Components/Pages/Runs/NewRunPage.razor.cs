@@ -236,6 +236,7 @@ public partial class NewRunPage
         {
             ConfigFieldKind.Choice => string.Join(", ", field.Choices.Select(c => c.Value)),
             ConfigFieldKind.WholeNumber => "0, 1, 2",
+            _ when Random && field.ReciprocalAboveOne => "10..100 log",
             _ when Random && field.Property == nameof(TrainingConfig.LearningRate) => "0.01..0.3 log",
             _ when Random && field.Property == nameof(TrainingConfig.WeightDecay) => "1e-5..1e-3 log",
             _ when Random => "0.5..2",
