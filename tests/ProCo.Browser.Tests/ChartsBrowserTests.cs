@@ -159,6 +159,13 @@ public sealed class ChartsBrowserTests(StudioServer server, ITestOutputHelper ou
         await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 20_000 });
         var tools = page.Locator("[data-chart=loss] [data-test=chart-tools]");
 
+        // System metrics are series like the others: throughput, process CPU and memory (no GPU here).
+        Assert.Equal(["images/s"], (await StateAsync(page, "throughput")).Labels);
+        Assert.Equal(["process CPU (% of all cores)"], (await StateAsync(page, "utilisation")).Labels);
+        var memory = await StateAsync(page, "memory");
+        Assert.Equal(["process memory (resident)"], memory.Labels);
+        Assert.InRange(memory.Lines[0].Raw!.Value, 50, 20_000); // MiB of a process that trains
+
         // x by step: the last step of the run; by wall time: seconds since the run started.
         await tools.Locator("[data-test=x-axis]").SelectOptionAsync("step");
         var loss = await StateAsync(page, "loss");

@@ -97,6 +97,10 @@ public sealed partial class CockpitShellTests(StudioServer server, ITestOutputHe
             await input.FillAsync(value);
             await input.PressAsync("Tab");
         }
+        // 3,000 images per class before the long-tail draw: an epoch of several seconds, so the header is seen mid-epoch.
+        var cap = page.GetByLabel("Images per class (cap)", new() { Exact = true });
+        await cap.FillAsync("3000");
+        await cap.PressAsync("Tab");
         await page.Locator("input[data-test=name]").FillAsync("fractional progress");
         await page.Locator("[data-test=queue]").ClickAsync();
         await WaitForLocationAsync(page, @"^/runs/\d+$");

@@ -25,6 +25,10 @@ public sealed class PaperRunsTests(StudioServer server, ITestOutputHelper output
         // The authors' per-epoch series start at epoch 0: the chart shows them from epoch 1 to 200.
         var accPoints = await page.EvaluateAsync<int>("() => studioTest.steps('acc/val_top1').length");
         Assert.Equal(200, accPoints);
+        var firstAndLast = await page.EvaluateAsync<double[]>("() => { const l = studioTest.chartState('acc').lines[0]; return [l.firstX, l.x]; }");
+        Assert.Equal([1.0, 200.0], firstAndLast);
+        // Their training losses are per epoch: drawn on the epoch axis, titled so.
+        Assert.Equal("Training loss (per epoch)", await page.EvaluateAsync<string>("() => studioTest.chartState('loss').title"));
         await page.ScreenshotAsync(new() { Path = Path.Combine(StudioServer.ScreenshotDir, "paper-run.png"), FullPage = true });
 
         await page.Locator("[data-test=edit-run]").ClickAsync();

@@ -38,7 +38,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
         var sample = system?.Sample(report.GlobalStep, always: report.StepInEpoch == report.StepsPerEpoch);
         if (sample is not null) Points(report.GlobalStep, sample);
         ProgressLine(report, sample);
-        // Within an epoch the run's progress moves with its steps, at most once a second (a row write each).
+        // Within an epoch the run's progress moves with its steps, at most every 2 s (a row write, and a reload by the pages showing it).
         if (_progressClock.Elapsed < ProgressEvery || report.StepInEpoch == report.StepsPerEpoch) return;
         _progressClock.Restart();
         publisher.Run(RunMessages.From(UpdateRun(run =>
@@ -48,7 +48,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
         })));
     }
 
-    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan ConsoleEvery = TimeSpan.FromSeconds(10);
     private readonly System.Diagnostics.Stopwatch _consoleClock = System.Diagnostics.Stopwatch.StartNew();
     private int _epochs;
