@@ -90,7 +90,7 @@ try
     var runPage = await context.NewPageAsync();
     await runPage.GotoAsync($"/runs/{big[1]}");
     await runPage.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 120_000 });
-    var append = await runPage.EvaluateAsync<JsonElement>("() => studioTest.appendCost('CE_loss/train', 'loss', 100000)");
+    var append = await runPage.EvaluateAsync<JsonElement>("() => studioTest.appendCost('CE_loss/train', 'loss', 148000)");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"live point append: {append.GetProperty("perPoint").GetDouble():F3} µs to store; chart redraw with {append.GetProperty("points").GetInt32():N0} points: {append.GetProperty("redraw").GetDouble():F1} ms (at most once per animation frame)"));
 

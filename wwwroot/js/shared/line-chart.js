@@ -102,6 +102,37 @@ export function stepRange(line, minX, maxX, mode = 'epoch') {
   return [Math.floor(minX * spe) - 1, Math.ceil(maxX * spe) + 1];
 }
 
+// The lines' tables ([xs, ...ys], each xs ascending) on one x axis, as uPlot.join makes it
+// (undefined where a line has no point at an x) but by merging sorted arrays: linear in the points,
+// and lines that share their x values (a run's series, step by step) share them without a merge.
+export function joinSorted(tables) {
+  if (tables.length === 1) return tables[0];
+  const first = tables[0][0];
+  const same = xs => xs === first || (xs.length === first.length && xs[0] === first[0] && xs[xs.length - 1] === first[first.length - 1] && xs.every((x, i) => x === first[i]));
+  if (tables.every(t => same(t[0]))) return [first, ...tables.flatMap(t => t.slice(1))];
+  const k = tables.length;
+  const at = new Array(k).fill(0);
+  const xs = [];
+  const columns = tables.map(t => t.slice(1).map(() => []));
+  for (;;) {
+    let min = Infinity;
+    for (let j = 0; j < k; j++) {
+      const a = tables[j][0];
+      if (at[j] < a.length && a[at[j]] < min) min = a[at[j]];
+    }
+    if (min === Infinity) break;
+    xs.push(min);
+    for (let j = 0; j < k; j++) {
+      const a = tables[j][0];
+      const hit = at[j] < a.length && a[at[j]] === min;
+      const cols = columns[j];
+      for (let c = 0; c < cols.length; c++) cols[c].push(hit ? tables[j][c + 1][at[j]] : undefined);
+      if (hit) at[j]++;
+    }
+  }
+  return [xs, ...columns.flat()];
+}
+
 const DASH_STYLE = dash => (!dash ? 'solid' : dash[0] > 3 ? 'dashed' : 'dotted');
 const faint = hex => `${hex}4d`; // 30 % opacity
 
@@ -223,14 +254,15 @@ export class LineChart {
     if (shown.length !== this.shown.length || shown.some((l, i) => l !== this.shown[i])) this.build(shown);
     // One table per line: x, its values, and a seed group's band edges.
     const tables = shown.map((l, i) => (l.band ? [xs[i], l.store.values, l.band.lo, l.band.hi] : [xs[i], l.store.values]));
-    const data = tables.length === 1 ? tables[0] : uPlot.join(tables);
+    const data = joinSorted(tables);
     const columns = [];
     let column = 1;
     for (const l of shown) { columns.push(column); column += l.band ? 3 : 1; }
     // NaN and ±∞ are drawn as gaps (the legend still names them), and so are values ≤ 0 on a log scale.
     this.raw = columns.map(c => data[c]);
     const drawable = y => y != null && Number.isFinite(y) && !(this.logY && y <= 0);
-    const finite = this.raw.map(ys => ys.map(y => (drawable(y) ? y : null)));
+    // A column with nothing to hide is drawn as it is (no copy of 100,000 values per frame).
+    const finite = this.raw.map(ys => (ys.every(y => y === undefined || drawable(y)) ? ys : ys.map(y => (drawable(y) ? y : null))));
     this.bandData = shown.map((l, i) => (l.band ? [data[columns[i] + 1], data[columns[i] + 2]].map(ys => ys.map(y => (drawable(y) ? y : null))) : null));
     const bandColumns = this.bandData.filter(Boolean).flat();
     const smoothing = shown.map(l => this.smoothed(l));
