@@ -64,14 +64,16 @@ public sealed class ChartsBrowserTests(StudioServer server, ITestOutputHelper ou
 
         // Hovering gives both values, with sensible formats; swatches carry the line's pattern.
         var over = page.Locator("[data-chart=acc] .u-over");
+        await over.ScrollIntoViewIfNeededAsync();
         var box = (await over.BoundingBoxAsync())!;
-        await page.Mouse.MoveAsync(box.X + box.Width * 0.9f, box.Y + box.Height / 2);
-        var legend = await page.Locator("[data-chart=acc] .u-legend").InnerTextAsync();
-        Assert.Matches(@"\d+\.\d\d %", legend);
-        Assert.DoesNotMatch(@"\d+\.\d{4}\b", legend);
+        // (The legend follows the cursor on the next animation frame: read with retrying assertions.)
+        await page.Mouse.MoveAsync(box.X + box.Width * 0.9f, box.Y + box.Height / 2, new() { Steps = 3 });
+        await Assertions.Expect(page.Locator("[data-chart=acc] .u-legend")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"\d+\.\d\d %"));
+        Assert.DoesNotMatch(@"\d+\.\d{4}\b", await page.Locator("[data-chart=acc] .u-legend").InnerTextAsync());
+        await page.Locator("[data-chart=loss] .u-over").ScrollIntoViewIfNeededAsync();
         var lossOver = (await page.Locator("[data-chart=loss] .u-over").BoundingBoxAsync())!;
-        await page.Mouse.MoveAsync(lossOver.X + lossOver.Width * 0.5f, lossOver.Y + lossOver.Height / 2);
-        Assert.Contains("· smoothed ", await page.Locator("[data-chart=loss] .u-legend").InnerTextAsync(), StringComparison.Ordinal);
+        await page.Mouse.MoveAsync(lossOver.X + lossOver.Width * 0.5f, lossOver.Y + lossOver.Height / 2, new() { Steps = 3 });
+        await Assertions.Expect(page.Locator("[data-chart=loss] .u-legend")).ToContainTextAsync("· smoothed ");
         var styles = await page.Locator("[data-chart=acc] .u-legend tr:not(.studio-raw) .u-marker").EvaluateAllAsync<string[]>("ms => ms.map(m => getComputedStyle(m).borderBottomStyle)");
         Assert.Contains("solid", styles);
         Assert.Contains("dashed", styles);
@@ -150,7 +152,8 @@ public sealed class ChartsBrowserTests(StudioServer server, ITestOutputHelper ou
     public async Task ChartControls_SwitchTheXAxisAndLogScale_ChooseSeries_AndExportAPngAndEveryRawPointAsCsv()
     {
         using var http = Server.Http();
-        var id = await Runs.CreateAsync(http, Runs.Tiny(epochs: 3), "chart controls");
+        // Epochs of a few seconds, so that images/s and CPU are measured within them (over a second or more).
+        var id = await Runs.CreateAsync(http, Runs.Tiny(epochs: 3, maxPerClass: 400), "chart controls");
         await Runs.WaitForStatusAsync(http, id, "Succeeded", TimeSpan.FromSeconds(300));
         var spe = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}", UriKind.Relative))).RootElement.GetProperty("stepsPerEpoch").GetInt32();
 

@@ -35,6 +35,14 @@ public sealed class CompareBrowserTests(StudioServer server, ITestOutputHelper o
         await page.Locator($"[data-test=compare-chip][data-run='{b}'] .mud-chip-close-button").ClickAsync();
         await WaitForLocationAsync(page, $@"^/compare\?ids={a},{c}$");
         await page.WaitForFunctionAsync("() => studioTest.comparePoints('acc').length === 2", null, new() { Timeout = 20_000 });
+        // Down to one run (nothing to compare) and back: the charts are drawn again.
+        await page.Locator($"[data-test=compare-chip][data-run='{c}'] .mud-chip-close-button").ClickAsync();
+        await WaitForLocationAsync(page, $@"^/compare\?ids={a}$");
+        await Assertions.Expect(page.GetByText("Add two or more runs above")).ToBeVisibleAsync();
+        await add.FillAsync("alpha 2");
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "hp alpha 2 seed 0" }).ClickAsync();
+        await WaitForLocationAsync(page, $@"^/compare\?ids={a},{c}$");
+        await page.WaitForFunctionAsync("() => studioTest.comparePoints('acc').length === 2 && studioTest.comparePoints('acc').every(n => n > 0)", null, new() { Timeout = 20_000 });
         await add.FillAsync("seed 1");
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "hp alpha 1 seed 1" }).ClickAsync();
         await WaitForLocationAsync(page, $@"^/compare\?ids={a},{c},{b}$");

@@ -137,10 +137,36 @@ public sealed class RandomSearchTests
         grid.Lists[nameof(TrainingConfig.LearningRate)] = null;
         grid.Lists[nameof(TrainingConfig.Seed)] = string.Join(", ", Enumerable.Range(0, 201));
         Assert.Empty(grid.Expand(Presets.CpuDemo));
-        Assert.Contains("201 runs: at most 200 at once.", grid.Errors.Values);
-        var search = Search(0, 0);
+        Assert.Contains("More than 200 runs: at most 200 at once.", grid.Errors.Values);
+        // Seven lists of 15 values (170 million runs) are refused by counting, not by building them.
+        var huge = new NewRunPage.GridForm();
+        foreach (var field in NewRunPage.GridForm.Fields.Where(f => f.Kind != ConfigFieldKind.Choice))
+            huge.Lists[field.Property] = string.Join(", ", Enumerable.Range(1, 15).Select(i => field.Kind == ConfigFieldKind.WholeNumber ? $"{i}" : $"0.0{i:00}"));
+        huge.Lists[nameof(TrainingConfig.Method)] = "proco, la, ce";
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Empty(huge.Expand(Presets.CpuDemo));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"{watch.Elapsed}");
+        var search = Search(0, 0, (nameof(TrainingConfig.Alpha), "1, 2"));
         Assert.Empty(search.Expand(Presets.CpuDemo));
         Assert.Equal("Samples: 1 to 200.", search.Errors["Samples"]);
+    }
+
+    [Fact]
+    public void ARandomSearch_DrawsDistinctConfigurations_NeedsSomethingToDraw_AndDrawsImbalanceRatiosAsRatios()
+    {
+        // Two alphas and two methods hold four configurations: four samples are those four, five are refused.
+        var four = Search(4, 1, (nameof(TrainingConfig.Alpha), "1, 2"), (nameof(TrainingConfig.Method), "proco, la"));
+        Assert.Equal(4, four.Expand(Presets.CpuDemo).Distinct().Count());
+        var five = Search(5, 1, (nameof(TrainingConfig.Alpha), "1, 2"), (nameof(TrainingConfig.Method), "proco, la"));
+        Assert.Empty(five.Expand(Presets.CpuDemo));
+        Assert.Equal("These lists hold only 4 different configurations: ask for at most 4 samples, or use a grid.", five.Errors["Samples"]);
+        var nothing = Search(3, 1, (nameof(TrainingConfig.Seed), "0, 1"));
+        Assert.Empty(nothing.Expand(Presets.CpuDemo));
+        Assert.StartsWith("Random search draws from a list or a range", nothing.Errors["Samples"], StringComparison.Ordinal);
+        // Imbalance typed as ratios 10..100: uniform in the ratio, so about half the draws are above 55.
+        var ratios = Search(200, 3, (nameof(TrainingConfig.ImbalanceFactor), "10..100")).Expand(Presets.CpuDemo).Select(c => 1 / c.ImbalanceFactor).ToList();
+        Assert.All(ratios, r => Assert.InRange(r, 10 - 1e-9, 100 + 1e-9));
+        Assert.InRange(ratios.Count(r => r > 55), 70, 130);
     }
 }
 
@@ -179,7 +205,23 @@ public sealed class SystemSamplerTests
         Assert.InRange(second[Series.SysImagesPerSecond], 10 * 32 / 2.5, 10 * 32 / 2.0);
         Assert.InRange(second[Series.SysCpu], 100.0 / Environment.ProcessorCount * 0.5, 100);
         Assert.False(second.ContainsKey(Series.SysGpuUtilisation));
+
+        // After an epoch's end, the next sample only sets the rates' baseline: evaluation is not training time.
+        sampler.Rebase();
+        Thread.Sleep(ProCo.Web.Runs.SystemSampler.Every + TimeSpan.FromMilliseconds(50));
+        var afterEpoch = sampler.Sample(12, always: true)!;
+        Assert.False(afterEpoch.ContainsKey(Series.SysImagesPerSecond));
+        Assert.True(afterEpoch.ContainsKey(Series.SysMemory));
     }
+
+    [Theory]
+    [InlineData(0, null, "0")]
+    [InlineData(1, "", "1")]
+    [InlineData(1, "3,5", "5")]
+    [InlineData(0, "GPU-8d2c, GPU-11aa", "GPU-8d2c")]
+    [InlineData(2, "3,5", "2")]
+    public void GpuProbe_NamesTheGpuAsNvidiaSmiSeesIt(int index, string? visible, string id) =>
+        Assert.Equal(id, ProCo.Web.Runs.GpuProbe.PhysicalId(index, visible));
 
     [Theory]
     [InlineData("87, 10240", 87.0, 10240.0)]
@@ -202,7 +244,7 @@ public sealed class MarkdownTests
     {
         var html = ProCo.Web.Components.Shared.Markdown.ToHtml(
             "# Plan\n\n- [x] **α = 1** first\n- see [the paper](https://arxiv.org/abs/2403.06726)\n\n<script>alert(1)</script>\n\n" +
-            "[click](javascript:alert(2)) ![x](data:image/svg+xml,abc) [here](/runs/3)\n\n| a | b |\n|---|---|\n| 1 | 2 |");
+            "[click](javascript:alert(2)) ![x](data:image/svg+xml,abc) [here](/runs/3) [away](/\\evil.example) [far](//evil.example)\n\n| a | b |\n|---|---|\n| 1 | 2 |");
         Assert.Contains("<h1 id=\"plan\">Plan</h1>", html.Replace("<h1>", "<h1 id=\"plan\">", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Contains("<strong>α = 1</strong>", html, StringComparison.Ordinal);
         Assert.Contains("href=\"https://arxiv.org/abs/2403.06726\"", html, StringComparison.Ordinal);
@@ -212,5 +254,6 @@ public sealed class MarkdownTests
         Assert.Contains("&lt;script&gt;", html, StringComparison.Ordinal);
         Assert.DoesNotContain("javascript:", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("data:image", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("evil.example", html, StringComparison.Ordinal);
     }
 }

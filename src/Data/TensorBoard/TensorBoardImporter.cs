@@ -72,9 +72,9 @@ public static partial class TensorBoardImporter
     /// <param name="maxSeries">More distinct tags than this are refused the same way.</param>
     /// <param name="cancellationToken">Cancels the import.</param>
     /// <param name="elapsedSeries">
-    /// When named, the series of seconds since the log's first event at each step, from the events'
-    /// wall times (the charts' wall-time axis); not written when the file has that series already
-    /// or all its events carry one time.
+    /// When named, the series of seconds since the log's first event at each step of its finest tag,
+    /// from the events' wall times (the charts' wall-time axis); not written when the file has that
+    /// series already, all its events carry one time, or time runs backwards along those steps.
     /// </param>
     public static async Task<ImportResult> ImportRunAsync(ProCoDbContext db, string folder, string? name = null, string? tag = null,
         int maxPoints = int.MaxValue, int maxSeries = int.MaxValue, string? elapsedSeries = null, CancellationToken cancellationToken = default)
@@ -142,9 +142,12 @@ public static partial class TensorBoardImporter
             .Select(s => new MetricPoint { RunId = run.Id, Series = s.Tag, Step = s.Step, Value = s.Value }).ToList();
         if (elapsedSeries is not null && wallTimes.Count > 0 && merged.All(s => s.Tag != elapsedSeries) && wallTimes.Max() > wallTimes.Min())
         {
+            // Timed by the tag with the most points (the finest steps), so that its steps are one kind
+            // (epochs or global steps, not both); kept only when time does not run backwards along them.
             var start = wallTimes.Min();
-            points.AddRange(merged.Where(s => s.WallTime > 0 && s.Tag != StepsPerEpochTag).GroupBy(s => s.Step)
-                .Select(g => new MetricPoint { RunId = run.Id, Series = elapsedSeries, Step = g.Key, Value = g.Min(s => s.WallTime) - start }));
+            var finest = merged.Where(s => s.WallTime > 0 && s.Tag != StepsPerEpochTag).GroupBy(s => s.Tag).MaxBy(g => g.Count())!
+                .OrderBy(s => s.Step).Select(s => new MetricPoint { RunId = run.Id, Series = elapsedSeries, Step = s.Step, Value = s.WallTime - start }).ToList();
+            if (finest.Zip(finest.Skip(1)).All(p => p.First.Value <= p.Second.Value)) points.AddRange(finest);
         }
         var events = warnings.Select(w => new RunEvent { RunId = run.Id, At = DateTimeOffset.UtcNow, Level = "warning", Message = w }).ToList();
         events.Add(new RunEvent

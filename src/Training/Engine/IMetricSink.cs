@@ -48,6 +48,8 @@ public static class Series
     public const string TestMedium = "acc/test_medium";
     public const string TestFew = "acc/test_few";
 
+    /// <summary>The prefix of the system metrics' names.</summary>
+    public const string SystemPrefix = "sys/";
     /// <summary>Seconds since the run first started, sampled with the system metrics: the charts' wall-time axis.</summary>
     public const string SysElapsed = "sys/elapsed_s";
     public const string SysCpu = "sys/cpu_percent";

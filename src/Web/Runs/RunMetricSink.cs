@@ -33,6 +33,14 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
 
     public void Step(StepReport report)
     {
+        if (!_stepped)
+        {
+            // A resumed run starts again from its checkpoint: the system samples the lost part of an
+            // epoch left after it would sit among the new ones (wall time going backwards), so they go.
+            _stepped = true;
+            using var db = factory.CreateDbContext();
+            db.MetricPoints.Where(p => p.RunId == runId && p.Series.StartsWith(Series.SystemPrefix) && p.Step >= report.GlobalStep).ExecuteDelete();
+        }
         _stepsPerEpoch = report.StepsPerEpoch;
         Points(report.GlobalStep, report.Values);
         var sample = system?.Sample(report.GlobalStep, always: report.StepInEpoch == report.StepsPerEpoch);
@@ -52,6 +60,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
     private static readonly TimeSpan ConsoleEvery = TimeSpan.FromSeconds(10);
     private readonly System.Diagnostics.Stopwatch _consoleClock = System.Diagnostics.Stopwatch.StartNew();
     private int _epochs;
+    private bool _stepped;
 
     // The console's progress line, every 10 s: where training is and its latest numbers.
     private void ProgressLine(StepReport report, IReadOnlyDictionary<string, double>? sample)
@@ -70,6 +79,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
     public void Epoch(EpochReport report)
     {
         _epochs = report.Epochs;
+        system?.Rebase();
         var summary = report.Values.Where(v => !double.IsNaN(v.Value))
             .Select(v => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Series.Find(v.Key)?.Label ?? v.Key} {v.Value:G4}"));
         writer.Add(new RunEvent

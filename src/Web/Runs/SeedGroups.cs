@@ -23,14 +23,19 @@ public sealed record Spread(double Mean, double StandardDeviation, double Min, d
 }
 
 /// <summary>
-/// The seed-group rule: runs whose configurations are equal once their seeds (seed and subsetSeed)
-/// are left out form a group. Imported logs record too little to be grouped unless their records
+/// The seed-group rule: runs in the same state whose configurations are equal once their seeds
+/// (seed and subsetSeed) and the fields that do not change what is learned (device, loader threads,
+/// evaluation batch size) are left out form a group. A run still training or one that failed is not
+/// averaged with finished ones. Imported logs record too little to be grouped unless their records
 /// are the same.
 /// </summary>
 public static class SeedGroups
 {
-    /// <summary>Configuration fields that are seeds.</summary>
-    public static readonly IReadOnlySet<string> SeedFields = new HashSet<string>(StringComparer.Ordinal) { "seed", "subsetSeed" };
+    /// <summary>Configuration fields a group's members may differ in.</summary>
+    public static readonly IReadOnlySet<string> IgnoredFields = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "seed", "subsetSeed", "device", "loaderThreads", "evalBatchSize",
+    };
 
     /// <summary>Groups in the order of their first member; a run alone is a group of one.</summary>
     public static List<SeedGroup> Of(IReadOnlyList<(RunSummary Run, string ConfigJson)> runs)
@@ -38,7 +43,8 @@ public static class SeedGroups
         var groups = new List<(string Key, List<(RunSummary Run, string Seed)> Members)>();
         foreach (var (run, json) in runs)
         {
-            var (key, seed) = KeyOf(json);
+            var (config, seed) = KeyOf(json);
+            var key = $"{run.Status}\n{config}";
             var group = groups.FirstOrDefault(g => g.Key == key);
             if (group.Members is null) groups.Add((key, [(run, seed)]));
             else group.Members.Add((run, seed));
@@ -64,7 +70,7 @@ public static class SeedGroups
         var rest = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in config)
         {
-            if (!SeedFields.Contains(name)) rest[name] = value?.ToJsonString() ?? "null";
+            if (!IgnoredFields.Contains(name)) rest[name] = value?.ToJsonString() ?? "null";
         }
         return (string.Join('\n', rest.Select(p => $"{p.Key}={p.Value}")), seed.Trim('"'));
     }

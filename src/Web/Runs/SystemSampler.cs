@@ -21,8 +21,15 @@ public sealed class SystemSampler : IDisposable
     private readonly Process _process = Process.GetCurrentProcess();
     private readonly GpuProbe? _gpu;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _lastWall, _lastCpu;
+    private TimeSpan _lastWall;
     private long _lastStep = -1;
+    // The baseline of the rates (images/s, CPU): set by a sample, moved on by each rate measured over
+    // a second or more, and dropped at an epoch's end so that evaluation time is not counted as training.
+    private TimeSpan _rateWall, _rateCpu;
+    private long _rateStep = -1;
+
+    /// <summary>Least time a rate is measured over.</summary>
+    public static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(1);
 
     /// <param name="imagesPerStep">Images of one optimisation step (the batch size).</param>
     /// <param name="device">The run's device: cuda or cuda:N adds the GPU series.</param>
@@ -50,20 +57,28 @@ public sealed class SystemSampler : IDisposable
             [Series.SysElapsed] = (DateTimeOffset.UtcNow - _startedAt).TotalSeconds,
             [Series.SysMemory] = _process.WorkingSet64 / (1024.0 * 1024.0),
         };
-        if (_lastStep >= 0 && globalStep > _lastStep)
+        if (_rateStep < 0)
         {
-            var seconds = (wall - _lastWall).TotalSeconds;
-            values[Series.SysCpu] = 100 * (cpu - _lastCpu).TotalSeconds / seconds / Environment.ProcessorCount;
-            values[Series.SysImagesPerSecond] = (globalStep - _lastStep) * (double)_imagesPerStep / seconds;
+            (_rateWall, _rateCpu, _rateStep) = (wall, cpu, globalStep);
+        }
+        else if (wall - _rateWall >= RateWindow && globalStep > _rateStep)
+        {
+            var seconds = (wall - _rateWall).TotalSeconds;
+            values[Series.SysCpu] = 100 * (cpu - _rateCpu).TotalSeconds / seconds / Environment.ProcessorCount;
+            values[Series.SysImagesPerSecond] = (globalStep - _rateStep) * (double)_imagesPerStep / seconds;
+            (_rateWall, _rateCpu, _rateStep) = (wall, cpu, globalStep);
         }
         if (_gpu?.Latest is { } gpu)
         {
             values[Series.SysGpuUtilisation] = gpu.Utilisation;
             values[Series.SysGpuMemory] = gpu.MemoryMiB;
         }
-        (_lastWall, _lastCpu, _lastStep) = (wall, cpu, globalStep);
+        (_lastWall, _lastStep) = (wall, globalStep);
         return values;
     }
+
+    /// <summary>An epoch ended: evaluation follows, so the next rates start from the next sample.</summary>
+    public void Rebase() => _rateStep = -1;
 
     public void Dispose()
     {
@@ -79,10 +94,20 @@ public sealed record GpuReading(double Utilisation, double MemoryMiB);
 public sealed class GpuProbe : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly int _index;
+    private readonly string _id;
     private volatile GpuReading? _latest;
 
-    private GpuProbe(int index) => _index = index;
+    private GpuProbe(string id) => _id = id;
+
+    /// <summary>
+    /// What nvidia-smi calls the process's cuda:N: with CUDA_VISIBLE_DEVICES set, its N-th entry (an
+    /// index or a UUID, both of which nvidia-smi -i takes), else N.
+    /// </summary>
+    public static string PhysicalId(int index, string? visibleDevices)
+    {
+        var visible = (visibleDevices ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return index < visible.Length ? visible[index] : index.ToString(CultureInfo.InvariantCulture);
+    }
 
     /// <summary>The newest reading; null before the first, or when nvidia-smi is not there.</summary>
     public GpuReading? Latest => _latest;
@@ -90,7 +115,7 @@ public sealed class GpuProbe : IDisposable
     public static GpuProbe Start(string device)
     {
         var index = device.Length > 5 && int.TryParse(device.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
-        var probe = new GpuProbe(index);
+        var probe = new GpuProbe(PhysicalId(index, Environment.GetEnvironmentVariable("CUDA_VISIBLE_DEVICES")));
         _ = Task.Run(probe.LoopAsync);
         return probe;
     }
@@ -116,7 +141,7 @@ public sealed class GpuProbe : IDisposable
             try
             {
                 using var smi = Process.Start(new ProcessStartInfo("nvidia-smi",
-                    ["--query-gpu=utilization.gpu,memory.used", "--format=csv,noheader,nounits", "-i", _index.ToString(CultureInfo.InvariantCulture)])
+                    ["--query-gpu=utilization.gpu,memory.used", "--format=csv,noheader,nounits", "-i", _id])
                 {
                     RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
                 });

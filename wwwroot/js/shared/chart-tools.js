@@ -86,8 +86,11 @@ export async function exportCsv(chart) {
   const byRun = new Map();
   for (const l of chart.lines) {
     if (!l.store.length || chart.hidden.has(l.name)) continue;
-    if (!byRun.has(l.run)) byRun.set(l.run, new Set());
-    byRun.get(l.run).add(l.name);
+    // A seed group's line is its members' points.
+    for (const run of l.members ?? [l.run]) {
+      if (!byRun.has(run)) byRun.set(run, new Set());
+      byRun.get(run).add(l.name);
+    }
   }
   let text = '';
   for (const [run, names] of byRun) {

@@ -72,6 +72,16 @@ export function elapsedAt(run, step) {
 
 export const ELAPSED = 'sys/elapsed_s';
 
+// True when a line's points can be put on the wall-time axis: its run has wall times, and they
+// are counted in the line's steps (an imported log without an epoch length times its steps, which
+// are not its epochs).
+export function timed(line) {
+  const { run } = line;
+  if (elapsedAt(run, 0) == null) return false;
+  if (line.perStep || run.stepsPerEpoch > 0 || !run.detail?.run?.isImported) return true;
+  return run.stores.get(ELAPSED).last <= Math.max(run.detail.run.epochs || 0, run.lastEpochStep ?? 0);
+}
+
 // X values of a line in one of the three x modes: 'epoch', 'step' (global step) or 'time'
 // (seconds since the run started; the chart scales them to minutes or hours).
 export function xsIn(line, mode) {
@@ -176,13 +186,15 @@ export class LineChart {
   drawable() {
     return this.lines.filter(l => l.store.length > 0 && !this.hidden.has(l.name)
       && !(this.mode === 'epoch' && placementOf(l) === 'steps' && !(l.run.stepsPerEpoch > 0))
-      && !(this.mode === 'time' && elapsedAt(l.run, 0) == null));
+      && !(this.mode === 'time' && !timed(l)));
   }
 
   // The chart for the lines shown: series 1..n are the raw lines (faint, hidden unless their line
   // is smoothed, not in the legend), n+1..2n the lines as drawn.
   build(shown) {
     this.chart?.destroy();
+    // A new chart starts unzoomed (its x range, maybe in another unit, is drawn whole).
+    this.zoom = null;
     this.el.querySelector('.studio-chart-empty')?.remove();
     this.shown = shown;
     const n = shown.length;

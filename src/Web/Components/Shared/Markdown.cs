@@ -33,7 +33,9 @@ public static class Markdown
     {
         if (string.IsNullOrWhiteSpace(url)) return true;
         var trimmed = url.Trim();
-        if (trimmed.StartsWith('#') || (trimmed.StartsWith('/') && !trimmed.StartsWith("//", StringComparison.Ordinal))) return true;
+        // "//host" and "/\host" leave the site (browsers read a backslash as a slash).
+        if (trimmed.StartsWith('#') || trimmed == "/") return true;
+        if (trimmed.StartsWith('/')) return trimmed[1] is not ('/' or '\\');
         return Uri.TryCreate(trimmed, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "mailto";
     }
 }

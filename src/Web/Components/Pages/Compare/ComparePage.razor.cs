@@ -91,7 +91,18 @@ public partial class ComparePage
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (_runs.Count < 2 || _charts.Context is null) return;
+        if (_runs.Count < 2)
+        {
+            // No charts are shown: let the old ones go, so that a run added back mounts anew.
+            if (_chartModule is not null)
+            {
+                var gone = _chartModule;
+                (_chartModule, _mounted) = (null, "");
+                await gone.DisposeAsync();
+            }
+            return;
+        }
+        if (_charts.Context is null) return;
         // The new module replaces the old before anything is awaited, so a render that comes while
         // the old charts are being disposed mounts nothing twice.
         ChartModule? old = null;

@@ -245,7 +245,8 @@ public partial class NewRunPage
         };
 
         // One list as the user typed it: values, or in random search a range of numbers.
-        private sealed record Spec(List<object?>? Values, double Low = 0, double High = 0, bool Log = false);
+        // Reciprocal: the range was typed as imbalance ratios (10..100); draws are made in that space.
+        private sealed record Spec(List<object?>? Values, double Low = 0, double High = 0, bool Log = false, bool Reciprocal = false);
 
         /// <summary>
         /// The runs: every combination of the lists, or in random search the drawn configurations times
@@ -271,6 +272,13 @@ public partial class NewRunPage
             List<TrainingConfig> configs;
             if (!Random)
             {
+                // Counted before anything is built: ten lists of twenty values are not expanded to find out.
+                var count = specs.Values.Aggregate(1L, (n, spec) => Math.Min(n * spec.Values!.Count, MaxRuns + 1L));
+                if (count > MaxRuns)
+                {
+                    Errors[Fields[0].Property] = $"More than {MaxRuns} runs: at most {MaxRuns} at once.";
+                    return [];
+                }
                 IEnumerable<TrainingConfig> all = [baseConfig];
                 foreach (var (field, spec) in specs) all = all.SelectMany(c => spec.Values!.Select(v => field.With(c, v)));
                 configs = all.ToList();
@@ -279,17 +287,35 @@ public partial class NewRunPage
             {
                 // Seeds are not drawn: every drawn configuration is trained with each listed seed.
                 var seed = ConfigSchema.Get(nameof(TrainingConfig.Seed));
+                var drawnFields = specs.Where(s => s.Key != seed).ToList();
+                if (drawnFields.Count == 0)
+                {
+                    Errors["Samples"] = "Random search draws from a list or a range: fill in at least one field besides the seeds.";
+                    return [];
+                }
+                var seeds = specs.TryGetValue(seed, out var seedSpec) ? seedSpec.Values! : [null];
+                if ((long)Samples!.Value * seeds.Count > MaxRuns)
+                {
+                    Errors["Samples"] = $"{Samples} samples x {seeds.Count} seeds: at most {MaxRuns} runs at once.";
+                    return [];
+                }
+                // Distinct draws: lists are drawn from with replacement, so a draw seen before is drawn again.
                 var random = new Random(SamplerSeed ?? 0);
-                configs = [];
-                for (var i = 0; i < Samples; i++)
+                var distinct = new List<TrainingConfig>();
+                for (var attempt = 0; distinct.Count < Samples && attempt < Samples * 50; attempt++)
                 {
                     var drawn = baseConfig;
-                    foreach (var (field, spec) in specs.Where(s => s.Key != seed)) drawn = field.With(drawn, Draw(field, spec, random));
-                    configs.AddRange(specs.TryGetValue(seed, out var seeds) ? seeds.Values!.Select(v => seed.With(drawn, v)) : [drawn]);
+                    foreach (var (field, spec) in drawnFields) drawn = field.With(drawn, Draw(field, spec, random));
+                    if (!distinct.Contains(drawn)) distinct.Add(drawn);
                 }
+                if (distinct.Count < Samples)
+                {
+                    Errors["Samples"] = $"These lists hold only {distinct.Count} different configurations: ask for at most {distinct.Count} samples, or use a grid.";
+                    return [];
+                }
+                configs = distinct.SelectMany(d => seeds.Select(v => v is null ? d : seed.With(d, v))).ToList();
             }
-            if (configs.Count > MaxRuns) Errors[Random ? "Samples" : Fields[0].Property] = $"{configs.Count} runs: at most {MaxRuns} at once.";
-            return Errors.Count > 0 ? [] : configs;
+            return configs;
         }
 
         private static object? Draw(ConfigField field, Spec spec, Random random)
@@ -298,8 +324,9 @@ public partial class NewRunPage
             if (field.Kind == ConfigFieldKind.WholeNumber) return random.Next((int)spec.Low, (int)spec.High + 1);
             var u = random.NextDouble();
             var x = spec.Log ? Math.Exp(Math.Log(spec.Low) + u * (Math.Log(spec.High) - Math.Log(spec.Low))) : spec.Low + u * (spec.High - spec.Low);
-            // Four significant digits: 0.01234, not 0.012345678901.
-            return double.Parse(x.ToString("G4", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+            // Four significant digits: 0.01234, not 0.012345678901 (an imbalance ratio of 23.46 is factor 1/23.46).
+            x = double.Parse(x.ToString("G4", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+            return spec.Reciprocal ? 1 / x : x;
         }
 
         /// <summary>
@@ -342,22 +369,29 @@ public partial class NewRunPage
                                               (Random ? "list the values of this field." : "ranges are for random search (list values for a grid)."));
                 var (a, b) = (Convert.ToDouble(field.Parse(range.Groups[1].Value), CultureInfo.InvariantCulture),
                               Convert.ToDouble(field.Parse(range.Groups[2].Value), CultureInfo.InvariantCulture));
-                var (low, high) = (Math.Min(a, b), Math.Max(a, b));
                 var log = range.Groups[3].Success;
-                if (!(high > low)) throw new FormatException($"{Title(field)}: the range '{text.Trim()}' is empty.");
-                if (log && low <= 0) throw new FormatException($"{Title(field)}: a log range must be above 0 ('{text.Trim()}').");
-                foreach (var end in new[] { low, high })
+                if (!(Math.Max(a, b) > Math.Min(a, b))) throw new FormatException($"{Title(field)}: the range '{text.Trim()}' is empty.");
+                if (log && Math.Min(a, b) <= 0) throw new FormatException($"{Title(field)}: a log range must be above 0 ('{text.Trim()}').");
+                foreach (var end in new[] { a, b })
                 {
                     object value = field.Kind == ConfigFieldKind.WholeNumber ? (int)end : end;
                     if (field.Check(value) is { } problem) throw new FormatException(NotAllowed(field, value, problem));
                 }
-                return new Spec(null, low, high, log);
+                // Imbalance ratios (10..100) are drawn as ratios, uniformly or on a log scale, then turned into factors.
+                var reciprocal = field.ReciprocalAboveOne && RawAboveOne(range);
+                if (reciprocal) (a, b) = (1 / a, 1 / b);
+                return new Spec(null, Math.Min(a, b), Math.Max(a, b), log, reciprocal);
             }
             var values = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(field.Parse).Distinct().ToList();
             if (values.Select(v => (Value: v, Problem: field.Check(v))).FirstOrDefault(v => v.Problem is not null) is { Problem: { } why } bad)
                 throw new FormatException(NotAllowed(field, bad.Value, why));
             return new Spec(values);
         }
+
+        // Both ends typed above 1 (ratios, which Parse turned into factors).
+        private static bool RawAboveOne(System.Text.RegularExpressions.Match range) =>
+            new[] { range.Groups[1].Value, range.Groups[2].Value }.All(t =>
+                double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 1);
 
         private static string NotAllowed(ConfigField field, object? value, string problem)
         {
