@@ -77,6 +77,8 @@ public sealed class TrainingJob(
                 RunStatus.Cancelled => "Cancelled; the last checkpoint holds the state at the stop.",
                 _ => "The worker is shutting down; the run resumes from its checkpoint at the next start.",
             });
+            // Stored before the run is announced finished: a page reading its log then finds the last line.
+            writer.FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
             Finish(runId, status, null);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -99,7 +99,11 @@ public partial class RunPage
         Changes.Changed -= OnRunChanged;
         Changes.Changed += OnRunChanged;
         // Events and checkpoints of a run trained elsewhere (another worker process) are picked up too.
-        _timer ??= new Timer(_ => { if (_run?.CanCancel == true) OnRunChanged(null); }, null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
+        // So are the last lines of a run that just stopped (its worker may store them after announcing the stop).
+        _timer ??= new Timer(_ =>
+        {
+            if (_run?.CanCancel == true || (_run?.FinishedAt is { } finished && DateTimeOffset.UtcNow - finished < TimeSpan.FromSeconds(10))) OnRunChanged(null);
+        }, null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
