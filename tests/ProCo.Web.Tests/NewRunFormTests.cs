@@ -257,3 +257,35 @@ public sealed class MarkdownTests
         Assert.DoesNotContain("evil.example", html, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The seed-group rule Compare draws by.</summary>
+public sealed class SeedGroupsTests
+{
+    private static (ProCo.Web.Runs.RunSummary, string) Run(long id, string name, string config, ProCo.Data.Entities.RunStatus status = ProCo.Data.Entities.RunStatus.Succeeded) =>
+        (ProCo.Web.Runs.RunSummary.From(new ProCo.Data.Entities.Run { Id = id, Name = name, Status = status, ConfigJson = config }), config);
+
+    [Fact]
+    public void RunsThatDifferOnlyInSeedsOrWhereTheyRan_Group_ButNotAcrossStatesOrOtherFields()
+    {
+        var groups = ProCo.Web.Runs.SeedGroups.Of(
+        [
+            Run(1, "a s0", """{"alpha":1,"seed":0,"device":"cuda:0","loaderThreads":2}"""),
+            Run(2, "a s1", """{"seed":1,"alpha":1,"device":"cuda:1"}"""),
+            Run(3, "b s0", """{"alpha":2,"seed":0}"""),
+            Run(4, "a s2 still training", """{"alpha":1,"seed":2}""", ProCo.Data.Entities.RunStatus.Running),
+            Run(5, "broken", "not json"),
+        ]);
+        Assert.Equal([[1L, 2L], [3L], [4L], [5L]], groups.Select(g => g.Ids.ToArray()));
+        Assert.Equal("a s0 (seeds 0, 1)", groups[0].Label);
+        Assert.Equal("b s0", groups[1].Label);
+    }
+
+    [Fact]
+    public void Spread_IsMeanSampleSdAndRange_OfTheFiniteValues()
+    {
+        var spread = ProCo.Web.Runs.Spread.Of([40.0, 50.0, null, double.NaN, 60.0])!;
+        Assert.Equal((50.0, 10.0, 40.0, 60.0, 3), (spread.Mean, spread.StandardDeviation, spread.Min, spread.Max, spread.Count));
+        Assert.Equal("50.00 ± 10.00", ProCo.Web.Runs.SeedGroups.Format(spread));
+        Assert.Null(ProCo.Web.Runs.Spread.Of([null, double.PositiveInfinity]));
+    }
+}

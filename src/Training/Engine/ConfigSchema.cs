@@ -156,6 +156,16 @@ public sealed class ConfigField
     /// </summary>
     public object? Parse(string text)
     {
+        var value = ParseAsTyped(text);
+        return value is double d ? Normalize(d) : value;
+    }
+
+    /// <summary>
+    /// What <see cref="Parse"/> reads, before a number is normalised: an imbalance typed as 100 stays
+    /// 100 (a form keeps what was typed in its box). Throws <see cref="FormatException"/> naming the field.
+    /// </summary>
+    public object? ParseAsTyped(string text)
+    {
         text = text.Trim();
         if (IsNullable && (text.Length == 0 || text.Equals("none", StringComparison.OrdinalIgnoreCase))) return null;
         switch (Kind)
@@ -164,7 +174,7 @@ public sealed class ConfigField
                 return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i
                     : throw new FormatException($"{Label}: '{text}' is not a whole number.");
             case ConfigFieldKind.Number:
-                return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? Normalize(d)
+                return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? d
                     : throw new FormatException($"{Label}: '{text}' is not a number.");
             case ConfigFieldKind.Switch:
                 return bool.TryParse(text, out var b) ? b : throw new FormatException($"{Label}: '{text}' is not true or false.");

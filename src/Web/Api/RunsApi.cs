@@ -42,8 +42,8 @@ public static class RunsApi
         reference.MapGet("/presets", () => TypedResults.Ok(Presets.All)).WithSummary("Presets of the new-run form");
         reference.MapGet("/config", () => TypedResults.Ok(ConfigSchema.Fields.Select(ConfigFieldData.From).ToList()))
             .WithSummary("Every training configuration field: name, type, default, allowed range or choices, help and form group");
-        reference.MapGet("/series", () => TypedResults.Ok(new SeriesTable(Series.Charts, Series.All)))
-            .WithSummary("The series table: each series' label, unit, cadence (step or epoch), chart and direction");
+        reference.MapGet("/series", () => TypedResults.Ok(new SeriesTable(Series.Charts, Series.All, Series.SysElapsed)))
+            .WithSummary("The series table: each series' label, unit, cadence (step or epoch), chart and direction, and the series of wall time");
         reference.MapGet("/checkpoints/{id:long}/download", DownloadAsync).WithTags("Checkpoints")
             .WithSummary("Download a checkpoint (ETag = SHA-256, range requests)");
         reference.MapGet("/checkpoints/{id:long}/pytorch", PyTorchAsync).WithTags("Checkpoints")
@@ -156,8 +156,8 @@ public static class RunsApi
         TypedResults.Text(await queries.CsvAsync(ct), "text/csv; charset=utf-8");
 }
 
-/// <summary>The series table as served.</summary>
-public sealed record SeriesTable(IReadOnlyList<ChartInfo> Charts, IReadOnlyList<SeriesInfo> Series);
+/// <summary>The series table as served, with the series that times a run (the charts' wall-time axis).</summary>
+public sealed record SeriesTable(IReadOnlyList<ChartInfo> Charts, IReadOnlyList<SeriesInfo> Series, string Elapsed);
 
 /// <summary>One configuration field as served by <c>/api/config</c>.</summary>
 public sealed record ConfigFieldData(string Name, string Option, string Group, string Label, string Help, string Kind, bool Nullable,

@@ -15,7 +15,14 @@ namespace ProCo.Web.Runs;
 public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher publisher,
     IDbContextFactory<ProCoDbContext> factory, RunFolders folders, SystemSampler? system = null) : IMetricSink
 {
+    // The run's progress row is written at most every 2 s within an epoch, a console line every 10 s.
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan ConsoleEvery = TimeSpan.FromSeconds(10);
+    private readonly System.Diagnostics.Stopwatch _progressClock = System.Diagnostics.Stopwatch.StartNew();
+    private readonly System.Diagnostics.Stopwatch _consoleClock = System.Diagnostics.Stopwatch.StartNew();
     private int _stepsPerEpoch;
+    private int _epochs;
+    private bool _stepped;
 
     // What the run trains with goes on its row before the first step: steps per epoch map steps to
     // epochs, the precision is what the run page and the compare table show.
@@ -43,11 +50,12 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
         }
         _stepsPerEpoch = report.StepsPerEpoch;
         Points(report.GlobalStep, report.Values);
-        var sample = system?.Sample(report.GlobalStep, always: report.StepInEpoch == report.StepsPerEpoch);
+        var lastOfEpoch = report.StepInEpoch == report.StepsPerEpoch;
+        var sample = system?.Sample(report.GlobalStep, always: lastOfEpoch);
         if (sample is not null) Points(report.GlobalStep, sample);
         ProgressLine(report, sample);
-        // Within an epoch the run's progress moves with its steps, at most every 2 s (a row write, and a reload by the pages showing it).
-        if (_progressClock.Elapsed < ProgressEvery || report.StepInEpoch == report.StepsPerEpoch) return;
+        // Within an epoch the run's progress moves with its steps (a row write, and a reload by the pages showing it).
+        if (_progressClock.Elapsed < ProgressEvery || lastOfEpoch) return;
         _progressClock.Restart();
         publisher.Run(RunMessages.From(UpdateRun(run =>
         {
@@ -56,37 +64,28 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
         })));
     }
 
-    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan ConsoleEvery = TimeSpan.FromSeconds(10);
-    private readonly System.Diagnostics.Stopwatch _consoleClock = System.Diagnostics.Stopwatch.StartNew();
-    private int _epochs;
-    private bool _stepped;
-
     // The console's progress line, every 10 s: where training is and its latest numbers.
     private void ProgressLine(StepReport report, IReadOnlyDictionary<string, double>? sample)
     {
         if (_consoleClock.Elapsed < ConsoleEvery && report.GlobalStep > 1) return;
         _consoleClock.Restart();
         var parts = new List<string> { $"epoch {report.Epoch}{(_epochs > 0 ? $"/{_epochs}" : "")} · step {report.StepInEpoch}/{report.StepsPerEpoch}" };
-        foreach (var (series, value) in report.Values)
-            parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Series.Find(series)?.Label ?? series} {value:G4}"));
+        parts.AddRange(report.Values.Select(Said));
         if (sample?.GetValueOrDefault(Series.SysImagesPerSecond) is > 0 and var rate)
             parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{rate:F0} images/s"));
-        writer.Add(new RunEvent { RunId = runId, At = DateTimeOffset.UtcNow, Level = "progress", Message = string.Join(" · ", parts) });
+        Log("progress", string.Join(" · ", parts));
     }
-    private readonly System.Diagnostics.Stopwatch _progressClock = System.Diagnostics.Stopwatch.StartNew();
+
+    // A series' value as the console says it: "test top-1 35.25".
+    private static string Said(KeyValuePair<string, double> value) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Series.Find(value.Key)?.Label ?? value.Key} {value.Value:G4}");
 
     public void Epoch(EpochReport report)
     {
         _epochs = report.Epochs;
         system?.Rebase();
-        var summary = report.Values.Where(v => !double.IsNaN(v.Value))
-            .Select(v => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Series.Find(v.Key)?.Label ?? v.Key} {v.Value:G4}"));
-        writer.Add(new RunEvent
-        {
-            RunId = runId, At = DateTimeOffset.UtcNow, Level = "progress",
-            Message = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"epoch {report.Epoch}/{report.Epochs} done in {report.Elapsed.TotalSeconds:F1} s · ") + string.Join(" · ", summary),
-        });
+        Log("progress", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"epoch {report.Epoch}/{report.Epochs} done in {report.Elapsed.TotalSeconds:F1} s · ")
+                        + string.Join(" · ", report.Values.Where(v => !double.IsNaN(v.Value)).Select(Said)));
         Points(report.Epoch, report.Values);
         foreach (var (kind, values) in report.Vectors)
         {

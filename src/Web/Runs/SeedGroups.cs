@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace ProCo.Web.Runs;
 
@@ -53,26 +51,13 @@ public static class SeedGroups
             g.Members.Count == 1 ? g.Members[0].Run.Name : $"{g.Members[0].Run.Name} (seeds {string.Join(", ", g.Members.Select(m => m.Seed))})")).ToList();
     }
 
-    // The configuration without its seeds, with keys in order (so field order does not matter), and the seed as shown.
+    // The configuration without the fields members may differ in, in name order (field order does not
+    // matter), and the seed as shown; a configuration that is no JSON object is its own key.
     private static (string Key, string Seed) KeyOf(string json)
     {
-        JsonObject? config;
-        try
-        {
-            config = JsonNode.Parse(json) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            config = null;
-        }
-        if (config is null) return (json, "?");
-        var seed = config["seed"]?.ToJsonString() ?? "?";
-        var rest = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in config)
-        {
-            if (!IgnoredFields.Contains(name)) rest[name] = value?.ToJsonString() ?? "null";
-        }
-        return (string.Join('\n', rest.Select(p => $"{p.Key}={p.Value}")), seed.Trim('"'));
+        if (ConfigFields.Of(json) is not { } fields) return (json, "?");
+        var rest = fields.Where(f => !IgnoredFields.Contains(f.Key)).OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key}={f.Value}");
+        return (string.Join('\n', rest), fields.GetValueOrDefault("seed", "?"));
     }
 
     /// <summary>"49.40 ± 0.52": mean and standard deviation to two decimals.</summary>

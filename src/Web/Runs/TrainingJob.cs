@@ -61,24 +61,25 @@ public sealed class TrainingJob(
             var outcome = Train(runId, stop.Token);
             renewing.Cancel();
             renewal.Wait(TimeSpan.FromSeconds(10), CancellationToken.None);
+            var status = outcome == TrainingOutcome.Completed ? RunStatus.Succeeded
+                : CancelRequested(runId) ? RunStatus.Cancelled
+                : RunStatus.Interrupted; // the host is shutting down: resumed at its next start
+            if (!lostLease)
+            {
+                Event(runId, "info", status switch
+                {
+                    RunStatus.Succeeded => "Training finished.",
+                    RunStatus.Cancelled => "Cancelled; the last checkpoint holds the state at the stop.",
+                    _ => "The worker is shutting down; the run resumes from its checkpoint at the next start.",
+                });
+            }
+            // Everything stored before the run is announced finished: a page reading its log then finds the last line.
             writer.FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
             if (lostLease)
             {
                 logger.LogWarning("Run {RunId}: lease lost to another worker; leaving it to them.", runId);
                 return;
             }
-            var cancelRequested = CancelRequested(runId);
-            var status = outcome == TrainingOutcome.Completed ? RunStatus.Succeeded
-                : cancelRequested ? RunStatus.Cancelled
-                : RunStatus.Interrupted; // the host is shutting down: resumed at its next start
-            Event(runId, "info", status switch
-            {
-                RunStatus.Succeeded => "Training finished.",
-                RunStatus.Cancelled => "Cancelled; the last checkpoint holds the state at the stop.",
-                _ => "The worker is shutting down; the run resumes from its checkpoint at the next start.",
-            });
-            // Stored before the run is announced finished: a page reading its log then finds the last line.
-            writer.FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
             Finish(runId, status, null);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -8,7 +8,8 @@ export async function getJson(url) {
 
 let seriesTable = null;
 
-// { charts: [{ key, title, unit }], series: [{ name, label, unit, cadence, chart, higherIsBetter }], byName: Map }
+// { charts: [{ key, title, unit }], series: [{ name, label, unit, cadence, chart, higherIsBetter }], elapsed (the wall-time
+// series), byName: Map }
 export function seriesTableAsync() {
   seriesTable ??= getJson('/api/series').then(t => ({ ...t, byName: new Map(t.series.map(s => [s.name, s])) }));
   return seriesTable;

@@ -4,7 +4,8 @@
 
 const MODE_NAMES = { epoch: 'epoch', step: 'step', time: 'wall time' };
 
-function element(tag, { dataset = {}, ...props } = {}, ...children) {
+// An HTML element with its properties, data attributes and children (shared with hparams.js).
+export function element(tag, { dataset = {}, ...props } = {}, ...children) {
   const e = Object.assign(document.createElement(tag), props);
   for (const [k, v] of Object.entries(dataset)) e.dataset[k] = v;
   e.append(...children);

@@ -2,6 +2,7 @@
 // that differs among the runs, then their results; one line per run, coloured by its best top-1)
 // and a scatter of one field against one result. Values come from each run's own configuration as
 // stored: a field an imported log does not record sits at "n/a" below its axis.
+import { element } from './chart-tools.js';
 import { colour } from './heatmap.js';
 import { formatValue } from './line-chart.js';
 import { inkColours, onThemeChange } from './theme.js';
@@ -48,26 +49,19 @@ export class HyperparameterView {
     this.axes = [...this.fields.map(f => ({ key: f, label: f, value: r => r.config[f] ?? null })),
       ...this.results.map(([key, label]) => ({ key, label, value: r => r.summary[key] ?? null }))];
     this.parallel = svg('svg', { class: 'studio-hparams', 'data-test': 'parallel' });
-    const pickX = document.createElement('select'); pickX.dataset.test = 'scatter-x';
-    const pickY = document.createElement('select'); pickY.dataset.test = 'scatter-y';
-    for (const f of this.fields) pickX.append(new Option(f, f));
-    for (const [key, label] of this.results) pickY.append(new Option(label, key));
+    const pickX = element('select', { dataset: { test: 'scatter-x' } }, ...this.fields.map(f => new Option(f, f)));
+    const pickY = element('select', { dataset: { test: 'scatter-y' } }, ...this.results.map(([key, label]) => new Option(label, key)));
     // Alpha against few-shot accuracy when both are there: the ProCo question.
     if (this.fields.includes('alpha')) pickX.value = 'alpha';
     if (this.results.some(([k]) => k === 'lastFew')) pickY.value = 'lastFew';
     this.pickX = pickX; this.pickY = pickY;
     pickX.addEventListener('change', () => this.draw());
     pickY.addEventListener('change', () => this.draw());
-    const controls = document.createElement('div');
-    controls.className = 'studio-chart-tools';
-    const lx = document.createElement('label'); lx.append('x ', pickX);
-    const ly = document.createElement('label'); ly.append('y ', pickY);
-    controls.append(lx, ly);
+    const controls = element('div', { className: 'studio-chart-tools' }, element('label', {}, 'x ', pickX), element('label', {}, 'y ', pickY));
     this.scatter = svg('svg', { class: 'studio-hparams', 'data-test': 'scatter' });
-    const left = document.createElement('div'); left.className = 'studio-hparams-cell'; left.append(this.parallel);
-    const right = document.createElement('div'); right.className = 'studio-hparams-cell'; right.append(controls, this.scatter);
-    const row = document.createElement('div'); row.className = 'studio-hparams-row'; row.append(left, right);
-    el.append(row);
+    el.append(element('div', { className: 'studio-hparams-row' },
+      element('div', { className: 'studio-hparams-cell' }, this.parallel),
+      element('div', { className: 'studio-hparams-cell' }, controls, this.scatter)));
     this.observer = new ResizeObserver(() => this.draw());
     this.observer.observe(el);
     this.unwatchTheme = onThemeChange(() => this.draw());
@@ -103,9 +97,8 @@ export class HyperparameterView {
       p.append(svg('line', { x1: x, x2: x, y1: top, y2: bottom, stroke: ink.ticks }));
       p.append(svg('text', { x, y: top - 20, 'text-anchor': 'middle', fill: ink.text, class: 'studio-hparams-axis' }, a.label));
       const s = scales[i];
-      const ticks = s.kind === 'category' ? s.ticks : s.ticks;
-      for (const t of ticks) {
-        p.append(svg('text', { x: x + 4, y: yOf(s.position(s.kind === 'category' ? t : t)) + 4, fill: ink.text, class: 'studio-hparams-tick' }, shown(t)));
+      for (const t of s.ticks) {
+        p.append(svg('text', { x: x + 4, y: yOf(s.position(t)) + 4, fill: ink.text, class: 'studio-hparams-tick' }, shown(t)));
       }
       if (this.runs.some(r => a.value(r) == null)) p.append(svg('text', { x: x + 4, y: bottom + 26, fill: ink.text, class: 'studio-hparams-tick' }, 'n/a'));
     });

@@ -52,25 +52,25 @@ export function placementOf(line) {
   if (!perStep) return 'epochs';
   if (run.stepsPerEpoch > 0) return 'steps';
   if (!run.detail?.run?.isImported) return 'steps'; // a trained run learns it with its first points
-  const epochs = Math.max(run.detail.run.epochs || 0, run.lastEpochStep ?? 0);
-  return store.last <= epochs ? 'epochs' : 'step';
+  return store.last <= epochsHeld(run) ? 'epochs' : 'step';
 }
 
-// The step of a point in the run's global step count: a per-epoch point of a run whose epoch
-// length is known sits at its epoch's last step; anything else keeps the step its log gave it.
-const globalStep = (line, step) => (!line.perStep && line.run.stepsPerEpoch > 0 ? step * line.run.stepsPerEpoch : step);
+// The epochs an imported log holds: as its name says, or as far as its per-epoch series reach (noteEpochs).
+const epochsHeld = run => Math.max(run.detail.run.epochs || 0, run.lastEpochStep ?? 0);
+
+// Global steps one point of a line stands for: a per-epoch point of a run whose epoch length is
+// known sits at its epoch's last step; anything else keeps the step its log gave it.
+const stepsPerPoint = line => (!line.perStep && line.run.stepsPerEpoch > 0 ? line.run.stepsPerEpoch : 1);
 
 // Seconds since the run started at a global step, interpolated in the run's wall-time series
 // (linearly between samples, and along the nearest two beyond them); null without two samples.
 export function elapsedAt(run, step) {
-  const t = run.stores.get(ELAPSED);
+  const t = run.stores.get(run.elapsedSeries);
   if (!t || t.length < 2) return null;
   const i = Math.min(Math.max(1, t.indexOf(step)), t.length - 1);
   const [s0, s1, v0, v1] = [t.steps[i - 1], t.steps[i], t.values[i - 1], t.values[i]];
   return s1 === s0 ? v1 : v0 + (v1 - v0) * (step - s0) / (s1 - s0);
 }
-
-export const ELAPSED = 'sys/elapsed_s';
 
 // True when a line's points can be put on the wall-time axis: its run has wall times, and they
 // are counted in the line's steps (an imported log without an epoch length times its steps, which
@@ -79,14 +79,15 @@ export function timed(line) {
   const { run } = line;
   if (elapsedAt(run, 0) == null) return false;
   if (line.perStep || run.stepsPerEpoch > 0 || !run.detail?.run?.isImported) return true;
-  return run.stores.get(ELAPSED).last <= Math.max(run.detail.run.epochs || 0, run.lastEpochStep ?? 0);
+  return run.stores.get(run.elapsedSeries).last <= epochsHeld(run);
 }
 
 // X values of a line in one of the three x modes: 'epoch', 'step' (global step) or 'time'
 // (seconds since the run started; the chart scales them to minutes or hours).
 export function xsIn(line, mode) {
-  if (mode === 'step') return line.store.steps.map(s => globalStep(line, s));
-  if (mode === 'time') return line.store.steps.map(s => elapsedAt(line.run, globalStep(line, s)));
+  const span = stepsPerPoint(line);
+  if (mode === 'step') return line.store.steps.map(s => s * span);
+  if (mode === 'time') return line.store.steps.map(s => elapsedAt(line.run, s * span));
   return xsOf(line);
 }
 
@@ -105,8 +106,8 @@ export function xsOf(line) {
 export function stepRange(line, minX, maxX, mode = 'epoch') {
   if (mode === 'time') return [-Infinity, Infinity];
   if (mode === 'step') {
-    const spe = !line.perStep && line.run.stepsPerEpoch > 0 ? line.run.stepsPerEpoch : 1;
-    return [Math.floor(minX / spe) - 1, Math.ceil(maxX / spe) + 1];
+    const span = stepsPerPoint(line);
+    return [Math.floor(minX / span) - 1, Math.ceil(maxX / span) + 1];
   }
   const spe = placementOf(line) === 'steps' && line.run.stepsPerEpoch > 0 ? line.run.stepsPerEpoch : 1;
   return [Math.floor(minX * spe) - 1, Math.ceil(maxX * spe) + 1];
@@ -341,9 +342,11 @@ export function chartsFor(el, def, lines, onZoom) {
   return charts;
 }
 
-// The last epoch a run's per-epoch series reach: an imported log's per-step-named series that
-// stay within it hold one point per epoch.
+// What the charts need to know of a run beside its points: the last epoch its per-epoch series
+// reach (an imported log's per-step-named series that stay within it hold one point per epoch),
+// and which series times it.
 export function noteEpochs(run, table) {
+  run.elapsedSeries = table.elapsed;
   run.lastEpochStep = 0;
   for (const [name, store] of run.stores) {
     if (table.byName.get(name)?.cadence === 'Epoch' && store.length) run.lastEpochStep = Math.max(run.lastEpochStep, store.last + 1);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 using ProCo.Web.Components.Shared;
@@ -70,18 +69,7 @@ public partial class ComparePage
     /// </summary>
     public static List<(string Field, string[] Values)> Diff(IReadOnlyList<string> configs)
     {
-        var parsed = configs.Select(json =>
-        {
-            try
-            {
-                using var doc = JsonDocument.Parse(json);
-                return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString());
-            }
-            catch (JsonException)
-            {
-                return new Dictionary<string, string>();
-            }
-        }).ToList();
+        var parsed = configs.Select(json => ConfigFields.Of(json) ?? []).ToList();
         var fields = parsed.SelectMany(p => p.Keys).Distinct().ToList();
         return fields
             .Select(f => (Field: f, Values: parsed.Select(p => p.TryGetValue(f, out var v) ? (v.Length == 0 ? "(none)" : v) : "–").ToArray()))

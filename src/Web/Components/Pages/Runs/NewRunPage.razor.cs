@@ -367,8 +367,9 @@ public partial class NewRunPage
                 if (!Random || field.Kind is not (ConfigFieldKind.Number or ConfigFieldKind.WholeNumber) || field.Property == nameof(TrainingConfig.Seed))
                     throw new FormatException($"{Title(field)}: '{text.Trim()}' is a range; " +
                                               (Random ? "list the values of this field." : "ranges are for random search (list values for a grid)."));
-                var (a, b) = (Convert.ToDouble(field.Parse(range.Groups[1].Value), CultureInfo.InvariantCulture),
-                              Convert.ToDouble(field.Parse(range.Groups[2].Value), CultureInfo.InvariantCulture));
+                var (typedA, typedB) = (Convert.ToDouble(field.ParseAsTyped(range.Groups[1].Value), CultureInfo.InvariantCulture),
+                                        Convert.ToDouble(field.ParseAsTyped(range.Groups[2].Value), CultureInfo.InvariantCulture));
+                var (a, b) = (field.Normalize(typedA), field.Normalize(typedB));
                 var log = range.Groups[3].Success;
                 if (!(Math.Max(a, b) > Math.Min(a, b))) throw new FormatException($"{Title(field)}: the range '{text.Trim()}' is empty.");
                 if (log && Math.Min(a, b) <= 0) throw new FormatException($"{Title(field)}: a log range must be above 0 ('{text.Trim()}').");
@@ -378,8 +379,8 @@ public partial class NewRunPage
                     if (field.Check(value) is { } problem) throw new FormatException(NotAllowed(field, value, problem));
                 }
                 // Imbalance ratios (10..100) are drawn as ratios, uniformly or on a log scale, then turned into factors.
-                var reciprocal = field.ReciprocalAboveOne && RawAboveOne(range);
-                if (reciprocal) (a, b) = (1 / a, 1 / b);
+                var reciprocal = field.ReciprocalAboveOne && typedA > 1 && typedB > 1;
+                if (reciprocal) (a, b) = (typedA, typedB);
                 return new Spec(null, Math.Min(a, b), Math.Max(a, b), log, reciprocal);
             }
             var values = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(field.Parse).Distinct().ToList();
@@ -387,11 +388,6 @@ public partial class NewRunPage
                 throw new FormatException(NotAllowed(field, bad.Value, why));
             return new Spec(values);
         }
-
-        // Both ends typed above 1 (ratios, which Parse turned into factors).
-        private static bool RawAboveOne(System.Text.RegularExpressions.Match range) =>
-            new[] { range.Groups[1].Value, range.Groups[2].Value }.All(t =>
-                double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 1);
 
         private static string NotAllowed(ConfigField field, object? value, string problem)
         {
