@@ -135,6 +135,11 @@ public sealed class ChartsBrowserTests(StudioServer server, ITestOutputHelper ou
         Assert.Equal("step", loss.X);
         Assert.Contains("by step", loss.Title, StringComparison.Ordinal);
         Assert.All(loss.Lines, l => Assert.Equal(3 * spe, l.X));
+        // Its memory line, the only line of its chart with points (no GPU), is drawn by step in the chart's own place.
+        var memory = await StateAsync(page, "memory");
+        Assert.Equal("step", memory.X);
+        Assert.Equal(["process memory (resident)"], memory.Labels);
+        Assert.Equal(0, await page.Locator("[data-chart=memory-by-step]").CountAsync());
         await page.ScreenshotAsync(new() { Path = Shot("imported-by-step.png"), FullPage = true });
 
         // In Compare, beside a trained run, those series get a step chart of their own below the epoch chart.

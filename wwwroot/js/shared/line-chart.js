@@ -317,7 +317,8 @@ export function chartsFor(el, def, lines, onZoom) {
   const byStep = lines.filter(l => placementOf(l) === 'step');
   const byEpoch = lines.filter(l => !byStep.includes(l));
   const charts = [];
-  if (byEpoch.length || !byStep.length) {
+  // (A series a run has no point of, listed for the live points it may get, draws no epoch chart of its own.)
+  if (byEpoch.some(l => l.store.length) || !byStep.length) {
     // Imported logs may hold per-step-named series once per epoch: the title says what is drawn.
     const perStep = byEpoch.filter(l => l.perStep).map(placementOf);
     const title = !perStep.includes('epochs') ? def.title
