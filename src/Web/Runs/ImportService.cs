@@ -3,11 +3,10 @@ using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using ProCo.Data;
 using ProCo.Data.TensorBoard;
+using ProCo.Training.Engine;
 using ProCo.Web.Accounts;
 using ProCo.Web.Hosting;
 using ProCo.Web.Live;
-
-using ProCo.Training.Engine;
 
 namespace ProCo.Web.Runs;
 
@@ -47,10 +46,10 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
         return results;
     }
 
-    /// <summary>Field errors of an upload (no files, too large, not event files, a name or tag out of bounds); empty when it can be imported.</summary>
     /// <summary>The smallest event file: one record of no data (length, its CRC, the data's CRC).</summary>
     public const int MinEventFileBytes = 16;
 
+    /// <summary>Field errors of an upload (no files, too large, not event files or too short for one, a name or tag out of bounds); empty when it can be imported.</summary>
     public Dictionary<string, string[]> Validate(IReadOnlyCollection<UploadedFile> files, string? name = null, string? tag = null)
     {
         var errors = new Dictionary<string, string[]>();

@@ -50,6 +50,9 @@ public sealed class RunService(
     /// <summary>A run name (trimmed, as it is stored) of at most <see cref="MaxNameLength"/> characters.</summary>
     public static bool IsValidName(string name) => name.Trim().Length <= MaxNameLength;
 
+    /// <summary>Notes as a run keeps them: line ends as \n, whatever the browser sent.</summary>
+    public static string StoredNotes(string notes) => notes.Replace("\r\n", "\n", StringComparison.Ordinal);
+
     /// <summary>A tag: a non-empty word of at most <see cref="MaxTagLength"/> characters, without commas (tags are stored comma-separated).</summary>
     public static bool IsValidTag(string tag) =>
         !string.IsNullOrWhiteSpace(tag) && !tag.Contains(',', StringComparison.Ordinal) && tag.Trim().Length <= MaxTagLength;
@@ -164,7 +167,7 @@ public sealed class RunService(
         if (dataset is not null) run.Dataset = dataset;
         if (patch.ImbalanceFactor is { } imbalance) run.ImbalanceFactor = imbalance;
         if (patch.Epochs is { } epochs) run.Epochs = epochs;
-        if (patch.Notes is not null) run.Notes = patch.Notes.Replace("\r\n", "\n", StringComparison.Ordinal);
+        if (patch.Notes is not null) run.Notes = StoredNotes(patch.Notes);
         var changed = new (string Field, bool Set)[]
         {
             ("name", patch.Name is not null), ("tags", patch.Tags is not null), ("dataset", dataset is not null),

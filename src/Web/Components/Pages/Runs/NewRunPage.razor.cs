@@ -29,8 +29,6 @@ public partial class NewRunPage
     private IReadOnlyList<DatasetStatus> _datasets = [];
     private Dictionary<string, string> _errors = [];
     private bool _submitting;
-
-    protected override void OnParametersSet() => Revalidate();
     // Viewers see the form (to read a recipe) but cannot queue it.
     private bool _canQueue = true;
     private string? _role;
@@ -56,6 +54,9 @@ public partial class NewRunPage
             _preset = "";
         }
     }
+
+    // The form as loaded (a preset or a clone) is checked before it is first drawn.
+    protected override void OnParametersSet() => Revalidate();
 
     private void ApplyPreset(string id)
     {

@@ -58,6 +58,10 @@ public partial class RunPage
     private double _smoothing;
     private bool _smoothShort;
 
+    private ChartModule? _chartModule;
+    private Timer? _timer;
+    private RefreshCoalescer? _refresh;
+
     private async Task SmoothingChangedAsync((double Weight, bool SmoothShort) smoothing)
     {
         (_smoothing, _smoothShort) = smoothing;
@@ -79,13 +83,10 @@ public partial class RunPage
             _notesError = errors.Values.SelectMany(v => v).FirstOrDefault() ?? error.ToString();
             return;
         }
-        _notes = (_notesDraft ?? "").Replace("\r\n", "\n", StringComparison.Ordinal);
+        _notes = RunService.StoredNotes(_notesDraft ?? "");
         _editingNotes = false;
         Snackbar.Add("Notes saved.", Severity.Success);
     }
-    private ChartModule? _chartModule;
-    private Timer? _timer;
-    private RefreshCoalescer? _refresh;
 
     protected override async Task OnParametersSetAsync()
     {
