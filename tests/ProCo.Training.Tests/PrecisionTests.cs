@@ -144,13 +144,16 @@ public sealed class PrecisionTests : IClassFixture<TrainerTests.FashionData>, ID
     }
 
     [Fact]
-    public void Auto_ChoosesBf16ExactlyWhereTheCpuComputesItNatively_AndChannelsLastOnTheCpu()
+    public void Auto_ChoosesBf16ExactlyWhereTheCpuComputesItNatively_AndChannelsLastOnlyForAReducedType()
     {
         var plan = PrecisionPlan.Resolve(PrecisionPlan.Auto, CPU);
         var native = HardwareSupport.CpuFlags.Contains("avx512_bf16") || HardwareSupport.CpuFlags.Contains("amx_bf16");
         Assert.Equal(native ? PrecisionPlan.Bf16 : PrecisionPlan.Fp32, plan.Name);
         Assert.StartsWith("auto: this CPU ", plan.Reason, StringComparison.Ordinal);
-        Assert.True(plan.Mode.ChannelsLast);
+        // fp32 keeps the contiguous layout, whose BatchNorm statistics match the public code's (StepEquivalenceTests).
+        Assert.Equal(native, plan.Mode.ChannelsLast);
+        Assert.True(PrecisionPlan.Resolve(PrecisionPlan.Bf16, CPU).Mode.ChannelsLast);
+        Assert.False(PrecisionPlan.Resolve(PrecisionPlan.Fp32, CPU).Mode.ChannelsLast);
         Assert.False(plan.LossScaling);
         if (HardwareSupport.FastFp16(CPU))
         {
