@@ -89,6 +89,9 @@ public sealed class Trainer : IDisposable
     /// <summary>The model (for evaluation and tests).</summary>
     public ProCoModel Model => _model;
 
+    /// <summary>The ProCo loss and its estimator pair; null for the baselines (la, ce).</summary>
+    public ProCoLoss? Loss => _proco;
+
     /// <summary>PyTorch weights a fresh run starts from (<see cref="TrainingConfig.InitFrom"/> resolved to a file); ignored when resuming.</summary>
     public string? InitialWeightsPath { get; set; }
 
