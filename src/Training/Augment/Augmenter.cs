@@ -35,32 +35,32 @@ public sealed class Augmenter : IDisposable
     /// <summary>Test-time transform: normalise only.</summary>
     public Tensor Normalize(Tensor pixels) => (pixels.to_type(ScalarType.Float32) - _mean) / _std;
 
-    /// <summary>View 0 of the recipe for a uint8 batch (B × C × H × W).</summary>
-    public Tensor RegularView(Tensor pixels, Random random, Generator generator)
+    /// <summary>View 0 of the recipe for a uint8 batch (B × C × H × W); <paramref name="trace"/>, when given, records each draw.</summary>
+    public Tensor RegularView(Tensor pixels, Random random, Generator generator, AugmentTrace? trace = null)
     {
         using var scope = NewDisposeScope();
         var x = pixels.to_type(ScalarType.Float32);
-        x = RandomCrop(x, 4, random);
-        x = RandomFlip(x, generator);
-        x = AutoAugment.Apply(x, random);
-        x = Cutout(x, 16, random);
+        x = RandomCrop(x, 4, random, trace);
+        x = RandomFlip(x, generator, trace);
+        x = AutoAugment.Apply(x, random, trace);
+        x = Cutout(x, 16, random, trace);
         return Normalize(x).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Views 1 and 2 of the recipe (SimCLR-style) for a uint8 batch.</summary>
-    public Tensor ContrastiveView(Tensor pixels, Random random, Generator generator)
+    /// <summary>Views 1 and 2 of the recipe (SimCLR-style) for a uint8 batch; <paramref name="trace"/>, when given, records each draw.</summary>
+    public Tensor ContrastiveView(Tensor pixels, Random random, Generator generator, AugmentTrace? trace = null)
     {
         using var scope = NewDisposeScope();
         var x = pixels.to_type(ScalarType.Float32);
-        x = RandomResizedCrop(x, random);
-        x = RandomFlip(x, generator);
-        x = ColorJitter(x, 0.4, 0.4, 0.4, 0.1, 0.8, random);
-        x = RandomGrayscale(x, 0.2, generator);
+        x = RandomResizedCrop(x, random, trace);
+        x = RandomFlip(x, generator, trace);
+        x = ColorJitter(x, 0.4, 0.4, 0.4, 0.1, 0.8, random, trace);
+        x = RandomGrayscale(x, 0.2, generator, trace);
         return Normalize(x).MoveToOuterDisposeScope();
     }
 
     /// <summary>Zero-pads by <paramref name="padding"/> and crops back at a random offset per image.</summary>
-    public static Tensor RandomCrop(Tensor x, int padding, Random random)
+    public static Tensor RandomCrop(Tensor x, int padding, Random random, AugmentTrace? trace = null)
     {
         var (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
         var rows = new long[b * h];
@@ -69,6 +69,8 @@ public sealed class Augmenter : IDisposable
         {
             var dy = random.Next(2 * padding + 1);
             var dx = random.Next(2 * padding + 1);
+            trace?.Record("crop.top", dy);
+            trace?.Record("crop.left", dx);
             for (var r = 0; r < h; r++) rows[i * h + r] = dy + r;
             for (var q = 0; q < w; q++) cols[i * w + q] = dx + q;
         }
@@ -79,14 +81,22 @@ public sealed class Augmenter : IDisposable
     }
 
     /// <summary>Mirrors each image left-right with probability ½.</summary>
-    public static Tensor RandomFlip(Tensor x, Generator generator)
+    public static Tensor RandomFlip(Tensor x, Generator generator, AugmentTrace? trace = null)
     {
-        var flip = rand(x.shape[0], generator: generator).lt(0.5).to(x.device).view(-1, 1, 1, 1);
-        return where(flip, x.flip(3), x);
+        var flip = rand(x.shape[0], generator: generator).lt(0.5);
+        Trace(trace, "flip", flip);
+        return where(flip.to(x.device).view(-1, 1, 1, 1), x.flip(3), x);
+    }
+
+    // Records a per-image yes/no draw (1 or 0).
+    private static void Trace(AugmentTrace? trace, string name, Tensor drawn)
+    {
+        if (trace is null) return;
+        foreach (var yes in drawn.cpu().data<bool>()) trace.Record(name, yes ? 1 : 0);
     }
 
     /// <summary>Zeroes one square of side <paramref name="length"/> centred at a random pixel (clipped at borders).</summary>
-    public static Tensor Cutout(Tensor x, int length, Random random)
+    public static Tensor Cutout(Tensor x, int length, Random random, AugmentTrace? trace = null)
     {
         var (b, h, w) = (x.shape[0], x.shape[2], x.shape[3]);
         var cy = new long[b];
@@ -95,6 +105,8 @@ public sealed class Augmenter : IDisposable
         {
             cy[i] = random.Next((int)h);
             cx[i] = random.Next((int)w);
+            trace?.Record("cutout.y", cy[i]);
+            trace?.Record("cutout.x", cx[i]);
         }
         var ys = arange(h, device: x.device).view(1, h, 1);
         var xs = arange(w, device: x.device).view(1, 1, w);
@@ -110,7 +122,7 @@ public sealed class Augmenter : IDisposable
     /// (3/4-4/3) for a box that fits, else the whole image; the box is cropped and resized back
     /// bilinearly as PIL resizes (samples beyond the box's edge take the edge pixel, never a fill).
     /// </summary>
-    public static Tensor RandomResizedCrop(Tensor x, Random random)
+    public static Tensor RandomResizedCrop(Tensor x, Random random, AugmentTrace? trace = null)
     {
         var (b, h, w) = (x.shape[0], (int)x.shape[2], (int)x.shape[3]);
         var boxes = new int[b, 4];
@@ -132,8 +144,19 @@ public sealed class Augmenter : IDisposable
                 }
             }
             (boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]) = (top, left, bh, bw);
+            TraceBox(trace, h, w, top, left, bh, bw);
         }
         return CropResize(x, boxes);
+    }
+
+    /// <summary>Records a crop box of an image of <paramref name="height"/> × <paramref name="width"/>: its share of the area, log aspect ratio and centre (as fractions).</summary>
+    public static void TraceBox(AugmentTrace? trace, int height, int width, int top, int left, int boxHeight, int boxWidth)
+    {
+        if (trace is null) return;
+        trace.Record("rrc.area", (double)boxHeight * boxWidth / ((double)height * width));
+        trace.Record("rrc.logratio", System.Math.Log((double)boxWidth / boxHeight));
+        trace.Record("rrc.centre.y", (top + boxHeight / 2.0) / height);
+        trace.Record("rrc.centre.x", (left + boxWidth / 2.0) / width);
     }
 
     /// <summary>One box of every image cropped and resized bilinearly to the image size (what <see cref="RandomResizedCrop"/> does with the box it draws).</summary>
@@ -169,7 +192,8 @@ public sealed class Augmenter : IDisposable
     /// torchvision's ColorJitter applied with probability <paramref name="p"/>: brightness, contrast,
     /// saturation factors from [1−s, 1+s] and a hue shift from [−hue, hue], in a random order per image.
     /// </summary>
-    public static Tensor ColorJitter(Tensor x, double brightness, double contrast, double saturation, double hue, double p, Random random)
+    public static Tensor ColorJitter(Tensor x, double brightness, double contrast, double saturation, double hue, double p, Random random,
+        AugmentTrace? trace = null)
     {
         var b = (int)x.shape[0];
         var factors = new float[4, b];
@@ -185,6 +209,15 @@ public sealed class Augmenter : IDisposable
             factors[1, i] = (float)(1 - contrast + 2 * contrast * random.NextDouble());
             factors[2, i] = (float)(1 - saturation + 2 * saturation * random.NextDouble());
             factors[3, i] = (float)(-hue + 2 * hue * random.NextDouble());
+            trace?.Record("jitter", apply[i] ? 1 : 0);
+            if (trace is not null && apply[i])
+            {
+                trace.Record("jitter.brightness", factors[0, i]);
+                trace.Record("jitter.contrast", factors[1, i]);
+                trace.Record("jitter.saturation", factors[2, i]);
+                if (hue > 0) trace.Record("jitter.hue", factors[3, i]);
+                trace.Record("jitter.first", perm[0]);
+            }
         }
         var device = x.device;
         Tensor Factor(int op) => tensor(Enumerable.Range(0, b).Select(i => factors[op, i]).ToArray(), device: device);
@@ -264,10 +297,11 @@ public sealed class Augmenter : IDisposable
     }
 
     /// <summary>Replaces each image by its grayscale version (on every channel) with probability p.</summary>
-    public static Tensor RandomGrayscale(Tensor x, double p, Generator generator)
+    public static Tensor RandomGrayscale(Tensor x, double p, Generator generator, AugmentTrace? trace = null)
     {
         if (x.shape[1] == 1) return x;
-        var mask = rand(x.shape[0], generator: generator).lt(p).to(x.device).view(-1, 1, 1, 1);
-        return where(mask, ImageOps.Quantize(ImageOps.Gray(x)).expand_as(x), x);
+        var mask = rand(x.shape[0], generator: generator).lt(p);
+        Trace(trace, "gray", mask);
+        return where(mask.to(x.device).view(-1, 1, 1, 1), ImageOps.Quantize(ImageOps.Gray(x)).expand_as(x), x);
     }
 }

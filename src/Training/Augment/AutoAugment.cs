@@ -70,8 +70,12 @@ public static class AutoAugment
     internal static bool IsSigned(Op op) => op is Op.ShearX or Op.ShearY or Op.TranslateX or Op.TranslateY
         or Op.Color or Op.Contrast or Op.Sharpness or Op.Brightness;
 
-    /// <summary>Applies the policy to a batch of 0..255 float images, each image independently.</summary>
-    public static Tensor Apply(Tensor x, Random random)
+    /// <summary>
+    /// Applies the policy to a batch of 0..255 float images, each image independently; <paramref name="trace"/>, when
+    /// given, records per image how many times each operation fired (<c>aa.Rotate</c> ...) and the sign of each signed
+    /// one that fired (<c>aa.ShearX.sign</c>).
+    /// </summary>
+    public static Tensor Apply(Tensor x, Random random, AugmentTrace? trace = null)
     {
         var count = (int)x.shape[0];
         var plans = new (Op Op, double Magnitude, bool Apply)[2][];
@@ -82,6 +86,11 @@ public static class AutoAugment
             var policy = Cifar10Policy[random.Next(Cifar10Policy.Count)];
             plans[0][i] = Plan(policy.Op1, policy.M1, policy.P1, random);
             plans[1][i] = Plan(policy.Op2, policy.M2, policy.P2, random);
+            if (trace is null) continue;
+            foreach (var op in Enum.GetValues<Op>())
+                trace.Record($"aa.{op}", (plans[0][i].Apply && plans[0][i].Op == op ? 1 : 0) + (plans[1][i].Apply && plans[1][i].Op == op ? 1 : 0));
+            foreach (var (op, magnitude, applied) in new[] { plans[0][i], plans[1][i] })
+                if (applied && IsSigned(op) && magnitude != 0) trace.Record($"aa.{op}.sign", System.Math.Sign(magnitude));
         }
 
         var result = x.clone();

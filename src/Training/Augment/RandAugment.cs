@@ -37,8 +37,13 @@ public static class RandAugment
 
     private readonly record struct Plan(Op Op, double Level, bool Negate, bool Bicubic);
 
-    /// <summary>Applies RandAugment to a batch of 0..255 float images (B × 3 × H × W), each image independently.</summary>
-    public static Tensor Apply(Tensor x, Random random)
+    /// <summary>
+    /// Applies RandAugment to a batch of 0..255 float images (B × 3 × H × W), each image independently; <paramref name="trace"/>,
+    /// when given, records per image how many times each operation fired (<c>ra.Rotate</c> ...), and of each one that fired
+    /// its level (<c>ra.level</c>), whether a signed one was negated (<c>ra.negate</c>) and whether a geometric one sampled
+    /// bicubically (<c>ra.bicubic</c>).
+    /// </summary>
+    public static Tensor Apply(Tensor x, Random random, AugmentTrace? trace = null)
     {
         var count = (int)x.shape[0];
         var layers = new Plan?[Layers][];
@@ -52,6 +57,7 @@ public static class RandAugment
                 var level = Math.Clamp(Magnitude + MagnitudeStd * Gaussian(random), 0, 10);
                 layers[l][i] = new Plan(op, level, random.NextDouble() > 0.5, random.Next(2) == 1);
             }
+            if (trace is not null) TraceImage(trace, [.. layers.Select(layer => layer[i])]);
         }
 
         using var fill = tensor(FillColor, device: x.device).to_type(x.dtype).view(1, -1, 1, 1);
@@ -70,6 +76,20 @@ public static class RandAugment
             }
         }
         return result;
+    }
+
+    private static void TraceImage(AugmentTrace trace, Plan?[] fired)
+    {
+        foreach (var op in Ops) trace.Record($"ra.{op}", fired.Count(p => p?.Op == op));
+        foreach (var plan in fired.OfType<Plan>())
+        {
+            // timm draws a level for every operation but hands it only to those that take an argument.
+            if (plan.Op is not (Op.AutoContrast or Op.Equalize or Op.Invert)) trace.Record("ra.level", plan.Level);
+            if (!Geometric(plan.Op)) continue;
+            // timm negates the geometric operations' arguments at random and picks their filter.
+            trace.Record("ra.negate", plan.Negate ? 1 : 0);
+            trace.Record("ra.bicubic", plan.Bicubic ? 1 : 0);
+        }
     }
 
     private static bool Geometric(Op op) => op is Op.Rotate or Op.ShearX or Op.ShearY or Op.TranslateXRel or Op.TranslateYRel;

@@ -235,13 +235,17 @@ public sealed class FileFeed : ITrainingFeed
         using (batch) return new PreparedBatch(batch.Views.to(_device), batch.Labels.to(_device), batch.Skipped);
     }
 
-    /// <summary>Decodes and augments the batch of <paramref name="step"/> in host memory (what the loader threads do; public for the benchmark).</summary>
-    public PreparedBatch TrainBatch(long[] order, int epoch, int step)
+    /// <summary>
+    /// Decodes and augments the batch of <paramref name="step"/> in host memory (what the loader threads do; public for the
+    /// benchmark). <paramref name="traces"/>, when given (one per view), record each view's draws.
+    /// </summary>
+    public PreparedBatch TrainBatch(long[] order, int epoch, int step, AugmentTrace[]? traces = null)
     {
         var batch = _config.BatchSize;
         var size = _config.CropSize;
         var stepSeed = Seeds.Mix(_config.Seed, epoch, step);
         var indices = Enumerable.Range(0, batch).Select(i => (int)order[(long)step * batch + i]).ToArray();
+        var boxes = new (SKRectI Box, int Width, int Height)[_views, batch];
         using var scope = NewDisposeScope();
         var (x, kept, skipped) = Read(batch, _views, i => _train.FullPath(indices[i]), (decoded, i, slot) =>
         {
@@ -249,6 +253,7 @@ public sealed class FileFeed : ITrainingFeed
             {
                 var random = new Random(Seeds.Mix(stepSeed, i, v));
                 var box = CropBox(decoded.Width, decoded.Height, random);
+                boxes[v, i] = (box, decoded.Width, decoded.Height);
                 ImageDecoder.ResizedCrop(decoded, box, size, false, slot(v).Span);
             }
         });
@@ -256,19 +261,32 @@ public sealed class FileFeed : ITrainingFeed
             throw new InvalidDataException($"Step {step + 1} of epoch {epoch + 1} has {kept.Length} readable image(s) of {batch}: " +
                                            string.Join("; ", skipped.Take(3).Select(p => $"{p.Path}: {p.Reason}")));
         var n = kept.Length;
+        AugmentTrace? Trace(int view) => traces?[view];
+        for (var v = 0; v < _views && traces is not null; v++)
+        {
+            foreach (var i in kept)
+            {
+                var (box, width, height) = boxes[v, i];
+                Augmenter.TraceBox(Trace(v), height, width, box.Top, box.Left, box.Height, box.Width);
+            }
+        }
         var random = new Random(stepSeed);
         using var generator = new Generator((ulong)stepSeed);
-        x = Augmenter.RandomFlip(x, generator);
+        // One flip per row of every view, drawn at once.
+        var flips = new AugmentTrace();
+        x = Augmenter.RandomFlip(x, generator, traces is null ? null : flips);
+        for (var v = 0; v < _views && traces is not null; v++)
+            foreach (var flip in flips.Values["flip"].Skip(v * n).Take(n)) traces[v].Record("flip", flip);
         var views = new List<Tensor>
         {
-            _augmenter.Normalize(RandAugment.Apply(Augmenter.ColorJitter(x.narrow(0, 0, n), 0.4, 0.4, 0.4, 0, 1.0, random), random)),
+            _augmenter.Normalize(RandAugment.Apply(Augmenter.ColorJitter(x.narrow(0, 0, n), 0.4, 0.4, 0.4, 0, 1.0, random, Trace(0)), random, Trace(0))),
         };
         for (var v = 1; v < _views; v++)
         {
-            var view = Augmenter.ColorJitter(x.narrow(0, (long)v * n, n), 0.4, 0.4, 0.4, 0.1, 0.8, random);
-            view = Augmenter.RandomGrayscale(view, 0.2, generator);
+            var view = Augmenter.ColorJitter(x.narrow(0, (long)v * n, n), 0.4, 0.4, 0.4, 0.1, 0.8, random, Trace(v));
+            view = Augmenter.RandomGrayscale(view, 0.2, generator, Trace(v));
             var rand = _config.ContrastViews == "rand-rand" || (_config.ContrastViews == "sim-rand" && v == 1);
-            if (rand) view = RandAugment.Apply(view, random);
+            if (rand) view = RandAugment.Apply(view, random, Trace(v));
             views.Add(_augmenter.Normalize(view));
         }
         var labels = tensor(kept.Select(i => _train.Labels[indices[i]]).ToArray());
