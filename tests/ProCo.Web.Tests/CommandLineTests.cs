@@ -113,6 +113,22 @@ public class CommandLineTests
         Assert.Equal(message, error.Message);
     }
 
+    [Fact]
+    public void ConfigurationSwitches_AreTakenWhereverTheyStand_NotParsedAsAPositionalArgument()
+    {
+        // 'train --preset X --ProCo:Datasets:cifar10=PATH' once made the switch the dataset argument (or, after a
+        // dataset, the imbalance factor).
+        string[] args = ["train", "--preset", "cifar10-imb100-e200", "--ProCo:Datasets:cifar10=/data/c10", "--epochs", "6",
+            "--ProCo:DataDir", "/srv/proco", "cifar100"];
+        var rest = CliConfiguration.TakeSwitches(args);
+        Assert.Equal(["train", "--preset", "cifar10-imb100-e200", "--epochs", "6", "cifar100"], rest);
+        var parse = TrainCommand.Create().Parse(rest[1..]);
+        var configuration = CliConfiguration.Build(parse);
+        Assert.Equal(("/data/c10", "/srv/proco"), (configuration["ProCo:Datasets:cifar10"], configuration["ProCo:DataDir"]));
+        var config = TrainCommand.ConfigFor(rest[1..]);
+        Assert.Equal(("cifar100", 6, PrecisionPlan.Fp32), (config.Dataset, config.Epochs, config.Precision));
+    }
+
     [Theory]
     [InlineData(new[] { "cifar10", "0.01", "200", "--epochs", "100" }, "The epochs is given twice, as '200' and as --epochs '100'")]
     [InlineData(new[] { "--preset", "gpu-fast" }, "Unknown preset 'gpu-fast'")]

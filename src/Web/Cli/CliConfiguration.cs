@@ -8,6 +8,41 @@ namespace ProCo.Web.Cli;
 /// <summary>Configuration for command-line verbs, read the way the web host reads it.</summary>
 internal static class CliConfiguration
 {
+    // The configuration switches taken off this invocation's arguments before the verb parsed them.
+    private static readonly AsyncLocal<string[]?> TakenSwitches = new();
+
+    /// <summary>
+    /// Takes the configuration switches (<c>--ProCo:DataDir=/srv/proco</c>, or the key and its value as two
+    /// arguments) off <paramref name="args"/>, wherever they stand, and keeps them for <see cref="Build"/>; returns
+    /// the rest for the verb to parse. Without this a switch after a verb whose positional arguments are optional
+    /// (<c>train --preset X --ProCo:Datasets:cifar10=PATH</c>) would be parsed as one of them.
+    /// </summary>
+    public static string[] TakeSwitches(string[] args)
+    {
+        var switches = new List<string>();
+        var rest = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!IsSwitch(args[i]))
+            {
+                rest.Add(args[i]);
+                continue;
+            }
+            switches.Add(args[i]);
+            if (!args[i].Contains('=', StringComparison.Ordinal) && i + 1 < args.Length) switches.Add(args[++i]);
+        }
+        TakenSwitches.Value = [.. switches];
+        return [.. rest];
+    }
+
+    // A configuration key has a section (ProCo:DataDir); no option of a verb has a colon in its name.
+    private static bool IsSwitch(string token) =>
+        token.StartsWith("--", StringComparison.Ordinal) && token.IndexOf(':', StringComparison.Ordinal) is var colon && colon > 2 &&
+        (token.IndexOf('=', StringComparison.Ordinal) is var equals && (equals < 0 || colon < equals));
+
+    /// <summary>The configuration switches of this invocation: those taken off before parsing, then any left unmatched.</summary>
+    public static string[] Switches(ParseResult parse) => [.. TakenSwitches.Value ?? [], .. parse.UnmatchedTokens];
+
     /// <summary>
     /// appsettings.json beside the binary, environment variables, then configuration switches
     /// (<c>--ProCo:DataDir=/srv/proco</c> or <c>--ProCo:DataDir /srv/proco</c>). Any other token the
@@ -25,15 +60,14 @@ internal static class CliConfiguration
         for (var i = 0; i < tokens.Count; i++)
         {
             var token = tokens[i];
-            if (!token.StartsWith("--", StringComparison.Ordinal) || !token.Contains(':', StringComparison.Ordinal))
-                throw Unrecognised(parse, token);
+            if (!IsSwitch(token)) throw Unrecognised(parse, token);
             if (!token.Contains('=', StringComparison.Ordinal)) i++; // the value follows
         }
         return new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()
-            .AddCommandLine(tokens.ToArray())
+            .AddCommandLine(Switches(parse))
             .Build();
     }
 

@@ -34,7 +34,7 @@ public static class CommandLine
         root.Subcommands.Add(TensorBoardCommands.Export());
         root.Subcommands.Add(AccountCommands.User());
         root.Subcommands.Add(AccountCommands.Token());
-        var parse = root.Parse(args);
+        var parse = root.Parse(CliConfiguration.TakeSwitches(args));
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

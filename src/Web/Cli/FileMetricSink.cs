@@ -47,7 +47,7 @@ internal sealed class FileMetricSink : IMetricSink, IDisposable
         var eta = perEpoch * (report.Epochs - report.Epoch);
         var v = report.Values;
         _console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"epoch {report.Epoch}/{report.Epochs}  loss {v[Series.ValCeLoss]:F4}  top1 {v[Series.ValTop1]:F2}  " +
+            $"epoch {report.Epoch}/{report.Epochs}  val CE {v[Series.ValCeLoss]:F4}  top1 {v[Series.ValTop1]:F2}  " +
             $"{report.Shots.Describe()}  " +
             $"train top1 {v[Series.TrainTop1]:F2}  ({report.Elapsed.TotalSeconds:F1} s, ETA {Format(eta)})"));
     }

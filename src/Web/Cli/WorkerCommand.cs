@@ -21,7 +21,7 @@ internal static class WorkerCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             CliConfiguration.Build(parse); // rejects unknown options
-            string[] args = [.. parse.UnmatchedTokens];
+            var args = CliConfiguration.Switches(parse);
             if (parse.GetValue(devices) is { } d) args = [.. args, $"--ProCo:Devices={d}"];
             if (parse.GetValue(queue) is { } q) args = [.. args, $"--ProCo:Queue={q}"];
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
