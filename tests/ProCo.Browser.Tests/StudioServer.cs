@@ -30,8 +30,8 @@ public sealed class StudioServer : IAsyncLifetime
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
     public IBrowser Browser { get; private set; } = null!;
 
-    /// <summary>The paper authors' logs (see SharedFolders).</summary>
-    public static string ReferenceLogs => ProCo.Tests.SharedFolders.ReferenceLogs;
+    /// <summary>The paper authors' logs (see ReferenceFolders).</summary>
+    public static string ReferenceLogs => ProCo.Tests.ReferenceFolders.ReferenceLogs;
 
     /// <summary>Screenshots land here (kept as test output).</summary>
     public static string ScreenshotDir
@@ -49,9 +49,11 @@ public sealed class StudioServer : IAsyncLifetime
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's 'chromium' package (.ci/run does).");
 
+        // The paper's logs are found where the program ships them, unless PROCO_REFERENCE_LOGS names others.
+        string[] logs = ProCo.Tests.ReferenceFolders.ReferenceLogsOverridden ? [$"--ProCo:ReferenceLogsDir={ReferenceLogs}"] : [];
         _app = await WebApp.BuildAsync(["--urls", "http://127.0.0.1:0", $"--ProCo:DataDir={DataDir}",
             "--ProCo:Jobs:QueuePollSeconds=0.5", "--ProCo:Jobs:RenewSeconds=0.5", "--Logging:LogLevel:Default=Warning",
-            "--environment", "Development", $"--ProCo:ReferenceLogsDir={ReferenceLogs}", "--ProCo:Auth:Enabled=true"]);
+            "--environment", "Development", .. logs, "--ProCo:Auth:Enabled=true"]);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");

@@ -19,7 +19,7 @@ public sealed class TensorBoardTests : IDisposable
         return db;
     }
 
-    private static string ReferenceLogs() => ProCo.Tests.SharedFolders.ReferenceLogs;
+    private static string ReferenceLogs() => ProCo.Tests.ReferenceFolders.ReferenceLogs;
 
     [Fact]
     public async Task ImportingThePapersLogs_GivesSevenRunsWithTheirSeries_Once()

@@ -1,3 +1,4 @@
+using ProCo.Tests;
 using ProCo.Training.Datasets;
 
 namespace ProCo.Training.Tests;

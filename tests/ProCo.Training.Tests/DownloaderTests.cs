@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using ProCo.Tests;
 using ProCo.Training.Datasets;
 
 namespace ProCo.Training.Tests;

@@ -3,8 +3,9 @@ using System.Text.Json;
 namespace ProCo.Training.Tests;
 
 /// <summary>
-/// Reads the golden vectors from the folder named by PROCO_GOLDEN_DIR (default ../shared/golden
-/// from the repository root). Tests compute from each file's inputs; nothing is hard-coded.
+/// Reads the golden vectors from the folder named by PROCO_GOLDEN_DIR, by default the repository's copy
+/// (Fixtures/golden). Tests compute from each file's inputs; nothing is hard-coded, so another folder of
+/// the same format with other inputs checks the implementation as well.
 /// </summary>
 public static class Golden
 {
@@ -12,7 +13,7 @@ public static class Golden
     {
         get
         {
-            var dir = ProCo.Tests.SharedFolders.Resolve("PROCO_GOLDEN_DIR", "golden");
+            var dir = ProCo.Tests.ReferenceFolders.Golden;
             if (!System.IO.Directory.Exists(dir))
                 throw new DirectoryNotFoundException($"Golden folder {dir} not found; set PROCO_GOLDEN_DIR.");
             return dir;

@@ -10,15 +10,15 @@ namespace ProCo.Web.Tests;
 [Collection(AppHost.Name)]
 public sealed class ImportApiTests(ImportApiTests.ReferenceFactory factory) : ImportApiTestsOn<ImportApiTests.ReferenceFactory>(factory)
 {
-    /// <summary>The app with ProCo:ReferenceLogsDir pointing at the authors' logs (PROCO_REFERENCE_LOGS, default ../shared/reference-logs).</summary>
+    /// <summary>The app as it ships: the authors' logs beside the program (or, with PROCO_REFERENCE_LOGS, ProCo:ReferenceLogsDir pointing there).</summary>
     public class ReferenceFactory : StudioFactory
     {
-        public static string ReferenceLogs => ProCo.Tests.SharedFolders.ReferenceLogs;
+        public static string ReferenceLogs => ProCo.Tests.ReferenceFolders.ReferenceLogs;
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
-            builder.UseSetting("ProCo:ReferenceLogsDir", ReferenceLogs);
+            if (ProCo.Tests.ReferenceFolders.ReferenceLogsOverridden) builder.UseSetting("ProCo:ReferenceLogsDir", ReferenceLogs);
         }
     }
 

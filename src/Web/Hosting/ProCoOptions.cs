@@ -48,7 +48,7 @@ public sealed class ProCoOptions
     /// <summary>When not empty, image datasets may be registered only under these folders (from the Datasets page or the API; the CLI is the server's own operator).</summary>
     public List<string> DatasetRoots { get; set; } = [];
 
-    /// <summary>Folder of the paper authors' TensorBoard logs for "Add the paper's runs"; defaults to <c>DataDir/reference-logs</c>.</summary>
+    /// <summary>Folder of the paper authors' TensorBoard logs for "Add the paper's runs"; defaults to the copy shipped beside the program (<see cref="DataPaths.ShippedReferenceLogs"/>).</summary>
     public string? ReferenceLogsDir { get; set; }
 
     /// <summary>Training workers in this process; defaults to the number of training devices.</summary>
@@ -101,7 +101,7 @@ public sealed class DataPaths
         Options = options;
         Root = Path.GetFullPath(options.DataDir);
         DatasetsDir = Path.GetFullPath(options.DatasetsDir ?? Path.Combine(Root, "datasets"));
-        ReferenceLogsDir = Path.GetFullPath(options.ReferenceLogsDir ?? Path.Combine(Root, "reference-logs"));
+        ReferenceLogsDir = Path.GetFullPath(options.ReferenceLogsDir ?? ShippedReferenceLogs);
         Artifacts = string.IsNullOrWhiteSpace(options.ArtifactsDir) ? Root : Path.GetFullPath(options.ArtifactsDir);
     }
 
@@ -115,6 +115,9 @@ public sealed class DataPaths
 
     public string DatasetsDir { get; }
     public string ReferenceLogsDir { get; }
+
+    /// <summary>The paper authors' seven CIFAR runs as the program ships them (src/Web/reference-logs, Apache-2.0, see its NOTICE).</summary>
+    public static string ShippedReferenceLogs => Path.Combine(AppContext.BaseDirectory, "reference-logs");
     public string ImportsDir => Path.Combine(Artifacts, "imports");
 
     /// <summary>The run database: the SQLite file in the data folder, or the configured PostgreSQL database.</summary>

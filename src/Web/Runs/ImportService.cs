@@ -128,7 +128,8 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
 
     // The folder as answers may name it: relative to the data folder when inside it (no server paths in answers).
     private string ShownReferenceLogsDir =>
-        paths.ReferenceLogsDir.StartsWith(paths.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+        paths.ReferenceLogsDir == Path.GetFullPath(DataPaths.ShippedReferenceLogs) ? "the program's reference-logs folder (an installation without them)"
+        : paths.ReferenceLogsDir.StartsWith(paths.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
             ? "the data folder's " + Path.GetRelativePath(paths.Root, paths.ReferenceLogsDir)
             : "the folder ProCo:ReferenceLogsDir names";
 

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
-namespace ProCo.Training.Tests;
+namespace ProCo.Tests;
 
 /// <summary>Writes small dataset files in the real on-disk formats.</summary>
 public static class DatasetFiles
