@@ -292,6 +292,9 @@ namespace ProCo.Migrations.Schema
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Device")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Epochs")
                         .HasColumnType("INTEGER");
 

@@ -110,7 +110,7 @@ public sealed class PrecisionTests : IClassFixture<TrainerTests.FashionData>, ID
             Assert.Equal(x.Values, y.Values);
             Assert.Equal(x.Vectors[VectorKinds.Kappa], y.Vectors[VectorKinds.Kappa]);
         }
-        Assert.Contains(first.Logs, l => l.StartsWith("info: Precision: bf16 (as configured), channels-last", StringComparison.Ordinal));
+        Assert.Contains(first.Logs, l => l.StartsWith("info: Device: cpu (auto). Precision: bf16 (as configured), channels-last", StringComparison.Ordinal));
 
         // The checkpoint says bf16 and holds float32 weights, BatchNorm statistics and optimizer state.
         var path = Path.Combine(_dir, "a", "last.ckpt");

@@ -307,6 +307,9 @@ namespace ProCo.Migrations.Postgres.Schema
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("Device")
+                        .HasColumnType("text");
+
                     b.Property<int>("Epochs")
                         .HasColumnType("integer");
 

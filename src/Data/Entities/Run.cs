@@ -47,6 +47,8 @@ public class Run
     public int StepsPerEpoch { get; set; }
     /// <summary>The precision training computes in (fp32, bf16, fp16), known once training starts: the configured one with auto resolved on the worker, or the one a resumed run started in.</summary>
     public string? Precision { get; set; }
+    /// <summary>The device training runs on (cpu, cuda:N), known once training starts: the configured one with auto resolved by the worker.</summary>
+    public string? Device { get; set; }
     public string? Error { get; set; }
     public double? BestTop1 { get; set; }
     public double? LastTop1 { get; set; }

@@ -61,7 +61,8 @@ public sealed class Trainer : IDisposable
     {
         _config = config.Validated();
         _data = data;
-        _device = new Device(_config.Device);
+        DeviceName = _config.ResolvedDevice;
+        _device = new Device(DeviceName);
         if (_device.type == DeviceType.CUDA && !cuda.is_available())
             throw new InvalidOperationException($"Device {_config.Device} was asked for, but CUDA is not available in this build or on this machine.");
 
@@ -85,6 +86,9 @@ public sealed class Trainer : IDisposable
 
     /// <summary>The architecture being trained.</summary>
     public ModelSpec Spec { get; }
+
+    /// <summary>The device it trains on: cpu or cuda:N (the configuration's, with auto resolved in this process).</summary>
+    public string DeviceName { get; }
 
     /// <summary>The model (for evaluation and tests).</summary>
     public ProCoModel Model => _model;
@@ -149,8 +153,8 @@ public sealed class Trainer : IDisposable
                              $"{_data.Test.Count} test images, {StepsPerEpoch} steps per epoch" +
                              (_config.MicroBatch is { } micro && micro < _config.BatchSize ? $", micro-batches of {micro}" : "") + ".");
         }
-        sink.Log("info", $"Precision: {Precision}.");
-        sink.Started(new TrainingStart(StepsPerEpoch, Precision.Name, Precision.ToString()));
+        sink.Log("info", $"Device: {DeviceName}{(_config.Device == TrainingDevices.Auto ? " (auto)" : "")}. Precision: {Precision}.");
+        sink.Started(new TrainingStart(StepsPerEpoch, Precision.Name, Precision.ToString(), DeviceName));
 
         for (var epoch = startEpoch; epoch < _config.Epochs; epoch++)
         {

@@ -69,7 +69,7 @@ public sealed record TrainingBudget(long Parameters, long ActivationBytes, long 
         var images = (long)config.BatchSize * ViewsPerImage(config);
         // Gradient accumulation keeps one micro-batch's activations at a time.
         if (config.MicroBatch is { } micro && micro < config.BatchSize) images = (long)micro * ViewsPerImage(config);
-        var valueBytes = PrecisionPlan.ActivationBytesOf(config.Precision, new TorchSharp.torch.Device(config.Device));
+        var valueBytes = PrecisionPlan.ActivationBytesOf(config.Precision, new TorchSharp.torch.Device(config.ResolvedDevice));
         var activations = (long)Math.Min(long.MaxValue / 8, mapsPerImage * valueBytes * images);
         return new TrainingBudget(parameters, activations, checked(parameters * 3 * FloatBytes) + activations);
     }

@@ -170,9 +170,10 @@ public sealed record TrainingConfig
     [ConfigField("Optimisation", "Seed", Help = "Seed of the subset draw and of training", Min = 0, Error = "A non-negative seed.")]
     public int Seed { get; init; }
 
-    /// <summary>cpu, cuda or cuda:N.</summary>
-    [ConfigField("Optimisation", "Device", Help = "cpu, cuda or cuda:N", Error = "cpu, cuda or cuda:N.")]
-    public string Device { get; init; } = "cpu";
+    /// <summary>auto (the first CUDA device where the training process has one, else the CPU), cpu, cuda or cuda:N.</summary>
+    [ConfigField("Optimisation", "Device", Help = "auto: the first CUDA device where there is one, else the CPU; or cpu, cuda, cuda:N",
+        Error = "auto, cpu, cuda or cuda:N.")]
+    public string Device { get; init; } = TrainingDevices.Auto;
 
     /// <summary>
     /// Arithmetic of the network: fp32 as the public code, bf16 or fp16 mixed precision (float32 master weights, BatchNorm
@@ -205,6 +206,10 @@ public sealed record TrainingConfig
         _ => [Epochs * 0.8, Epochs * 0.9],
     };
 
+    /// <summary>The device this configuration trains on in this process (<see cref="Device"/> with auto resolved).</summary>
+    [JsonIgnore]
+    public string ResolvedDevice => TrainingDevices.Resolve(Device);
+
     /// <summary>True when the dataset is one of the built-in in-memory ones (CIFAR, Fashion-MNIST) rather than a registered image dataset.</summary>
     [JsonIgnore]
     public bool IsBuiltInDataset => KnownDatasets.Find(Dataset) is not null;
@@ -230,8 +235,7 @@ public sealed record TrainingConfig
         Check(WidthDivisor > 0 && 64 % WidthDivisor == 0, nameof(WidthDivisor), "A width divisor of 1, 2, 4, 8, 16, 32 or 64.");
         Check(MicroBatch is null || BatchSize % MicroBatch == 0, nameof(MicroBatch), $"The micro-batch must divide the batch size ({BatchSize}).");
         Check(WarmupEpochs is null || WarmupEpochs <= Epochs, nameof(WarmupEpochs), "Warm-up cannot be longer than the run.");
-        Check(Device is null || Device == "cpu" || Device == "cuda" || (Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device[5..], out var n) && n >= 0),
-            nameof(Device), "cpu, cuda or cuda:N.");
+        Check(Device is null || TrainingDevices.IsValid(Device), nameof(Device), "auto, cpu, cuda or cuda:N.");
         return errors;
     }
 

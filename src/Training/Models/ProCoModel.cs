@@ -28,19 +28,26 @@ public sealed record ModelSpec(int Depth, int Width, int InChannels, int NumClas
         return new ModelSpec(50, 1, inChannels, numClasses, config.FeatDim, config.UseNorm, hidden, config.Arch, config.WidthDivisor);
     }
 
+    private string Family => Arch switch
+    {
+        Architectures.ResNet50 => "ResNet-50",
+        Architectures.ResNeXt50 => "ResNeXt-50 (32x4d)",
+        _ => $"resnet{Depth}",
+    };
+
+    /// <summary>The encoder's short name: "resnet32", "ResNet-50" or "ResNeXt-50 (32x4d)", with a channel divisor where there is one ("ResNet-50 ÷4").</summary>
+    public string Encoder => Family + (Architectures.IsTorchvision(Arch) && WidthDivisor > 1 ? $" ÷{WidthDivisor}" : "");
+
+    /// <summary>The encoder a configuration builds, named as <see cref="Encoder"/> names it (the runs list's recipe).</summary>
+    public static string EncoderOf(Engine.TrainingConfig config) => For(config, 3, 1).Encoder;
+
     /// <summary>A short name, e.g. "resnet32 (width x1, 3 input channels) + ProCo heads, 100 classes, feat_dim 128, linear classifier".</summary>
     public string Describe()
     {
-        var encoder = Arch switch
-        {
-            Architectures.ResNet50 => "ResNet-50",
-            Architectures.ResNeXt50 => "ResNeXt-50 (32x4d)",
-            _ => $"resnet{Depth}",
-        };
         var size = Architectures.IsTorchvision(Arch)
             ? WidthDivisor == 1 ? "" : $" (channels ÷{WidthDivisor})"
             : $" (width x{Width}, {InChannels} input channel{(InChannels == 1 ? "" : "s")})";
-        return $"{encoder}{size} + ProCo heads, {NumClasses} classes, feat_dim {FeatDim}, {(UseNorm ? "cosine" : "linear")} classifier";
+        return $"{Family}{size} + ProCo heads, {NumClasses} classes, feat_dim {FeatDim}, {(UseNorm ? "cosine" : "linear")} classifier";
     }
 }
 

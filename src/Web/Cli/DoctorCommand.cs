@@ -37,6 +37,8 @@ internal static class DoctorCommand
             output.WriteLine($"  CPU            {TorchInfo.CpuThreads} threads");
             var cuda = TorchInfo.CudaDeviceCount;
             output.WriteLine($"  CUDA           {(cuda > 0 ? $"{cuda} device(s)" : "not available (this build trains on CPU)")}");
+            // What a run with device auto (the default) trains on here.
+            output.WriteLine($"  Device         auto here: {TrainingDevices.DescribeAuto()}");
             // What a run with precision auto trains in here, and why.
             output.WriteLine($"  Precision      auto on cpu: {PrecisionPlan.Resolve(PrecisionPlan.Auto, torch.CPU)}");
             if (cuda > 0) output.WriteLine($"                auto on cuda: {PrecisionPlan.Resolve(PrecisionPlan.Auto, torch.CUDA)}");

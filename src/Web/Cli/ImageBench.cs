@@ -63,7 +63,7 @@ internal static class ImageBench
 
     public static int Run(TrainingConfig config, ImageFileSplit train, int warmup, int steps, int rounds, TextWriter output)
     {
-        var device = new torch.Device(config.Device);
+        var device = new torch.Device(config.ResolvedDevice);
         var cores = Environment.ProcessorCount;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{train.Name}: {train.Count} images under {train.Root}; crop {config.CropSize}, batch {config.BatchSize}, {config.ContrastViews} views, {cores} cores"));

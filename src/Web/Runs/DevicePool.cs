@@ -4,7 +4,8 @@ namespace ProCo.Web.Runs;
 
 /// <summary>
 /// The devices of this process, each lent to one training at a time: a CUDA run gets a CUDA device,
-/// a CPU run a CPU slot (or, on a host with only CUDA devices, one of those as its slot).
+/// a CPU run a CPU slot (or, on a host with only CUDA devices, one of those as its slot), an auto run
+/// a CUDA device when this worker takes CUDA runs, else a CPU slot.
 /// </summary>
 public sealed class DevicePool(WorkerDevices devices)
 {
@@ -35,6 +36,7 @@ public sealed class DevicePool(WorkerDevices devices)
 
     private int Free(string kind)
     {
+        if (kind == JobQueues.Any) kind = devices.Kinds.Contains(JobQueues.Gpu) ? JobQueues.Gpu : JobQueues.Cpu;
         var fits = Enumerable.Range(0, _busy.Length).Where(i => !_busy[i]);
         var cuda = fits.Where(i => devices.Devices[i] != "cpu");
         return kind == JobQueues.Gpu

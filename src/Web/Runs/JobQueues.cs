@@ -17,8 +17,12 @@ public static class JobQueues
     /// <summary>Runs on a CUDA device.</summary>
     public const string Gpu = "gpu";
 
-    /// <summary>The kind of device a run asks for: <see cref="Gpu"/> for cuda and cuda:N, else <see cref="Cpu"/>.</summary>
-    public static string KindOf(string device) => device.StartsWith("cuda", StringComparison.Ordinal) ? Gpu : Cpu;
+    /// <summary>Runs with device auto: every worker takes them, and trains them on a CUDA device when it has one.</summary>
+    public const string Any = "any";
+
+    /// <summary>The kind of device a run asks for: <see cref="Gpu"/> for cuda and cuda:N, <see cref="Any"/> for auto, else <see cref="Cpu"/>.</summary>
+    public static string KindOf(string device) =>
+        device == TrainingDevices.Auto ? Any : TrainingDevices.IsCuda(device) ? Gpu : Cpu;
 
     /// <summary>The queue of runs of <paramref name="kind"/> on <paramref name="dataset"/> (dataset keys and names are lower-case letters, digits, '-' and '_', as Hangfire's queue names).</summary>
     public static string For(string kind, string dataset) => $"{kind}-{DatasetCatalog.NormalizeName(dataset)}";
@@ -33,7 +37,7 @@ public static class JobQueues
     /// <summary>The queue of a stored run, from its stored configuration (so that runs queued by an older version find their queue too).</summary>
     public static string Of(string configJson) => For(TrainingConfig.FromJson(configJson));
 
-    /// <summary>The queues a worker with these device kinds and datasets fetches from.</summary>
+    /// <summary>The queues a worker with these device kinds and datasets fetches from: its kinds', and every worker the auto runs'.</summary>
     public static string[] Served(IEnumerable<string> kinds, IEnumerable<string> datasets) =>
-        [.. kinds.SelectMany(kind => datasets.Select(dataset => For(kind, dataset))).Distinct().Order(StringComparer.Ordinal)];
+        [.. kinds.Append(Any).SelectMany(kind => datasets.Select(dataset => For(kind, dataset))).Distinct().Order(StringComparer.Ordinal)];
 }

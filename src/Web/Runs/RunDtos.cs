@@ -11,13 +11,14 @@ public sealed record RunSummary(
     int CompletedEpochs, double Progress, double? EtaSeconds, double? BestTop1, double? LastTop1, double? LastMany,
     double? LastMedium, double? LastFew, IReadOnlyList<string> Tags, bool IsImported, DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, string Recipe, string? Precision,
-    bool Live, bool CanCancel, bool CanResume, bool CanDelete, double? TestTop1 = null)
+    bool Live, bool CanCancel, bool CanResume, bool CanDelete, double? TestTop1 = null, string? Device = null)
 {
     public static RunSummary From(Run run) => new(
         run.Id, run.Name, run.Status.ToString(), run.Method, run.Dataset, run.ImbalanceFactor, run.Epochs,
         run.CompletedEpochs, run.Progress, Eta(run), run.BestTop1, run.LastTop1, run.LastMany, run.LastMedium, run.LastFew,
         SplitTags(run.Tags), run.IsImported, run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error, RecipeOf(run), run.Precision,
-        run.Status.IsLive(), run.Status.CanCancel(run.IsImported), run.Status.CanResume(run.IsImported), run.Status.CanDelete(), run.TestTop1);
+        run.Status.IsLive(), run.Status.CanCancel(run.IsImported), run.Status.CanResume(run.IsImported), run.Status.CanDelete(), run.TestTop1,
+        run.Device);
 
     public static IReadOnlyList<string> SplitTags(string tags) =>
         tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -30,14 +31,14 @@ public sealed record RunSummary(
         return elapsed / run.Progress * (1 - run.Progress);
     }
 
-    // Key hyper-parameters at a glance: "resnet32 · bs 256 · lr 0.3 · α 1 · seed 0".
+    // Key hyper-parameters at a glance: "resnet32 · bs 256 · lr 0.3 · α 1 · seed 0" (the encoder named as ModelSpec names it).
     private static string RecipeOf(Run run)
     {
         if (run.IsImported) return "imported";
         try
         {
             var c = TrainingConfig.FromJson(run.ConfigJson);
-            return string.Create(CultureInfo.InvariantCulture, $"resnet{c.Depth} · bs {c.BatchSize} · lr {c.LearningRate} · α {c.Alpha} · seed {c.Seed}");
+            return string.Create(CultureInfo.InvariantCulture, $"{ProCo.Training.Models.ModelSpec.EncoderOf(c)} · bs {c.BatchSize} · lr {c.LearningRate} · α {c.Alpha} · seed {c.Seed}");
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {

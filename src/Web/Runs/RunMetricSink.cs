@@ -33,6 +33,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
         {
             r.StepsPerEpoch = start.StepsPerEpoch;
             r.Precision = start.Precision;
+            r.Device = start.Device;
         });
         _epochs = run.Epochs;
         publisher.Run(RunMessages.From(run) with { Status = nameof(RunStatus.Running), Live = true });

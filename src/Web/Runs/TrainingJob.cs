@@ -117,10 +117,11 @@ public sealed class TrainingJob(
         }
         var config = TrainingConfig.FromJson(run.ConfigJson).Validated();
         // One training per device: a CUDA run trains on the device lent to it (its queue brought it
-        // only to a worker with CUDA devices), whichever index it named.
+        // only to a worker with CUDA devices), whichever index it named; an auto run on the device lent
+        // to it, CUDA where this worker has it.
         var kind = JobQueues.KindOf(config.Device);
         using var device = devices.Acquire(kind, cancellationToken);
-        if (kind == JobQueues.Gpu) config = config with { Device = device.Device };
+        if (kind != JobQueues.Cpu) config = config with { Device = device.Device };
         // libtorch's thread count is per thread: this job's thread trains with its share of the cores.
         var threads = JobsServiceCollectionExtensions.TrainingThreads(settings);
         if (torch.get_num_threads() != threads) torch.set_num_threads(threads);

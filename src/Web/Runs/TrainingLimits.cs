@@ -41,8 +41,9 @@ public sealed class TrainingLimits(IOptions<TrainingLimitsOptions> options, Data
         if (config.Epochs > _options.MaxEpochs)
             errors[ConfigSchema.Get(nameof(TrainingConfig.Epochs)).Name] =
                 [$"At most {_options.MaxEpochs:N0} epochs on this server (ProCo:Limits:MaxEpochs)."];
-        // The server's own CPU stands for its CPU workers' (CUDA devices are checked where they train).
-        if (PrecisionPlan.Unsupported(config.Precision, new TorchSharp.torch.Device(config.Device)) is { } unsupported)
+        // The server's own CPU stands for its CPU workers' (CUDA devices are checked where they train); an auto
+        // run is checked as this server would train it.
+        if (PrecisionPlan.Unsupported(config.Precision, new TorchSharp.torch.Device(config.ResolvedDevice)) is { } unsupported)
             errors[ConfigSchema.Get(nameof(TrainingConfig.Precision)).Name] = [unsupported];
         TrainingBudget budget;
         if (KnownDatasets.Find(config.Dataset) is { } known)
@@ -72,7 +73,7 @@ public sealed class TrainingLimits(IOptions<TrainingLimitsOptions> options, Data
             ];
             return errors;
         }
-        var gpu = config.Device.StartsWith("cuda", StringComparison.Ordinal);
+        var gpu = TrainingDevices.IsCuda(config.ResolvedDevice);
         var allowed = gpu ? _options.MaxGpuStepBytes : CpuStepBytes;
         if (budget.StepBytes > allowed)
             errors[ConfigSchema.Get(nameof(TrainingConfig.BatchSize)).Name] =

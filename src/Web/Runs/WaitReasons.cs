@@ -34,9 +34,13 @@ public sealed class WaitReasons(IDbContextFactory<ProCoDbContext> factory, IOpti
         var kind = JobQueues.KindOf(config.Device);
         var dataset = DatasetCatalog.NormalizeName(config.Dataset);
         var live = await LiveWorkersAsync(ct);
-        var ofKind = live.Where(w => w.Kinds.Contains(kind)).ToList();
+        // Every worker takes auto runs.
+        var ofKind = live.Where(w => kind == JobQueues.Any || w.Kinds.Contains(kind)).ToList();
         if (ofKind.Count == 0)
-            return kind == JobQueues.Gpu
+            return kind == JobQueues.Any
+                ? "No worker is live (this server may run with ProCo:Workers=0): start 'proco worker' on the same storage. " +
+                  "It starts as soon as a worker joins."
+                : kind == JobQueues.Gpu
                 ? "No live worker serves CUDA runs: start 'proco worker --devices cuda:0' on a machine with a CUDA device and the same storage, " +
                   "or clone this run with device 'cpu'. It starts as soon as such a worker joins."
                 : "No live worker serves CPU runs (this server may run with ProCo:Workers=0): start 'proco worker' on the same " +
