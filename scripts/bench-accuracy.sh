@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Accuracy side by side with the public ProCo code: LeapLabTHU/ProCo's ProCo_cifar/main.py (run unchanged, in one
 # CPU process, by scripts/accuracy/run_public.py) and `proco train` of ProCo Studio train the same long-tailed
-# data with the same recipe, one core each, several seeds each; scripts/accuracy/compare.py prints the table
-# and the verdict (within two pooled standard deviations, per class too).
+# data with the same recipe, several seeds each, one run per core and one thread each; scripts/accuracy/compare.py
+# prints the table and the verdict (within two pooled standard deviations, per class too).
 #
 # The data is a CIFAR-10-format copy of Fashion-MNIST (scripts/accuracy/make_fake_cifar10.py), since CIFAR cannot
 # be downloaded everywhere; both codes draw their own imbalance-100 subset of it (12,406 images).
@@ -46,31 +46,43 @@ say "Building (Release)"
 dotnet build src/Web/ProCo.Web.csproj -c Release -nologo -v quiet -clp:NoSummary
 [ -f "$DATA/cifar-10-batches-py/test_batch" ] || /usr/bin/python3 scripts/accuracy/make_fake_cifar10.py "$FASHION_DIR" "$DATA"
 
-# One core each: the public code on CPU 0, ProCo Studio on CPU 1 (every precision, one seed after another).
+# One run per core at a time, one thread each: both cores take the next run from one queue (the public code's seeds
+# first, then ProCo Studio's, every precision), so neither waits while the other has work.
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-say "Training E=$EPOCHS, seeds $SEEDS, lr $LR: the public code and ProCo Studio ($PRECISIONS), side by side; logs in $OUT"
+jobs=()
+for s in $SEEDS; do jobs+=("public $s"); done
+for p in $PRECISIONS; do for s in $SEEDS; do jobs+=("$p $s"); done; done
+queue=$OUT/.queue; printf '%s\n' "${jobs[@]}" > "$queue"; : > "$queue.taken"
+
+run_job() { # core, "public SEED" or "PRECISION SEED"
+    local core=$1 kind=$2 s=$3
+    if [ "$kind" = public ]; then
+        local log=$OUT/public_${label}_s$s.log
+        grep -q "^EPOCHTIME $((EPOCHS - 1)) " "$log" 2>/dev/null && return
+        (cd "$OUT" && taskset -c "$core" /usr/bin/python3 -u "$RUNNER" "$PUBLIC" --workers 0 --dataset cifar10 --imb_factor 0.01 \
+            --lr "$LR" -b 256 --epochs "$EPOCHS" --data "$DATA" --root_log "$OUT/public-logs" --mark "public_${label}_s$s" \
+            --seed "$s") > "$log" 2>&1 || echo "the public code's seed $s failed: see $log" >&2
+    else
+        local run=$OUT/ours-${kind}_${label}_s$s
+        grep -q "^epoch $EPOCHS/$EPOCHS " "$run.log" 2>/dev/null && return
+        rm -rf "$run"
+        ProCo__Datasets__cifar10="$DATA/cifar-10-batches-py" ProCo__SearchSystemDatasets=false \
+            taskset -c "$core" "${PROCO[@]}" train --preset cifar10-imb100-e200 --epochs "$EPOCHS" --lr "$LR" --precision "$kind" \
+            --device cpu --seed "$s" --out "$run" > "$run.log" 2>&1 || echo "ProCo Studio's $kind seed $s failed: see $run.log" >&2
+    fi
+}
+worker() { # core
+    while true; do
+        local job
+        job=$(flock "$queue" bash -c 'n=$(wc -l < "$1.taken"); sed -n "$((n + 1))p" "$1" | tee -a "$1.taken"' _ "$queue")
+        [ -n "$job" ] || return 0
+        run_job "$1" $job
+    done
+}
+say "Training E=$EPOCHS, seeds $SEEDS, lr $LR: the public code and ProCo Studio ($PRECISIONS), one run per core; logs in $OUT"
 start=$(date +%s)
-(
-    for s in $SEEDS; do
-        log=$OUT/public_${label}_s$s.log
-        grep -q "^EPOCHTIME $((EPOCHS - 1)) " "$log" 2>/dev/null && continue
-        (cd "$OUT" && taskset -c 0 /usr/bin/python3 -u "$RUNNER" "$PUBLIC" --workers 0 \
-            --dataset cifar10 --imb_factor 0.01 --lr "$LR" -b 256 --epochs "$EPOCHS" --data "$DATA" --root_log "$OUT/public-logs" \
-            --mark "public_${label}_s$s" --seed "$s") > "$log" 2>&1 || echo "the public code's seed $s failed: see $log" >&2
-    done
-) &
-(
-    for p in $PRECISIONS; do
-        for s in $SEEDS; do
-            run=$OUT/ours-${p}_${label}_s$s
-            grep -q "^epoch $EPOCHS/$EPOCHS " "$run.log" 2>/dev/null && continue
-            rm -rf "$run"
-            ProCo__Datasets__cifar10="$DATA/cifar-10-batches-py" ProCo__SearchSystemDatasets=false \
-                taskset -c 1 "${PROCO[@]}" train --preset cifar10-imb100-e200 --epochs "$EPOCHS" --lr "$LR" --precision "$p" \
-                --device cpu --seed "$s" --out "$run" > "$run.log" 2>&1 || echo "ProCo Studio's $p seed $s failed: see $run.log" >&2
-        done
-    done
-) &
+worker 0 &
+worker 1 &
 wait
 say "Trained in $(( ($(date +%s) - start) / 60 )) minutes on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
 /usr/bin/python3 scripts/accuracy/compare.py "$OUT" "$label" "$EPOCHS" $PRECISIONS

@@ -115,7 +115,7 @@ def main():
     row('train CE by epoch (mean)', lambda runs: ' '.join(
         f"{statistics.fmean(r['train_ce'].get(e, float('nan')) for r in runs):.2f}" for e in range(1, epochs + 1)))
     row('learning rate by epoch', lambda runs: ' '.join(f"{runs[0]['lr'].get(e, float('nan')):g}" for e in range(1, epochs + 1)))
-    row('seconds per epoch (mean)', lambda runs: f"{statistics.fmean(s for r in runs for s in r['seconds'].values()):.0f}"
+    row('seconds per epoch (median)', lambda runs: f"{statistics.median(s for r in runs for s in r['seconds'].values()):.0f}"
         if any(r['seconds'] for r in runs) else '–')
     print('\n'.join(rows))
     print()
