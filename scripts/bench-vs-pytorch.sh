@@ -15,5 +15,5 @@ if ! /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
 fi
 say "Building (Release)"
 dotnet build src/Web/ProCo.Web.csproj -c Release -nologo -v quiet
-dotnet src/Web/bin/Release/net10.0/proco.dll bench cifar100 --batch-size 256 --rounds "${ROUNDS:-3}" --steps "${STEPS:-6}" --warmup 2 \
+dotnet src/Web/bin/Release/net10.0/proco.dll bench cifar100 --batch-size 256 --rounds "${ROUNDS:-3}" --steps "${STEPS:-6}" --warmup-steps 2 \
     --pytorch scripts/pytorch_proco_step.py --python /usr/bin/python3 "$@"

@@ -78,7 +78,11 @@ public class CommandLineTests
     public void Model_PrintsTorchvisionsBackboneCounts(string arch, string title, string encoder)
     {
         using var output = new StringWriter();
-        Assert.Equal(0, ModelCommand.Execute(ModelCommand.Create().Parse(["--arch", arch]), output));
+        // Through the whole root command (reading options by name once collided with bench's there).
+        var root = CommandLine.Root();
+        root.Subcommands.Remove(root.Subcommands.Single(c => c.Name == "model"));
+        root.Subcommands.Add(ModelCommand.Create(output));
+        Assert.Equal(0, root.Parse(["model", "--arch", arch]).Invoke());
         var lines = output.ToString().Split('\n', StringSplitOptions.TrimEntries);
         Assert.Equal(title, lines[0]);
         Assert.Equal($"encoder {encoder}", System.Text.RegularExpressions.Regex.Replace(lines[1], " +", " "));
@@ -111,6 +115,54 @@ public class CommandLineTests
         var verb = new[] { TrainCommand.Create(), BenchCommand.Create(), EvalCommand.Create() }.Single(c => c.Name == args[0]);
         var error = Assert.Throws<ArgumentException>(() => CliConfiguration.Build(verb.Parse(args[1..])));
         Assert.Equal(message, error.Message);
+    }
+
+    // Every command of the executable with the path that reaches it ("dataset add").
+    private static IEnumerable<(string[] Path, System.CommandLine.Command Command)> Commands(System.CommandLine.Command command, string[] path)
+    {
+        yield return (path, command);
+        foreach (var child in command.Subcommands)
+            foreach (var found in Commands(child, [.. path, child.Name])) yield return found;
+    }
+
+    [Fact]
+    public void EveryCommand_NamesEachOfItsOptionsOnce_AndPrintsItsHelp()
+    {
+        var root = CommandLine.Root();
+        var verbs = Commands(root, []).ToList();
+        Assert.Contains(verbs, v => v.Path.SequenceEqual(["dataset", "add"]));
+        foreach (var (path, command) in verbs)
+        {
+            // Its own options and those its ancestors hand down (--help): each name and alias once.
+            var inherited = verbs.Where(v => v.Path.Length < path.Length && path.Take(v.Path.Length).SequenceEqual(v.Path))
+                .SelectMany(v => v.Command.Options.Where(o => o.Recursive));
+            var names = command.Options.Concat(inherited).Distinct().SelectMany(o => o.Aliases.Prepend(o.Name)).ToList();
+            var twice = names.GroupBy(n => n).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+            Assert.True(twice.Count == 0, $"'{string.Join(' ', path)}' has more than one option named {string.Join(", ", twice)}");
+
+            using var output = new StringWriter();
+            var code = root.Parse([.. path, "--help"]).Invoke(new System.CommandLine.InvocationConfiguration { Output = output });
+            Assert.True(code == 0, $"'{string.Join(' ', path)} --help' exited {code}");
+            // Help wraps the description at the console's width.
+            static string Words(string? text) => string.Join(' ', (text ?? "").Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains("Usage:", output.ToString(), StringComparison.Ordinal);
+            Assert.Contains(Words(command.Description), Words(output.ToString()), StringComparison.Ordinal);
+        }
+        // 'proco serve --help' is help, not the web app.
+        Assert.False(CommandLine.IsServe(["serve", "--help"]));
+        Assert.True(CommandLine.IsServe(["serve", "--urls", "http://127.0.0.1:5001"]));
+    }
+
+    [Fact]
+    public void TrainWithAPreset_ResolvesExactlyThePresetsConfiguration_AndASwitchCountsOnlyWhenGiven()
+    {
+        foreach (var preset in Presets.All)
+            Assert.Equal(preset.Config, TrainCommand.ConfigFor("--preset", preset.Id));
+        var imagenet = TrainCommand.ConfigFor("--preset", "imagenet-lt-r50-e90");
+        Assert.Equal((true, PrecisionPlan.Fp32, TrainingDevices.Auto), (imagenet.UseNorm, imagenet.Precision, imagenet.Device));
+        Assert.False(TrainCommand.ConfigFor("--preset", "imagenet-lt-r50-e90", "--use-norm", "false").UseNorm);
+        Assert.True(TrainCommand.ConfigFor("--preset", "cpu-demo", "--use-norm").UseNorm);
+        Assert.True(TrainCommand.ConfigFor("--preset", "cpu-demo", "--use-norm", "true").UseNorm);
     }
 
     [Fact]
@@ -173,7 +225,9 @@ public class CommandLineTests
         try
         {
             var config = TrainCommand.ConfigFor("fashion-mnist", "0.1", "2", "--max-per-class", "60", "--max-test-per-class", "20",
-                "--batch-size", "32", "--depth", "8", "--feat-dim", "16", "--lr", "0.05", "--warmup", "1", "--seed", "3");
+                "--batch-size", "32", "--depth", "8", "--feat-dim", "16", "--lr", "0.05", "--warmup", "1", "--seed", "3",
+                // The evaluation below is in float32 (eval's default) and must find the training's best top-1 again.
+                "--precision", "fp32");
             using var console = new StringWriter();
             Assert.Equal(0, TrainCommand.Run(config, folder, resume: null, csv: false, catalog, console, CancellationToken.None));
             var lines = console.ToString().Split('\n', StringSplitOptions.TrimEntries);
@@ -188,7 +242,7 @@ public class CommandLineTests
             Assert.Equal(14, File.ReadLines(Path.Combine(folder, "metrics.jsonl")).Count(l => l.Contains("\"CE_loss/train\"", StringComparison.Ordinal)));
 
             using var evaluation = new StringWriter();
-            Assert.Equal(0, EvalCommand.Run(Path.Combine(folder, "best.ckpt"), device: null, catalog, evaluation));
+            Assert.Equal(0, EvalCommand.Run(Path.Combine(folder, "best.ckpt"), new EvalCommand.EvalSettings(), catalog, evaluation));
             var report = evaluation.ToString().Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             Assert.StartsWith($"top-1 {best}  many – (0)  medium ", report[1], StringComparison.Ordinal);
             var rows = report[3..13].Select(r => r.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^3..]
@@ -207,11 +261,40 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void Eval_OfResNet50WeightsOnARegisteredDataset_PrintsTop1AndTheShots_InFloat32()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "proco-eval-r50-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var tree = ProCo.Tests.ImageTrees.SplitFolders(Path.Combine(root, "tree"), [10, 6, 3], 2);
+            var registry = new DatasetRegistry(Path.Combine(root, "datasets.json"));
+            registry.Save(ImageFileDatasets.Resolve(new DatasetRequest("flowers", tree)));
+            var catalog = new DatasetCatalog(Path.Combine(root, "datasets"), new Dictionary<string, string>(), false, registry);
+            // torchvision's ResNet-50 layout (channels ÷16 to stay small), cosine classifier, as a PyTorch state_dict.
+            var weights = Path.Combine(root, "r50.pt");
+            using (var model = new ProCo.Training.Models.ProCoModel(new ProCo.Training.Models.ModelSpec(50, 1, 3, 3, 16, UseNorm: true, HiddenDim: 128,
+                       Arch: ProCo.Training.Models.Architectures.ResNet50, WidthDivisor: 16)))
+                ProCo.Training.Models.PyTorchWeights.Save(model, weights);
+            using var output = new StringWriter();
+            Assert.True(EvalCommand.RunPyTorch(weights, "flowers", null, new EvalCommand.EvalSettings(), catalog, output) == 0, output.ToString());
+            var lines = output.ToString().Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal($"{weights}: ResNet-50 (channels ÷16) + ProCo heads, 3 classes, feat_dim 16, cosine classifier (PyTorch weights) on flowers, " +
+                         "evaluated on cpu in fp32 (as configured)", lines[0]);
+            // The registered tree's own (long-tailed) training counts split the shots: 10, 6 and 3 images, all few-shot.
+            Assert.Matches(@"^top-1 \d+\.\d\d  many – \(0\)  medium – \(0\)  few \d+\.\d\d \(3\)  loss \d", lines[1]);
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Eval_OfAMissingCheckpoint_ExitsOneAndNamesTheFile()
     {
         using var output = new StringWriter();
         var path = Path.Combine(Path.GetTempPath(), "no-such-" + Guid.NewGuid().ToString("N") + ".ckpt");
-        Assert.Equal(1, EvalCommand.Run(path, device: null, new DatasetCatalog(Path.GetTempPath()), output));
+        Assert.Equal(1, EvalCommand.Run(path, new EvalCommand.EvalSettings(), new DatasetCatalog(Path.GetTempPath()), output));
         Assert.Contains(path, output.ToString(), StringComparison.Ordinal);
     }
 

@@ -167,12 +167,8 @@ internal static class AccountCommands
     // A password from one line of standard input, or typed twice without echo at a terminal.
     private static string? ReadPassword(bool fromStdin)
     {
-        if (fromStdin) return Console.In.ReadLine() ?? "";
-        if (Console.IsInputRedirected)
-        {
-            Console.Error.WriteLine("No terminal to ask for a password: pass it on standard input with --password-stdin.");
-            return null;
-        }
+        // Without a terminal (a script, a pipe) the password is the first line of standard input, as with --password-stdin.
+        if (fromStdin || Console.IsInputRedirected) return Console.In.ReadLine() ?? "";
         var first = Prompt("Password (at least 10 characters): ");
         if (first != Prompt("Again: "))
         {

@@ -23,7 +23,8 @@ internal static class BenchCommand
     {
         var dataset = new Argument<string?>("dataset") { Description = "Dataset: " + string.Join(", ", DatasetCatalog.Keys), Arity = ArgumentArity.ZeroOrOne };
         var steps = new Option<int>("--steps") { Description = "Timed training steps per precision and round, after the warm-up", DefaultValueFactory = _ => 5 };
-        var warmup = new Option<int>("--warmup") { Description = "Warm-up steps before timing (oneDNN tunes its kernels on the first ones)", DefaultValueFactory = _ => 2 };
+        // Not --warmup: that is the configuration's warm-up epochs, an option of this verb too.
+        var warmup = new Option<int>("--warmup-steps") { Description = "Warm-up steps before timing (oneDNN tunes its kernels on the first ones)", DefaultValueFactory = _ => 2 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds over all precisions (and PyTorch); medians are over every round", DefaultValueFactory = _ => 1 };
         var pytorch = new Option<string?>("--pytorch") { Description = "Also time PyTorch's equivalent step with this script (scripts/pytorch_proco_step.py) and print the ratios" };
         var python = new Option<string>("--python") { Description = "Python with torch for --pytorch", DefaultValueFactory = _ => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3" };
@@ -82,11 +83,15 @@ internal static class BenchCommand
         }
     }
 
-    /// <summary>fp32 and bf16, and fp16 where the device computes it natively.</summary>
-    private static IReadOnlyList<string> DefaultPrecisions(TrainingConfig config) =>
-        HardwareSupport.FastFp16(new torch.Device(config.Device))
-            ? [PrecisionPlan.Fp32, PrecisionPlan.Bf16, PrecisionPlan.Fp16]
-            : [PrecisionPlan.Fp32, PrecisionPlan.Bf16];
+    /// <summary>fp32, and bf16 and fp16 where the device computes them natively (emulated, they take minutes a step; --precision asks for one anyway).</summary>
+    private static List<string> DefaultPrecisions(TrainingConfig config)
+    {
+        var device = new torch.Device(config.ResolvedDevice);
+        List<string> precisions = [PrecisionPlan.Fp32];
+        if (HardwareSupport.FastBf16(device) is not null) precisions.Add(PrecisionPlan.Bf16);
+        if (HardwareSupport.FastFp16(device)) precisions.Add(PrecisionPlan.Fp16);
+        return precisions;
+    }
 
     /// <summary>What to time.</summary>
     /// <param name="Precisions">Precisions to time, in order.</param>
@@ -103,12 +108,12 @@ internal static class BenchCommand
         config = config.Validated();
         output.WriteLine(NativeAllocator.Tune());
         var data = BenchData(config, catalog, output);
-        var device = new torch.Device(config.Device);
+        var device = new torch.Device(config.ResolvedDevice);
         // Enough epochs for the timed steps; the schedule does not change the cost of a step.
         var stepsPerEpoch = data.Train.Count / config.BatchSize;
         var wanted = settings.Warmup + settings.Steps;
         config = config with { Epochs = (wanted + stepsPerEpoch - 1) / stepsPerEpoch + 1, WarmupEpochs = 1 };
-        output.WriteLine($"{config.Method} on {config.Device}, {torch.get_num_threads()} CPU threads, batch {config.BatchSize}, " +
+        output.WriteLine($"{config.Method} on {config.ResolvedDevice}, {torch.get_num_threads()} CPU threads, batch {config.BatchSize}, " +
                          $"resnet{config.Depth} x{config.Width}, {data.Train.Channels}x{((ImageDataset)data.Train).Height}x{((ImageDataset)data.Train).Width} images; " +
                          $"auto here is {PrecisionPlan.Resolve(PrecisionPlan.Auto, device)}");
         Augmentation(config, data, device, output);
@@ -183,7 +188,7 @@ internal static class BenchCommand
         output.WriteLine(NativeAllocator.Tune());
         var data = TrainingData.Load(config, catalog);
         output.WriteLine($"{config.Dataset}, {config.Epochs} epochs, {data.Train.Count} training images, {torch.get_num_threads()} CPU threads; " +
-                         $"auto here is {PrecisionPlan.Resolve(PrecisionPlan.Auto, new torch.Device(config.Device))}");
+                         $"auto here is {PrecisionPlan.Resolve(PrecisionPlan.Auto, new torch.Device(config.ResolvedDevice))}");
         var summary = new List<(string Precision, double Seconds, double Best, double Few)>();
         foreach (var precision in precisions)
         {
@@ -245,7 +250,7 @@ internal static class BenchCommand
     internal static (List<double> Times, StepProfile Profile) TimeSteps(TrainingConfig config, TrainingData data, int warmup, int wanted,
         Func<TrainingConfig, ITrainingFeed>? feed = null)
     {
-        using var trainer = new Trainer(config, data, feed) { Profile = new StepProfile(config.Device.StartsWith("cuda", StringComparison.Ordinal)) };
+        using var trainer = new Trainer(config, data, feed) { Profile = new StepProfile(TrainingDevices.IsCuda(config.ResolvedDevice)) };
         var sink = new TimingSink(wanted);
         var dir = Path.Combine(Path.GetTempPath(), $"proco-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try

@@ -32,8 +32,11 @@ internal sealed class ConfigOptions
     }
 
     /// <summary>True when the option of <paramref name="property"/> is on the command line.</summary>
-    public bool Given(ParseResult parse, string property) =>
-        parse.GetResult(_fields.Single(f => f.Field.Property == property).Option) is not null;
+    public bool Given(ParseResult parse, string property) => Given(parse, _fields.Single(f => f.Field.Property == property).Option);
+
+    // Given on the command line: not a result the parser made up for an option left out (a switch's implicit false
+    // once turned a preset's cosine classifier off).
+    private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
     /// <summary>The preset (or the paper's defaults), overridden by the positional form and each option given.</summary>
     public TrainingConfig Build(ParseResult parse, string? dataset, double? imbalance, int? epochs)
@@ -53,7 +56,7 @@ internal sealed class ConfigOptions
         foreach (var (field, option) in _fields)
         {
             object? named = null;
-            var given = parse.GetResult(option) is not null;
+            var given = Given(parse, option);
             if (given)
             {
                 try

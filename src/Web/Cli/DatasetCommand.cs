@@ -47,7 +47,9 @@ internal static class DatasetCommand
             DatasetScan scan;
             try
             {
-                dataset = ImageFileDatasets.Resolve(new DatasetRequest(parse.GetValue(name)!, parse.GetValue(root)!, parse.GetValue(kind), parse.GetValue(lists),
+                // The operator's own shell: a relative folder is relative to where the command runs (the server's API asks for absolute ones).
+                static string? Full(string? path) => string.IsNullOrWhiteSpace(path) ? path : Path.GetFullPath(path);
+                dataset = ImageFileDatasets.Resolve(new DatasetRequest(parse.GetValue(name)!, Full(parse.GetValue(root))!, parse.GetValue(kind), Full(parse.GetValue(lists)),
                     parse.GetValue(train), parse.GetValue(val), parse.GetValue(test), parse.GetValue(valFraction), parse.GetValue(testFraction),
                     parse.GetValue(splitSeed)));
                 scan = ImageFileDatasets.Scan(dataset);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using ProCo.Training.Engine;
 using ProCo.Training.Models;
 
@@ -8,7 +7,10 @@ namespace ProCo.Web.Cli;
 /// <summary><c>proco model</c>: the architecture summary with parameter counts.</summary>
 internal static class ModelCommand
 {
-    public static Command Create()
+    public static Command Create() => Create(Console.Out);
+
+    /// <summary>The verb, printing to <paramref name="output"/>; it exits 2 for a configuration that cannot be built.</summary>
+    internal static Command Create(TextWriter output)
     {
         var arch = new Option<string>("--arch")
         {
@@ -25,34 +27,32 @@ internal static class ModelCommand
         var useNorm = new Option<bool?>("--use-norm") { Description = "Cosine classifier (default off for cifar, on otherwise, as published)" };
         var command = new Command("model", "Print a ProCo model's layers and parameter counts.");
         foreach (var option in new Option[] { arch, depth, width, divisor, channels, classes, featDim, useNorm }) command.Options.Add(option);
-        command.SetAction(parse => Execute(parse, Console.Out));
-        return command;
-    }
-
-    /// <summary>What <c>proco model</c> prints for the parsed options; 2 for a configuration that cannot be built.</summary>
-    public static int Execute(ParseResult parse, TextWriter output)
-    {
-        try
+        // Each option is read through its own object: a name would be looked up among every verb's options.
+        command.SetAction(parse =>
         {
-            var name = parse.GetValue<string>("--arch")!;
-            var imagenet = Architectures.IsTorchvision(name);
-            var config = new TrainingConfig
+            try
             {
-                Arch = name,
-                Depth = parse.GetValue<int>("--depth"),
-                Width = parse.GetValue<int>("--width"),
-                WidthDivisor = parse.GetValue<int>("--width-divisor"),
-                FeatDim = parse.GetValue<int?>("--feat-dim") ?? (imagenet ? 1024 : 128),
-                UseNorm = parse.GetValue<bool?>("--use-norm") ?? imagenet,
-            };
-            Print(ModelSpec.For(config, parse.GetValue<int>("--channels"), parse.GetValue<int?>("--classes") ?? (imagenet ? 1000 : 100)), output);
-            return 0;
-        }
-        catch (ArgumentException e)
-        {
-            output.WriteLine(e.Message);
-            return 2;
-        }
+                var name = parse.GetValue(arch)!;
+                var imagenet = Architectures.IsTorchvision(name);
+                var config = new TrainingConfig
+                {
+                    Arch = name,
+                    Depth = parse.GetValue(depth),
+                    Width = parse.GetValue(width),
+                    WidthDivisor = parse.GetValue(divisor),
+                    FeatDim = parse.GetValue(featDim) ?? (imagenet ? 1024 : 128),
+                    UseNorm = parse.GetValue(useNorm) ?? imagenet,
+                };
+                Print(ModelSpec.For(config, parse.GetValue(channels), parse.GetValue(classes) ?? (imagenet ? 1000 : 100)), output);
+                return 0;
+            }
+            catch (ArgumentException e)
+            {
+                output.WriteLine(e.Message);
+                return 2;
+            }
+        });
+        return command;
     }
 
     public static void Print(ModelSpec spec, TextWriter output)
