@@ -74,8 +74,8 @@ public sealed record TrainingConfig
     public int? LoaderThreads { get; init; }
 
     /// <summary>proco, la or ce.</summary>
-    [ConfigField("Method and model", "Method", Choices = ["proco=ProCo", "la=Logit-adjusted CE", "ce=Plain CE"])]
-    public string Method { get; init; } = "proco";
+    [ConfigField("Method and model", "Method", ChoicesFrom = typeof(TrainingMethods))]
+    public string Method { get; init; } = TrainingMethods.ProCo;
 
     /// <summary>Encoder: the CIFAR ResNet of the public CIFAR code (depth and width apply), or torchvision's ResNet-50 or ResNeXt-50 (32x4d) of its ImageNet code.</summary>
     [ConfigField("Method and model", "Encoder", Help = "ResNet-50 and ResNeXt-50 for ImageNet-size images",
@@ -180,8 +180,11 @@ public sealed record TrainingConfig
     /// statistics and optimizer state; float64 vMF terms; fp16 with dynamic loss scaling), or auto: bf16 where the CPU or GPU
     /// computes it natively, fp32 elsewhere (<see cref="PrecisionPlan.Resolve"/>).
     /// </summary>
-    [ConfigField("Optimisation", "Precision", Help = "auto: bf16 where the CPU or GPU computes it natively, else fp32",
-        Choices = ["auto=auto", "fp32=fp32 (public code)", "bf16=bf16 mixed", "fp16=fp16 mixed"])]
+    [ConfigField("Optimisation", "Precision",
+        Help = "fp32 is the public code's arithmetic (the paper's presets); bf16/fp16 are faster where native and do not reproduce " +
+               "its numbers exactly; auto: bf16 where the CPU or GPU computes it natively, else fp32",
+        Choices = ["auto=auto (bf16 where native, else fp32)", "fp32=fp32 (as the public code: reproduces the paper)", "bf16=bf16 mixed (faster, not exact)",
+            "fp16=fp16 mixed (faster, not exact)"])]
     public string Precision { get; init; } = PrecisionPlan.Auto;
 
     /// <summary>Batch size of evaluation passes.</summary>
