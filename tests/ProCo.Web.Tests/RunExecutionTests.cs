@@ -88,11 +88,11 @@ public sealed class RunExecutionTests
         var statuses = new System.Collections.Concurrent.ConcurrentQueue<string>();
         await using var hub = new Microsoft.AspNetCore.SignalR.Client.HubConnectionBuilder()
             .WithUrl(new Uri(web.Address!, "hubs/runs")).Build();
-        hub.On<System.Text.Json.JsonElement>("points", message =>
+        hub.On<System.Text.Json.JsonElement>("Points", message =>
         {
             foreach (var p in message.GetProperty("points").EnumerateArray()) points.Add((p.GetProperty("s").GetString()!, p.GetProperty("t").GetInt64()));
         });
-        hub.On<System.Text.Json.JsonElement>("run", message => statuses.Enqueue(message.GetProperty("status").GetString()!));
+        hub.On<System.Text.Json.JsonElement>("Run", message => statuses.Enqueue(message.GetProperty("status").GetString()!));
         await hub.StartAsync();
         await hub.InvokeAsync("Subscribe", id);
         // As a page does: once subscribed, read what is stored; everything after arrives live.
@@ -138,6 +138,40 @@ public sealed class RunExecutionTests
         Assert.Equal(1, store.Scalar($"SELECT \"Attempts\" FROM \"Runs\" WHERE \"Id\" = {id}"));
         var stepsPerEpoch = store.Scalar($"SELECT \"StepsPerEpoch\" FROM \"Runs\" WHERE \"Id\" = {id}");
         Assert.Equal(epochs * stepsPerEpoch, store.Scalar($"SELECT COUNT(*) FROM \"MetricPoints\" WHERE \"RunId\" = {id} AND \"Series\" = 'CE_loss/train'"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
+    public async Task TheStoreRefusingPointsMidRun_FailsTheRunLoudly_AndEveryAcknowledgedPointIsStored(string engine)
+    {
+        using var store = new TestStore(engine);
+        await using var serve = await StudioProcess.StartServeAsync(store.DataDir, [.. store.Args, "--ProCo:Jobs:WriteRetrySeconds=0.05"]);
+        using var http = new HttpClient { BaseAddress = serve.Address };
+        var id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 6, maxPerClass: 150));
+        await Api.WaitForAsync(http, id, r => r.GetProperty("completedEpochs").GetInt32() >= 1, TimeSpan.FromSeconds(90), () => serve.Output);
+
+        // The database starts refusing metric points (as a full disk or a lost permission would), nothing else.
+        const string refusal = "the store refuses metric points";
+        store.Value(engine == "sqlite"
+            ? $"CREATE TRIGGER refuse_points BEFORE INSERT ON \"MetricPoints\" BEGIN SELECT RAISE(ABORT, '{refusal}'); END;"
+            : $"CREATE FUNCTION refuse_points() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '{refusal}'; END; $$ LANGUAGE plpgsql; " +
+              "CREATE TRIGGER refuse_points BEFORE INSERT ON \"MetricPoints\" FOR EACH ROW EXECUTE FUNCTION refuse_points();");
+        var run = await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() is "Succeeded" or "Failed", TimeSpan.FromSeconds(90), () => serve.Output);
+
+        // Loudly: failed, with the database's reason on the run and in its console.
+        Assert.Equal("Failed", run.GetProperty("status").GetString());
+        Assert.Contains(refusal, run.GetProperty("error").GetString(), StringComparison.Ordinal);
+        var messages = (await Api.EventsAsync(http, id)).Select(e => e.GetProperty("message").GetString()!).ToArray();
+        Assert.Contains(messages, m => m.StartsWith("Training failed: Storing the run's numbers failed", StringComparison.Ordinal) && m.Contains(refusal, StringComparison.Ordinal));
+        // Acknowledged: every epoch with a checkpoint had everything before it stored (a checkpoint follows a flush that succeeded).
+        var stepsPerEpoch = store.StepsPerEpoch(id);
+        var checkpointed = store.Scalar($"SELECT \"Epoch\" FROM \"Checkpoints\" WHERE \"RunId\" = {id} AND \"Kind\" = 'last'");
+        Assert.True(checkpointed >= 1);
+        Assert.True(store.Count(id, "CE_loss/train") >= checkpointed * stepsPerEpoch,
+            $"{store.Count(id, "CE_loss/train")} points of CE_loss/train stored, {checkpointed} checkpointed epochs of {stepsPerEpoch} steps");
+        Assert.Equal(checkpointed, store.Scalar($"SELECT COUNT(*) FROM \"MetricPoints\" WHERE \"RunId\" = {id} AND \"Series\" = 'acc/val_top1' AND \"Step\" <= {checkpointed}"));
+        // Resumable from its last checkpoint, as the message says.
+        Assert.True(run.GetProperty("canResume").GetBoolean());
     }
 }
 

@@ -6,7 +6,7 @@ public class RunEvent
     public long Id { get; set; }
     public long RunId { get; set; }
     public DateTimeOffset At { get; set; }
-    /// <summary>info, warning or error.</summary>
+    /// <summary>The word of a <see cref="RunEventLevel"/>: info, progress, warning or error.</summary>
     public string Level { get; set; } = "info";
     public string Message { get; set; } = "";
     /// <summary>Who did it, for actions of a person ("alice", or "local" on an open loopback server); null for the trainer's own lines.</summary>

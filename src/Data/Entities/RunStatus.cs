@@ -12,16 +12,16 @@ public enum RunStatus
 }
 
 /// <summary>
-/// What each status allows: the one place the API, the pages and (through the run DTOs and
-/// messages) the browser learn whether a run can be cancelled, resumed or deleted.
+/// What each status allows, read off the lifecycle's table (<see cref="RunTransitions"/>): the one place the API,
+/// the pages and (through the run DTOs and messages) the browser learn whether a run can be cancelled, resumed or deleted.
 /// </summary>
 public static class RunStatusRules
 {
     /// <summary>Waiting for a worker: queued, or interrupted and about to be requeued. Cancelled at once.</summary>
-    public static readonly IReadOnlyList<RunStatus> Waiting = [RunStatus.Queued, RunStatus.Interrupted];
+    public static IReadOnlyList<RunStatus> Waiting => RunTransitions.Cancel.From;
 
     /// <summary>Stopped with epochs left: resumed from the last checkpoint.</summary>
-    public static readonly IReadOnlyList<RunStatus> Resumable = [RunStatus.Cancelled, RunStatus.Failed, RunStatus.Interrupted];
+    public static IReadOnlyList<RunStatus> Resumable => RunTransitions.Resume.From;
 
     /// <summary>Queued or training: its numbers may still change.</summary>
     public static bool IsLive(this RunStatus status) => status is RunStatus.Queued or RunStatus.Running;

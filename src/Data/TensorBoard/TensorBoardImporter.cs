@@ -149,10 +149,10 @@ public static partial class TensorBoardImporter
                 .OrderBy(s => s.Step).Select(s => new MetricPoint { RunId = run.Id, Series = elapsedSeries, Step = s.Step, Value = s.WallTime - start }).ToList();
             if (finest.Zip(finest.Skip(1)).All(p => p.First.Value <= p.Second.Value)) points.AddRange(finest);
         }
-        var events = warnings.Select(w => new RunEvent { RunId = run.Id, At = DateTimeOffset.UtcNow, Level = "warning", Message = w }).ToList();
+        var events = warnings.Select(w => new RunEvent { RunId = run.Id, At = DateTimeOffset.UtcNow, Level = RunEventLevel.Warning.Word(), Message = w }).ToList();
         events.Add(new RunEvent
         {
-            RunId = run.Id, At = DateTimeOffset.UtcNow, Level = "info",
+            RunId = run.Id, At = DateTimeOffset.UtcNow, Level = RunEventLevel.Info.Word(),
             Message = $"Imported {points.Count} points of {points.Select(p => p.Series).Distinct().Count()} series from {files.Length} event file(s) in {folderName}.",
         });
         await MetricStore.WriteAsync(db, points, [], events, cancellationToken);

@@ -49,6 +49,8 @@ public sealed class ConfigFieldAttribute(string group, string label) : Attribute
     public bool MaxExclusive { get; init; }
     /// <summary>Allowed words, each "value" or "value=label".</summary>
     public string[]? Choices { get; init; }
+    /// <summary>A type whose public static <c>Labels</c> (a list of "value=label") are the allowed words, instead of <see cref="Choices"/>.</summary>
+    public Type? ChoicesFrom { get; init; }
     /// <summary>The message of an out-of-range or unknown value; by default one made from the range or the choices.</summary>
     public string? Error { get; init; }
     /// <summary>What an empty value of a nullable field means ("all", "derived from epochs").</summary>
@@ -79,7 +81,8 @@ public sealed class ConfigField
         // int? and double? by their type; string? by its nullable annotation.
         IsNullable = Nullable.GetUnderlyingType(property.PropertyType) is not null
                      || (!property.PropertyType.IsValueType && new System.Reflection.NullabilityInfoContext().Create(property).WriteState == System.Reflection.NullabilityState.Nullable);
-        Kind = spec.Choices is not null ? ConfigFieldKind.Choice
+        var choices = spec.Choices ?? (spec.ChoicesFrom?.GetField("Labels", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) as IEnumerable<string>)?.ToArray();
+        Kind = choices is not null ? ConfigFieldKind.Choice
             : property.Name == nameof(TrainingConfig.Dataset) ? ConfigFieldKind.Dataset
             : property.Name == nameof(TrainingConfig.InitFrom) ? ConfigFieldKind.Weights
             : type == typeof(int) ? ConfigFieldKind.WholeNumber
@@ -87,7 +90,7 @@ public sealed class ConfigField
             : type == typeof(bool) ? ConfigFieldKind.Switch
             : type == typeof(string) ? ConfigFieldKind.Text
             : throw new InvalidOperationException($"TrainingConfig.{property.Name}: no field kind for {type.Name}.");
-        Choices = (spec.Choices ?? []).Select(c => c.Split('=', 2) is [var v, var l] ? new ConfigChoice(v, l) : new ConfigChoice(c, c)).ToList();
+        Choices = (choices ?? []).Select(c => c.Split('=', 2) is [var v, var l] ? new ConfigChoice(v, l) : new ConfigChoice(c, c)).ToList();
         Default = property.GetValue(defaults);
     }
 

@@ -73,8 +73,8 @@ public sealed class Trainer : IDisposable
         _model.to(_device);
         UsePrecision(PrecisionPlan.Resolve(_config.Precision, _device));
         _optimizer = optim.SGD(_model.parameters(), _config.LearningRate, _config.Momentum, weight_decay: _config.WeightDecay);
-        _criterion = new LogitAdjustedLoss(data.ClassCounts, _config.Method == "ce" ? 0 : _config.LogitAdjustTau, _device);
-        if (_config.Method == "proco")
+        _criterion = new LogitAdjustedLoss(data.ClassCounts, TrainingMethods.AdjustmentTau(_config), _device);
+        if (TrainingMethods.IsContrastive(_config.Method))
             _proco = new ProCoLoss(data.Train.NumClasses, _config.FeatDim, _config.Temperature, _device, new Generator((ulong)_config.Seed));
         _feed = feed?.Invoke(_config) ?? data.Train switch
         {
@@ -219,7 +219,7 @@ public sealed class Trainer : IDisposable
             if (_proco is not null) vectors[VectorKinds.Kappa] = _proco.Old.Kappa.cpu().data<double>().ToArray();
             sink.Epoch(new EpochReport(epoch + 1, _config.Epochs, globalStep, values, vectors, watch.Elapsed, evaluation.Shots));
 
-            WriteCheckpoint(sink, checkpointDir, "last", epoch + 1, 0, globalStep, best, bestEpoch, "epoch-end");
+            WriteCheckpoint(sink, checkpointDir, CheckpointKinds.Last, epoch + 1, 0, globalStep, best, bestEpoch, "epoch-end");
             if (bestEpoch == epoch + 1) CopyAsBest(sink, checkpointDir, epoch + 1);
         }
         if (_data.Val is not null) TestBest(sink, checkpointDir);
@@ -246,7 +246,7 @@ public sealed class Trainer : IDisposable
 
     private TrainingResult Cancel(IMetricSink sink, string checkpointDir, int epoch, int step, long globalStep, double best, int bestEpoch)
     {
-        WriteCheckpoint(sink, checkpointDir, "last", epoch, step, globalStep, best, bestEpoch, "cancelled");
+        WriteCheckpoint(sink, checkpointDir, CheckpointKinds.Last, epoch, step, globalStep, best, bestEpoch, "cancelled");
         sink.Log("info", step == 0
             ? $"Cancelled after epoch {epoch}; checkpoint written."
             : $"Cancelled at epoch {epoch + 1}, after step {step} of {StepsPerEpoch}; checkpoint written.");
@@ -274,7 +274,7 @@ public sealed class Trainer : IDisposable
         var labels = batch.Labels;
         var size = (int)labels.shape[0];
         var views = _model.Mode.Input(batch.Views);
-        var viewCount = _proco is not null ? 3 : 1;
+        var viewCount = TrainingMethods.ViewsPerImage(_config.Method);
         Profile?.Mark("data");
         _optimizer.zero_grad();
         Tensor ceSum = zeros(1, device: _device), sclSum = zeros(1, device: _device), hits = zeros(1, device: _device);
@@ -443,7 +443,7 @@ public sealed class Trainer : IDisposable
         var temp = best + $".tmp-{Environment.ProcessId}";
         File.Copy(last, temp, overwrite: true);
         File.Move(temp, best, overwrite: true);
-        sink.Checkpoint(new CheckpointReport(best, "best", epoch, new FileInfo(best).Length, CheckpointFile.Sha256Of(best)));
+        sink.Checkpoint(new CheckpointReport(best, CheckpointKinds.Best, epoch, new FileInfo(best).Length, CheckpointFile.Sha256Of(best)));
     }
 
     /// <inheritdoc />

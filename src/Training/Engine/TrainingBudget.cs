@@ -15,7 +15,7 @@ public sealed record TrainingBudget(long Parameters, long ActivationBytes, long 
     private const int FloatBytes = 4;
 
     /// <summary>Images a training step passes through the network per image of the batch: ProCo adds two contrastive views.</summary>
-    public static int ViewsPerImage(TrainingConfig config) => config.Method == "proco" ? 3 : 1;
+    public static int ViewsPerImage(TrainingConfig config) => TrainingMethods.ViewsPerImage(config.Method);
 
     /// <summary>The budget of <paramref name="config"/> on <paramref name="dataset"/> (channels, image size, classes).</summary>
     public static TrainingBudget Of(TrainingConfig config, DatasetInfo dataset) => Of(config, dataset.Channels, dataset.Size, dataset.NumClasses);

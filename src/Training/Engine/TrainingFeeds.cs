@@ -56,7 +56,7 @@ public sealed class MemoryFeed : ITrainingFeed
     public MemoryFeed(TrainingConfig config, TrainingData data, DatasetInfo dataset, Device device)
     {
         _config = config;
-        _contrastive = config.Method == "proco";
+        _contrastive = TrainingMethods.IsContrastive(config.Method);
         _augmenter = new Augmenter(dataset.Mean, dataset.Std, device);
         _train = data.Train;
         foreach (var split in new[] { data.Train, data.Test, data.Val }.OfType<ImageDataset>().Distinct())
@@ -154,7 +154,7 @@ public sealed class FileFeed : ITrainingFeed
         _device = device;
         // The loader works in host memory; a batch moves to the device when the trainer takes it.
         _augmenter = new Augmenter(mean, std, CPU);
-        _views = config.Method == "proco" ? 3 : 1;
+        _views = TrainingMethods.ViewsPerImage(config.Method);
         _pool = new LoaderPool(config.LoaderThreads ?? Environment.ProcessorCount);
     }
 

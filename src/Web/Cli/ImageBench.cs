@@ -88,7 +88,7 @@ internal static class ImageBench
             perCore = rate / threads;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"decode + augment at {config.CropSize} px, {threads} thread{(threads == 1 ? "" : "s")}: {rate:F1} images/s " +
-                $"({rate / threads:F1} per thread; {(config.Method == "proco" ? "3 views" : "1 view")} each, {watch.Elapsed.TotalMilliseconds / done:F0} ms per batch of {config.BatchSize})"));
+                $"({rate / threads:F1} per thread; {TrainingMethods.ViewsPerImage(config.Method)} view{(TrainingMethods.ViewsPerImage(config.Method) == 1 ? "" : "s")} each, {watch.Elapsed.TotalMilliseconds / done:F0} ms per batch of {config.BatchSize})"));
         }
 
         // 2. Training steps fed by real decoding (two steps prepared ahead) against random tensors of the same shape.
@@ -124,7 +124,7 @@ internal static class ImageBench
 
         public RandomFeed(TrainingConfig config, torch.Device device)
         {
-            var views = config.Method == "proco" ? 3 : 1;
+            var views = TrainingMethods.ViewsPerImage(config.Method);
             _views = torch.randn([views * config.BatchSize, 3, config.CropSize, config.CropSize], device: device);
             using var counter = torch.arange(config.BatchSize, device: device);
             _labels = counter % 2;

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using ProCo.Data;
 using ProCo.Data.TensorBoard;
+using ProCo.Training.Engine;
 using ProCo.Web.Accounts;
 using ProCo.Web.Hosting;
 using ProCo.Web.Live;
@@ -63,8 +64,8 @@ internal static class TensorBoardCommands
             DefaultValueFactory = _ => "tensorboard",
         };
         format.AcceptOnlyFromAmong("tensorboard", "pytorch");
-        var checkpointKind = new Option<string>("--checkpoint") { Description = "With --format pytorch: best or last", DefaultValueFactory = _ => "best" };
-        checkpointKind.AcceptOnlyFromAmong("best", "last");
+        var checkpointKind = new Option<string>("--checkpoint") { Description = "With --format pytorch: best or last", DefaultValueFactory = _ => CheckpointKinds.Best };
+        checkpointKind.AcceptOnlyFromAmong([.. CheckpointKinds.All]);
         var command = new Command("export", "Write a run's series as a TensorBoard event file, or its weights for PyTorch.");
         command.Arguments.Add(run);
         command.Options.Add(output);

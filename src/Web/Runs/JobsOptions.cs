@@ -28,6 +28,9 @@ public sealed class JobsOptions
 
     /// <summary>How often Hangfire's storage is polled for new jobs.</summary>
     public double QueuePollSeconds { get; set; } = 1;
+
+    /// <summary>Pause before a refused batch of metric points is tried again (doubled before the last try).</summary>
+    public double WriteRetrySeconds { get; set; } = 0.5;
 }
 
 /// <summary>Who this process is, as recorded on the runs it trains.</summary>

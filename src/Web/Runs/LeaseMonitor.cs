@@ -64,16 +64,11 @@ public sealed class LeaseMonitor(
         {
             var expired = run.LeaseUntil is null || run.LeaseUntil < now;
             if (!expired && !identity.IsDeadLocalProcess(run.Worker)) continue;
-            var rows = await db.Runs.Where(r => r.Id == run.Id && r.Status == RunStatus.Running && r.Worker == run.Worker)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(r => r.Status, RunStatus.Interrupted)
-                    .SetProperty(r => r.Worker, (string?)null)
-                    .SetProperty(r => r.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
-            if (rows == 1)
+            if (await RunTransitions.InterruptAsync(db, run.Id, run.Worker, cancellationToken))
             {
                 writer.Add(new RunEvent
                 {
-                    RunId = run.Id, At = now, Level = "warning",
+                    RunId = run.Id, At = now, Level = RunEventLevel.Warning.Word(),
                     Message = $"Worker {run.Worker} stopped renewing its lease; the run resumes from its last checkpoint.",
                 });
                 await RequeueAsync(db, run.Id, JobQueues.Of(run.ConfigJson), matchJob: false, null, cancellationToken);
@@ -117,10 +112,7 @@ public sealed class LeaseMonitor(
     private async Task<bool> RequeueAsync(ProCoDbContext db, long runId, string queue, bool matchJob, string? previousJobId, CancellationToken cancellationToken)
     {
         var marker = $"requeue:{Guid.NewGuid():N}";
-        var query = db.Runs.Where(r => r.Id == runId && RunStatusRules.Waiting.Contains(r.Status));
-        if (matchJob) query = query.Where(r => r.JobId == previousJobId);
-        var rows = await query.ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, marker), cancellationToken);
-        if (rows == 0) return false;
+        if (!await RunTransitions.SetJobAsync(db, runId, previousJobId, anyJob: !matchJob, marker, null, cancellationToken)) return false;
         string jobId;
         try
         {
@@ -128,11 +120,10 @@ public sealed class LeaseMonitor(
         }
         catch
         {
-            await db.Runs.Where(r => r.Id == runId && r.JobId == marker).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, previousJobId), CancellationToken.None);
+            await RunTransitions.SetJobAsync(db, runId, marker, anyJob: false, previousJobId, null, CancellationToken.None);
             throw;
         }
-        await db.Runs.Where(r => r.Id == runId && r.JobId == marker)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId).SetProperty(r => r.Queue, queue), cancellationToken);
+        await RunTransitions.SetJobAsync(db, runId, marker, anyJob: false, jobId, queue, cancellationToken);
         logger.LogInformation("Run {RunId} requeued as job {JobId} in {Queue}.", runId, jobId, queue);
         return true;
     }

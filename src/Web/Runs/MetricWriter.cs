@@ -7,11 +7,24 @@ namespace ProCo.Web.Runs;
 
 /// <summary>
 /// Collects metric points, vectors and events from trainers and writes them in batches (one
-/// transaction each, every 100 ms or 2,000 items), off the training thread.
+/// transaction each, every 100 ms or 2,000 items), off the training thread. Nothing vanishes: a batch
+/// the database refuses is tried <see cref="Attempts"/> times, then each of its runs is marked failed
+/// with the reason (<see cref="FailureOf"/>), which the run's next flush and step raise
+/// (<see cref="MetricWriteException"/>), so the run fails loudly with everything acknowledged before stored.
+/// The queue holds at most <see cref="Capacity"/> items: a trainer that gets that far ahead of the
+/// database waits for it.
 /// </summary>
 public sealed class MetricWriter : BackgroundService
 {
-    private readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>Items the queue holds at most before <c>Add</c> waits (back-pressure on the trainer).</summary>
+    public const int Capacity = 100_000;
+
+    /// <summary>Tries of one batch before its runs are marked failed.</summary>
+    public const int Attempts = 3;
+
+    private readonly Channel<object> _queue = Channel.CreateBounded<object>(
+        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, string> _failures = new();
     private readonly IDbContextFactory<ProCoDbContext> _factory;
     private readonly ILogger<MetricWriter> _logger;
     private long _enqueued;
@@ -19,9 +32,12 @@ public sealed class MetricWriter : BackgroundService
     // Completed (and replaced) after every batch, so every waiter of FlushAsync wakes at once.
     private TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public MetricWriter(IDbContextFactory<ProCoDbContext> factory, ILogger<MetricWriter> logger)
+    private readonly TimeSpan _retryDelay;
+
+    public MetricWriter(IDbContextFactory<ProCoDbContext> factory, Microsoft.Extensions.Options.IOptions<JobsOptions> options, ILogger<MetricWriter> logger)
     {
         _factory = factory;
+        _retryDelay = TimeSpan.FromSeconds(options.Value.WriteRetrySeconds);
         _logger = logger;
     }
 
@@ -32,17 +48,43 @@ public sealed class MetricWriter : BackgroundService
     /// <summary>Items handed to the writer so far: a mark that <see cref="Written"/> passes once they are all processed.</summary>
     public long Enqueued => Interlocked.Read(ref _enqueued);
 
-    /// <summary>Items processed so far, in the order they came (stored, or logged as lost).</summary>
+    /// <summary>Items processed so far, in the order they came (stored, or their run marked failed).</summary>
     public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Why items of <paramref name="runId"/> could not be stored, or null while everything of it was.</summary>
+    public string? FailureOf(long runId) => _failures.GetValueOrDefault(runId);
+
+    /// <summary>Clears a run's failure: a new attempt at it starts from its last checkpoint, whose points were stored.</summary>
+    public void Forget(long runId) => _failures.TryRemove(runId, out _);
 
     private void Enqueue(object item)
     {
         Interlocked.Increment(ref _enqueued);
-        _queue.Writer.TryWrite(item);
+        if (_queue.Writer.TryWrite(item)) return;
+        try
+        {
+            // Full: the producer (a trainer's thread) waits until the database has caught up.
+            _queue.Writer.WriteAsync(item).AsTask().GetAwaiter().GetResult();
+        }
+        catch (ChannelClosedException)
+        {
+            // The writer has stopped (the host is shutting down): the item's run cannot count it as stored.
+            Failed([item], "the host stopped before it was stored");
+        }
     }
 
     /// <summary>
-    /// Waits until everything enqueued before the call is in the database (the writer's watermark
+    /// Waits until everything of <paramref name="runId"/> enqueued before the call is in the database; throws
+    /// <see cref="MetricWriteException"/> when some of it could not be stored.
+    /// </summary>
+    public async Task FlushAsync(long runId, CancellationToken cancellationToken = default)
+    {
+        await FlushAsync(cancellationToken);
+        if (FailureOf(runId) is { } failure) throw new MetricWriteException(runId, failure);
+    }
+
+    /// <summary>
+    /// Waits until everything enqueued before the call is processed (the writer's watermark
     /// has passed it): woken by each committed batch, no polling.
     /// </summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
@@ -91,7 +133,8 @@ public sealed class MetricWriter : BackgroundService
             await WriteAsync(batch);
             batch.Clear();
         }
-        // Shutdown: write what is left.
+        // Shutdown: write what is left; what comes later fails its run (see Enqueue).
+        _queue.Writer.TryComplete();
         while (reader.TryRead(out var item)) batch.Add(item);
         await WriteAsync(batch);
     }
@@ -104,16 +147,31 @@ public sealed class MetricWriter : BackgroundService
         var events = batch.OfType<RunEvent>().ToList();
         try
         {
-            await using var db = await _factory.CreateDbContextAsync();
-            await MetricStore.WriteAsync(db, points, vectors, events);
-        }
-        catch (Exception e) when (MetricStore.IsMissingRun(e)) // a run was deleted meanwhile
-        {
-            await WriteExistingRunsOnlyAsync(points, vectors, events);
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "Writing {Count} metric items failed; they are lost.", batch.Count);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await using var db = await _factory.CreateDbContextAsync();
+                    await MetricStore.WriteAsync(db, points, vectors, events);
+                    return;
+                }
+                catch (Exception e) when (MetricStore.IsMissingRun(e)) // a run was deleted meanwhile
+                {
+                    await WriteExistingRunsOnlyAsync(points, vectors, events);
+                    return;
+                }
+                catch (Exception e) when (attempt < Attempts)
+                {
+                    _logger.LogWarning(e, "Writing {Count} metric items failed (try {Attempt} of {Attempts}); trying again.", batch.Count, attempt, Attempts);
+                    await Task.Delay(_retryDelay * attempt);
+                }
+                catch (Exception e)
+                {
+                    _logger.LogError(e, "Writing {Count} metric items failed {Attempts} times; their runs fail.", batch.Count, Attempts);
+                    Failed(batch, e.Message);
+                    return;
+                }
+            }
         }
         finally
         {
@@ -121,6 +179,20 @@ public sealed class MetricWriter : BackgroundService
             Interlocked.Exchange(ref _batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }
+
+    // Marks the runs of items that could not be stored (the first reason of each run is kept).
+    private void Failed(IEnumerable<object> items, string reason)
+    {
+        foreach (var runId in items.Select(RunOf).Distinct()) _failures.TryAdd(runId, reason);
+    }
+
+    private static long RunOf(object item) => item switch
+    {
+        MetricPoint point => point.RunId,
+        EpochVector vector => vector.RunId,
+        RunEvent runEvent => runEvent.RunId,
+        _ => throw new ArgumentException($"The writer stores no {item.GetType().Name}.", nameof(item)),
+    };
 
     private async Task WriteExistingRunsOnlyAsync(List<MetricPoint> points, List<EpochVector> vectors, List<RunEvent> events)
     {

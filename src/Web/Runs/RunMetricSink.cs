@@ -41,6 +41,8 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
 
     public void Step(StepReport report)
     {
+        // A batch of this run the database refused stops training at once, with the reason.
+        if (writer.FailureOf(runId) is { } failure) throw new MetricWriteException(runId, failure);
         if (!_stepped)
         {
             // A resumed run starts again from its checkpoint: the system samples the lost part of an
@@ -74,7 +76,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
         parts.AddRange(report.Values.Select(Said));
         if (sample?.GetValueOrDefault(Series.SysImagesPerSecond) is > 0 and var rate)
             parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{rate:F0} images/s"));
-        Log("progress", string.Join(" · ", parts));
+        Log(RunEventLevel.Progress.Word(), string.Join(" · ", parts));
     }
 
     // A series' value as the console says it: "test top-1 35.25".
@@ -85,7 +87,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
     {
         _epochs = report.Epochs;
         system?.Rebase();
-        Log("progress", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"epoch {report.Epoch}/{report.Epochs} done in {report.Elapsed.TotalSeconds:F1} s · ")
+        Log(RunEventLevel.Progress.Word(), string.Create(System.Globalization.CultureInfo.InvariantCulture, $"epoch {report.Epoch}/{report.Epochs} done in {report.Elapsed.TotalSeconds:F1} s · ")
                         + string.Join(" · ", report.Values.Where(v => !double.IsNaN(v.Value)).Select(Said)));
         Points(report.Epoch, report.Values);
         foreach (var (kind, values) in report.Vectors)
@@ -144,13 +146,14 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
         row.RelativePath = folders.Relative(report.Path);
         row.CreatedAt = DateTimeOffset.UtcNow;
         db.SaveChanges();
-        writer.Add(new RunEvent { RunId = runId, At = DateTimeOffset.UtcNow, Level = "info",
+        writer.Add(new RunEvent { RunId = runId, At = DateTimeOffset.UtcNow, Level = RunEventLevel.Info.Word(),
             Message = $"Checkpoint '{report.Kind}' written at epoch {report.Epoch} ({report.SizeBytes:N0} bytes, SHA-256 {report.Sha256})." });
     }
 
     public void Log(string level, string message) =>
-        writer.Add(new RunEvent { RunId = runId, At = DateTimeOffset.UtcNow, Level = level, Message = message });
+        writer.Add(new RunEvent { RunId = runId, At = DateTimeOffset.UtcNow, Level = RunEventLevels.Parse(level).Word(), Message = message });
 
-    // The training thread waits for the batched writer (a few hundred ms per epoch at most).
-    public void Flush() => writer.FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+    // The training thread waits for the batched writer (a few hundred ms per epoch at most); a checkpoint follows only
+    // when everything before it is stored (else the run fails with the reason, its points up to the last checkpoint kept).
+    public void Flush() => writer.FlushAsync(runId, CancellationToken.None).GetAwaiter().GetResult();
 }
