@@ -364,6 +364,9 @@ namespace ProCo.Migrations.Schema
                     b.Property<int>("StepsPerEpoch")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("SweepId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Tags")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -382,6 +385,8 @@ namespace ProCo.Migrations.Schema
                         .IsUnique();
 
                     b.HasIndex("Status");
+
+                    b.HasIndex("SweepId");
 
                     b.ToTable("Runs");
                 });
@@ -481,6 +486,42 @@ namespace ProCo.Migrations.Schema
                         .HasDatabaseName("UserNameIndex");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("ProCo.Data.Entities.Sweep", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BaseConfigJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SpecJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.ToTable("Sweeps");
                 });
 
             modelBuilder.Entity("ProCo.Data.Entities.WorkerRecord", b =>
@@ -610,6 +651,14 @@ namespace ProCo.Migrations.Schema
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("ProCo.Data.Entities.Run", b =>
+                {
+                    b.HasOne("ProCo.Data.Entities.Sweep", null)
+                        .WithMany()
+                        .HasForeignKey("SweepId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("ProCo.Data.Entities.RunEvent", b =>

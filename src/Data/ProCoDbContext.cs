@@ -14,6 +14,7 @@ public class ProCoDbContext(DbContextOptions<ProCoDbContext> options) : Identity
     public DbSet<RunEvent> RunEvents => Set<RunEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<WorkerRecord> Workers => Set<WorkerRecord>();
+    public DbSet<Sweep> Sweeps => Set<Sweep>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -33,6 +34,14 @@ public class ProCoDbContext(DbContextOptions<ProCoDbContext> options) : Identity
             run.HasIndex(r => r.ImportKey).IsUnique();
             run.HasMany(r => r.Checkpoints).WithOne().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
             run.HasMany(r => r.Events).WithOne().HasForeignKey(e => e.RunId).OnDelete(DeleteBehavior.Cascade);
+            // A sweep's runs outlive it (deleting a sweep keeps its runs).
+            run.HasOne<Sweep>().WithMany().HasForeignKey(r => r.SweepId).OnDelete(DeleteBehavior.SetNull);
+        });
+
+        builder.Entity<Sweep>(sweep =>
+        {
+            sweep.Property(s => s.Kind).HasMaxLength(16);
+            sweep.HasIndex(s => s.CreatedAt);
         });
 
         builder.Entity<MetricPoint>(point =>

@@ -97,7 +97,7 @@ internal static class StoreBench
             var reported = new ConcurrentDictionary<(long Run, long Step), long>();
             var latencies = new ConcurrentDictionary<(long Run, long Step), double>();
             await using var hub = new HubConnectionBuilder().WithUrl(new Uri(new Uri(address), "hubs/runs")).Build();
-            hub.On<JsonElement>("points", message =>
+            hub.On<JsonElement>("Points", message =>
             {
                 var now = Stopwatch.GetTimestamp();
                 var run = message.GetProperty("runId").GetInt64();

@@ -115,6 +115,8 @@ public sealed class AccountsTests : IClassFixture<AccountsFactory>
         }
         Assert.Equal("viewer", PolicyOf("GET", "/api/runs/"));
         Assert.Equal("operator", PolicyOf("POST", "/api/runs/"));
+        Assert.Equal("operator", PolicyOf("POST", "/api/sweeps/"));
+        Assert.Equal("viewer", PolicyOf("GET", "/api/sweeps/{id:long}"));
         Assert.Equal("operator", PolicyOf("PATCH", "/api/runs/{id:long}"));
         Assert.Equal("operator", PolicyOf("POST", "/api/runs/{id:long}/cancel"));
         Assert.Equal("operator", PolicyOf("POST", "/api/runs/{id:long}/resume"));

@@ -49,11 +49,11 @@ public sealed class ManyMachinesTests
         var points = new ConcurrentBag<(string Series, long Step)>();
         var statuses = new ConcurrentQueue<string>();
         await using var hubA = new HubConnectionBuilder().WithUrl(new Uri(webA.Address!, "hubs/runs")).Build();
-        hubA.On<JsonElement>("points", message =>
+        hubA.On<JsonElement>("Points", message =>
         {
             foreach (var p in message.GetProperty("points").EnumerateArray()) points.Add((p.GetProperty("s").GetString()!, p.GetProperty("t").GetInt64()));
         });
-        hubA.On<JsonElement>("run", message => statuses.Enqueue(message.GetProperty("status").GetString()!));
+        hubA.On<JsonElement>("Run", message => statuses.Enqueue(message.GetProperty("status").GetString()!));
         await hubA.StartAsync();
         await hubA.InvokeAsync("Subscribe", watched);
         // As a page does: subscribed on A, it reads what is stored through B; everything after arrives live on A.

@@ -37,6 +37,8 @@ public class Run
     /// <summary>Until when the worker holding the run is trusted to be alive.</summary>
     public DateTimeOffset? LeaseUntil { get; set; }
     public string? JobId { get; set; }
+    /// <summary>The sweep it was queued with, if any.</summary>
+    public long? SweepId { get; set; }
     /// <summary>Hangfire queue the run's jobs go to (cpu or gpu).</summary>
     public string Queue { get; set; } = "cpu";
     /// <summary>Set by a cancel; the worker holding the run stops at its next step.</summary>

@@ -25,13 +25,14 @@ public static class JobsServiceCollectionExtensions
         var identity = new WorkerIdentity();
         services.AddSingleton(identity);
         services.AddSingleton<ActiveRuns>();
-        services.AddSingleton<RunLeases>();
+        services.AddSingleton<RunAttempts>();
         services.AddSingleton<RunFolders>();
         services.AddOptions<TrainingLimitsOptions>().BindConfiguration(TrainingLimitsOptions.Section);
         services.AddSingleton<TrainingLimits>();
         services.AddSingleton<WeightsLibrary>();
         services.AddSingleton<DatasetService>();
         services.AddSingleton<RunService>();
+        services.AddSingleton<SweepService>();
         services.AddSingleton<WaitReasons>();
         services.AddSingleton<RunQueries>();
         services.AddSingleton<ImportService>();
@@ -40,6 +41,7 @@ public static class JobsServiceCollectionExtensions
         // A worker has no browsers to tell; the web app registers its hub publisher first (AddLive).
         services.TryAddSingleton<IRunPublisher, NoRunPublisher>();
         services.AddTransient<TrainingJob>();
+        services.AddTransient<RunTraining>();
 
         // This host's own storage object, registered before AddHangfire (which would otherwise hand out
         // the process-wide JobStorage.Current, shared by every host in the process, e.g. in tests).

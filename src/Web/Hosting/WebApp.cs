@@ -123,6 +123,7 @@ public static class WebApp
         app.MapStaticAssets();
         app.MapOpenApi().RequireAuthorization(Permissions.Policy(StudioAction.Read));
         app.MapRunsApi();
+        app.MapSweepsApi();
         app.MapImportApi();
         app.MapAccountsApi();
         app.MapDatasetsApi();

@@ -1,33 +1,37 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using ProCo.Data;
 using ProCo.Data.Entities;
+using ProCo.Training.Engine;
 using ProCo.Web.Runs;
 
 namespace ProCo.Web.Live;
 
 /// <summary>
-/// Runs watched in this web app but trained by another process (a <c>proco worker</c>): every
-/// 200 ms their new points, vectors and row changes are read from the run database and published,
-/// so their pages stream too. A run is followed from the baseline <see cref="PrimeAsync"/> takes
-/// when the hub subscribes a page to it, before the page catches up from the database: what is
-/// stored after the baseline is published, what is stored before it the page reads, so nothing
-/// falls between. Everything it publishes is already stored.
+/// Runs watched in this web app but trained by another process (a <c>proco worker</c>): every 200 ms their new points
+/// and vectors and their row's changes are read from the run database and published, so their pages stream too. Each
+/// read asks only for what is new, by high-water mark: per series the last step published, per vector kind the last
+/// epoch, each an index range on the table's key, so a poll costs the same for a run of a hundred points as of millions.
+/// A run is followed from the baseline <see cref="PrimeAsync"/> takes when the hub subscribes a page to it, before the
+/// page catches up from the database: what is stored after the baseline is published, what is stored before it the page
+/// reads, so nothing falls between. Everything it publishes is already stored.
 /// </summary>
 public sealed class DatabaseFollower(RunWatchers watchers, ActiveRuns active, IDbContextFactory<ProCoDbContext> factory,
     IRunPublisher publisher, ILogger<DatabaseFollower> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
-    // What of each followed run has been published: the last step of each series, the last epoch
-    // of each vector kind, and the row's last state. Created only by PrimeAsync.
+    // The series and vector kinds a trainer reports: the marks are kept for these.
+    private static readonly IReadOnlyList<string> SeriesNames = [.. Series.All.Select(s => s.Name)];
+    private static readonly IReadOnlyList<string> VectorKindNames = [VectorKinds.Kappa, VectorKinds.TestKappa, VectorKinds.Accuracy, VectorKinds.ClassCounts];
+    // What of each followed run has been published: the last step of each series, the last epoch of each vector kind,
+    // and the row as last announced. Created only by PrimeAsync.
     private readonly ConcurrentDictionary<long, TailState> _tails = new();
 
     private sealed class TailState
     {
         public required Dictionary<string, long> LastStep { get; init; }
         public required Dictionary<string, int> LastEpoch { get; init; }
-        public required string Fingerprint { get; set; }
+        public required RunMessage Row { get; set; }
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Periodic.RunAsync(Interval, FollowAsync, stoppingToken);
@@ -42,14 +46,23 @@ public sealed class DatabaseFollower(RunWatchers watchers, ActiveRuns active, ID
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (run is null || run.IsImported) return;
-        var steps = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == runId)
-            .GroupBy(p => p.Series).Select(g => new { Series = g.Key, Step = g.Max(p => p.Step) }).ToDictionaryAsync(g => g.Series, g => g.Step, cancellationToken);
-        var epochs = await db.EpochVectors.AsNoTracking().Where(v => v.RunId == runId)
-            .GroupBy(v => v.Kind).Select(g => new { Kind = g.Key, Epoch = g.Max(v => v.Epoch) }).ToDictionaryAsync(g => g.Kind, g => g.Epoch, cancellationToken);
-        _tails.TryAdd(runId, new TailState { LastStep = steps, LastEpoch = epochs, Fingerprint = Fingerprint(run) });
+        // The newest step of each series and epoch of each kind: one index seek each (the key's last entry), whatever the run's size.
+        var steps = new Dictionary<string, long>();
+        foreach (var series in SeriesNames)
+        {
+            var last = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == runId && p.Series == series)
+                .OrderByDescending(p => p.Step).Select(p => (long?)p.Step).FirstOrDefaultAsync(cancellationToken);
+            if (last is { } step) steps[series] = step;
+        }
+        var epochs = new Dictionary<string, int>();
+        foreach (var kind in VectorKindNames)
+        {
+            var last = await db.EpochVectors.AsNoTracking().Where(v => v.RunId == runId && v.Kind == kind)
+                .OrderByDescending(v => v.Epoch).Select(v => (int?)v.Epoch).FirstOrDefaultAsync(cancellationToken);
+            if (last is { } epoch) epochs[kind] = epoch;
+        }
+        _tails.TryAdd(runId, new TailState { LastStep = steps, LastEpoch = epochs, Row = RunMessages.From(run) });
     }
-
-    private static string Fingerprint(Run run) => $"{run.Status}|{run.CompletedEpochs}|{run.BestTop1}|{run.Error}";
 
     private async Task FollowAsync(CancellationToken cancellationToken)
     {
@@ -64,12 +77,14 @@ public sealed class DatabaseFollower(RunWatchers watchers, ActiveRuns active, ID
                 if (active.IsRunningHere(runId)) continue;
                 var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
                 if (run is null) continue;
-                var fingerprint = Fingerprint(run);
-                if (run.Status is RunStatus.Running || fingerprint != state.Fingerprint) await PublishNewAsync(db, run, state, cancellationToken);
-                if (fingerprint != state.Fingerprint)
+                // One definition of "the run changed": its message (status, progress, epochs, results, error) differs.
+                var row = RunMessages.From(run);
+                var changed = row != state.Row;
+                if (run.Status is RunStatus.Running || changed) await PublishNewAsync(db, run, state, cancellationToken);
+                if (changed)
                 {
-                    publisher.Run(RunMessages.From(run));
-                    state.Fingerprint = fingerprint;
+                    publisher.Run(row);
+                    state.Row = row;
                 }
             }
         }
@@ -79,29 +94,45 @@ public sealed class DatabaseFollower(RunWatchers watchers, ActiveRuns active, ID
         }
     }
 
+    // The points and vectors stored after the marks: one query each, every condition an index range of the key.
     private async Task PublishNewAsync(ProCoDbContext db, Run run, TailState state, CancellationToken cancellationToken)
     {
-        var latest = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == run.Id)
-            .GroupBy(p => p.Series).Select(g => new { Series = g.Key, Step = g.Max(p => p.Step) }).ToListAsync(cancellationToken);
-        var points = new List<LivePoint>();
-        foreach (var series in latest)
-        {
-            var known = state.LastStep.GetValueOrDefault(series.Series, long.MinValue);
-            if (series.Step <= known) continue;
-            var rows = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == run.Id && p.Series == series.Series && p.Step > known)
-                .OrderBy(p => p.Step).Select(p => new { p.Step, p.Value }).ToListAsync(cancellationToken);
-            points.AddRange(rows.Select(r => new LivePoint(series.Series, r.Step, r.Value ?? double.NaN)));
-            state.LastStep[series.Series] = series.Step;
-        }
+        var marks = SeriesNames.Select(s => (Series: s, After: state.LastStep.GetValueOrDefault(s, long.MinValue))).ToList();
+        var rows = await AfterMarks(db.MetricPoints.AsNoTracking().Where(p => p.RunId == run.Id), marks).OrderBy(p => p.Step)
+            .Select(p => new { p.Series, p.Step, p.Value }).ToListAsync(cancellationToken);
+        var points = rows.Select(r => new LivePoint(r.Series, r.Step, r.Value ?? double.NaN)).ToList();
+        foreach (var point in points) state.LastStep[point.S] = Math.Max(point.T, state.LastStep.GetValueOrDefault(point.S, long.MinValue));
         if (points.Count > 0) publisher.Points(run.Id, run.StepsPerEpoch, points);
 
         // Kinds of one epoch can land in different writer batches: each kind keeps its own mark.
-        var after = state.LastEpoch.Count == 0 ? 0 : state.LastEpoch.Values.Min();
-        var vectors = await db.EpochVectors.AsNoTracking().Where(v => v.RunId == run.Id && v.Epoch > after).ToListAsync(cancellationToken);
-        foreach (var v in vectors.Where(v => v.Epoch > state.LastEpoch.GetValueOrDefault(v.Kind)).OrderBy(v => v.Epoch))
+        var epochMarks = VectorKindNames.Select(k => (Kind: k, After: state.LastEpoch.GetValueOrDefault(k))).ToList();
+        var vectors = await VectorsAfter(db.EpochVectors.AsNoTracking().Where(v => v.RunId == run.Id), epochMarks)
+            .OrderBy(v => v.Epoch).ToListAsync(cancellationToken);
+        foreach (var v in vectors)
         {
             publisher.Vector(new VectorMessage(run.Id, v.Epoch, v.Kind, v.Values()));
-            state.LastEpoch[v.Kind] = v.Epoch;
+            state.LastEpoch[v.Kind] = Math.Max(v.Epoch, state.LastEpoch.GetValueOrDefault(v.Kind));
         }
+    }
+
+    // (Series = s1 AND Step > m1) OR (Series = s2 AND Step > m2) ...: each term a range of the (run, series, step) key.
+    private static IQueryable<MetricPoint> AfterMarks(IQueryable<MetricPoint> points, IReadOnlyList<(string Series, long After)> marks) =>
+        points.Where(Any<MetricPoint>(marks.Select(m => (System.Linq.Expressions.Expression<Func<MetricPoint, bool>>)(p => p.Series == m.Series && p.Step > m.After))));
+
+    private static IQueryable<EpochVector> VectorsAfter(IQueryable<EpochVector> vectors, IReadOnlyList<(string Kind, int After)> marks) =>
+        vectors.Where(Any<EpochVector>(marks.Select(m => (System.Linq.Expressions.Expression<Func<EpochVector, bool>>)(v => v.Kind == m.Kind && v.Epoch > m.After))));
+
+    // The terms joined with OR into one predicate over one parameter.
+    private static System.Linq.Expressions.Expression<Func<T, bool>> Any<T>(IEnumerable<System.Linq.Expressions.Expression<Func<T, bool>>> terms)
+    {
+        var parameter = System.Linq.Expressions.Expression.Parameter(typeof(T), "x");
+        var body = terms.Select(t => new Rebind(t.Parameters[0], parameter).Visit(t.Body)!)
+            .Aggregate(System.Linq.Expressions.Expression.OrElse);
+        return System.Linq.Expressions.Expression.Lambda<Func<T, bool>>(body, parameter);
+    }
+
+    private sealed class Rebind(System.Linq.Expressions.ParameterExpression from, System.Linq.Expressions.ParameterExpression to) : System.Linq.Expressions.ExpressionVisitor
+    {
+        protected override System.Linq.Expressions.Expression VisitParameter(System.Linq.Expressions.ParameterExpression node) => node == from ? to : base.VisitParameter(node);
     }
 }

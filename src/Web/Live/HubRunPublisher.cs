@@ -31,13 +31,15 @@ public sealed class LiveOptions
 /// the components of every web instance through <see cref="RunChangesRelay"/>.
 /// </para>
 /// </summary>
-public sealed class HubRunPublisher(IHubContext<RunHub> hub, RunChanges changes, MetricWriter writer, IOptions<LiveOptions> options,
+public sealed class HubRunPublisher(IHubContext<RunHub, IRunClient> hub, RunChanges changes, MetricWriter writer, IOptions<LiveOptions> options,
     ILogger<HubRunPublisher> logger, RunChangesRelay? relay = null)
     : BackgroundService, IRunPublisher
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
     private readonly ConcurrentDictionary<long, (int StepsPerEpoch, ConcurrentQueue<(long Mark, LivePoint Point)> Queue)> _points = new();
     private readonly ConcurrentQueue<(long Mark, object Message)> _messages = new();
+    // Runs announced stopped: their queue of points goes once it is empty.
+    private readonly ConcurrentDictionary<long, byte> _finished = new();
 
     // What must be stored before an item may go out: nothing on one host, everything enqueued so far over Redis.
     private long Mark => relay is null ? 0 : writer.Enqueued;
@@ -70,18 +72,22 @@ public sealed class HubRunPublisher(IHubContext<RunHub> hub, RunChanges changes,
                 var batch = new List<LivePoint>();
                 while (queue.TryPeek(out var next) && next.Mark <= stored && queue.TryDequeue(out var point)) batch.Add(point.Point);
                 if (batch.Count == 0) continue;
-                await hub.Clients.Group(RunHub.GroupOf(runId)).SendAsync("points", new PointsMessage(runId, stepsPerEpoch, batch), cancellationToken);
+                await hub.Clients.Group(RunHub.GroupOf(runId)).Points(new PointsMessage(runId, stepsPerEpoch, batch));
             }
+            // A finished run's points have all gone: it is forgotten until it trains again (a resume).
+            foreach (var runId in _finished.Keys)
+                if (_finished.TryRemove(runId, out _) && _points.TryGetValue(runId, out var entry) && entry.Queue.IsEmpty) _points.TryRemove(runId, out _);
             while (_messages.TryPeek(out var next) && next.Mark <= stored && _messages.TryDequeue(out var item))
             {
                 switch (item.Message)
                 {
                     case VectorMessage vector:
-                        await hub.Clients.Group(RunHub.GroupOf(vector.RunId)).SendAsync("vectors", vector, cancellationToken);
+                        await hub.Clients.Group(RunHub.GroupOf(vector.RunId)).Vectors(vector);
                         break;
                     case RunMessage run:
-                        await hub.Clients.Groups(RunHub.GroupOf(run.RunId), RunHub.ListGroup).SendAsync("run", run, cancellationToken);
+                        await hub.Clients.Group(RunHub.GroupOf(run.RunId)).Run(run);
                         if (relay is not null) await relay.PublishAsync(run);
+                        if (!run.Live) _finished.TryAdd(run.RunId, 0);
                         break;
                 }
             }

@@ -5,13 +5,13 @@ using ProCo.Web.Runs;
 namespace ProCo.Web.Live;
 
 /// <summary>
-/// Live updates of runs. A page joins the group of the run it shows (points, vectors, status) or
-/// the list group (status of every run). Messages: "points", "vectors", "run".
+/// Live updates of runs: a page joins the group of each run it shows and hears what <see cref="IRunClient"/> says
+/// (its points, vectors and row changes).
 /// </summary>
-public sealed class RunHub(RunWatchers watchers, MetricWriter writer, RunQueries queries, IOptions<LiveOptions> options, DatabaseFollower? follower = null) : Hub
+public sealed class RunHub(RunWatchers watchers, MetricWriter writer, RunQueries queries, IOptions<LiveOptions> options, DatabaseFollower? follower = null)
+    : Hub<IRunClient>
 {
     public const string Path = "/hubs/runs";
-    public const string ListGroup = "runs";
 
     public static string GroupOf(long runId) => $"run-{runId}";
 
@@ -40,8 +40,6 @@ public sealed class RunHub(RunWatchers watchers, MetricWriter writer, RunQueries
         await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(runId));
         watchers.Unwatch(Context.ConnectionId, runId);
     }
-
-    public Task SubscribeList() => Groups.AddToGroupAsync(Context.ConnectionId, ListGroup);
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {

@@ -238,6 +238,13 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
             : await events.OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync(ct);
     }
 
+    /// <summary>A run's events after the one of <paramref name="afterId"/>, oldest first: a live page's catch-up (one query of what is new).</summary>
+    public async Task<IReadOnlyList<RunEvent>> EventsAfterAsync(long id, long afterId, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        return await db.RunEvents.AsNoTracking().Where(e => e.RunId == id && e.Id > afterId).OrderBy(e => e.Id).ToListAsync(ct);
+    }
+
     /// <summary>Checkpoints of a run; null when the run does not exist.</summary>
     public async Task<IReadOnlyList<CheckpointData>?> CheckpointsAsync(long id, CancellationToken ct = default)
     {

@@ -96,28 +96,38 @@ public sealed class RunService(
     public async Task<Run> CreateAsync(RunRequest request, ClaimsPrincipal by, CancellationToken cancellationToken = default)
     {
         if (!Permissions.Allows(by, StudioAction.Queue)) throw new UnauthorizedAccessException(Permissions.Refusal(by, StudioAction.Queue));
-        var config = request.Config!.Validated();
-        var run = new Run
-        {
-            Name = string.IsNullOrWhiteSpace(request.Name) ? DefaultName(config) : request.Name.Trim(),
-            Method = config.Method,
-            Dataset = config.Dataset,
-            ImbalanceFactor = config.ImbalanceFactor,
-            Epochs = config.Epochs,
-            ConfigJson = config.ToJson(),
-            Tags = string.Join(',', (request.Tags ?? []).Select(t => t.Trim())),
-            Status = RunStatus.Queued,
-            Queue = JobQueues.For(config),
-            CreatedAt = DateTimeOffset.UtcNow,
-        };
+        var run = NewRun(request.Config!.Validated(), request.Name, request.Tags);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         db.Runs.Add(run);
         await db.SaveChangesAsync(cancellationToken);
         db.RunEvents.Add(Event(run.Id, by, "Queued."));
-        run.JobId = Enqueue(run.Id, run.Queue);
         await db.SaveChangesAsync(cancellationToken);
+        await EnqueueStoredAsync(db, run, cancellationToken);
         publisher.Run(RunMessages.From(run));
         return run;
+    }
+
+    /// <summary>The row of a new queued run (not stored yet): its name (the default one when none is given), tags and configuration.</summary>
+    public static Run NewRun(TrainingConfig config, string? name, IReadOnlyList<string>? tags) => new()
+    {
+        Name = string.IsNullOrWhiteSpace(name) ? DefaultName(config) : name.Trim(),
+        Method = config.Method,
+        Dataset = config.Dataset,
+        ImbalanceFactor = config.ImbalanceFactor,
+        Epochs = config.Epochs,
+        ConfigJson = config.ToJson(),
+        Tags = string.Join(',', (tags ?? []).Select(t => t.Trim())),
+        Status = RunStatus.Queued,
+        Queue = JobQueues.For(config),
+        CreatedAt = DateTimeOffset.UtcNow,
+    };
+
+    /// <summary>Enqueues the job of a stored queued run and records it on the run (in <paramref name="run"/> too).</summary>
+    public async Task EnqueueStoredAsync(ProCoDbContext db, Run run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        run.JobId = Enqueue(run.Id, run.Queue);
+        await RunTransitions.SetJobAsync(db, run.Id, null, anyJob: true, run.JobId, run.Queue, cancellationToken);
     }
 
     /// <summary>e.g. "proco cifar100-LT 100 (200 ep)".</summary>
@@ -192,16 +202,14 @@ public sealed class RunService(
         if (run.IsImported) return (RunActionError.Conflict, "Imported runs are read-only.");
         if (!run.Status.CanCancel(run.IsImported))
             return (RunActionError.Conflict, $"Run {runId} is {run.Status}; only queued, running or interrupted runs can be cancelled.");
-        if (run.Status == RunStatus.Running)
+        if (run.Status == RunStatus.Running && await RunTransitions.RequestCancelAsync(db, runId, cancellationToken))
         {
-            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequested, true), cancellationToken);
             await RecordAsync(db, runId, by, "Cancel requested.", cancellationToken);
             active.TryCancel(runId);
             return (RunActionError.None, "Stopping at the next step; a checkpoint will be written.");
         }
-        var rows = await db.Runs.Where(r => r.Id == runId && RunStatusRules.Waiting.Contains(r.Status))
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, DateTimeOffset.UtcNow), cancellationToken);
-        if (rows == 0) return await CancelAsync(runId, by, cancellationToken); // it started meanwhile
+        if (!await RunTransitions.CancelAsync(db, runId, DateTimeOffset.UtcNow, cancellationToken))
+            return await CancelAsync(runId, by, cancellationToken); // it started or stopped meanwhile
         await RecordAsync(db, runId, by, "Cancelled before it started.", cancellationToken);
         if (run.JobId is not null) jobs.Delete(run.JobId);
         await AnnounceAsync(runId, cancellationToken);
@@ -220,17 +228,10 @@ public sealed class RunService(
             return (RunActionError.Conflict, $"Run {runId} already finished all {run.Epochs} epochs; clone it to train another run.");
         if (!run.Status.CanResume(run.IsImported))
             return (RunActionError.Conflict, $"Run {runId} is {run.Status}; only cancelled, failed or interrupted runs can be resumed.");
-        var rows = await db.Runs.Where(r => r.Id == runId && RunStatusRules.Resumable.Contains(r.Status))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, RunStatus.Queued)
-                .SetProperty(r => r.CancelRequested, false)
-                .SetProperty(r => r.FinishedAt, (DateTimeOffset?)null)
-                .SetProperty(r => r.Error, (string?)null), cancellationToken);
-        if (rows == 0) return (RunActionError.Conflict, "The run changed meanwhile; try again.");
+        if (!await RunTransitions.ResumeAsync(db, runId, cancellationToken)) return (RunActionError.Conflict, "The run changed meanwhile; try again.");
         await RecordAsync(db, runId, by, "Resumed: queued again.", cancellationToken);
         var queue = JobQueues.Of(run.ConfigJson);
-        var jobId = Enqueue(runId, queue);
-        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId).SetProperty(r => r.Queue, queue), cancellationToken);
+        await RunTransitions.SetJobAsync(db, runId, null, anyJob: true, Enqueue(runId, queue), queue, cancellationToken);
         await AnnounceAsync(runId, cancellationToken);
         return (RunActionError.None, "Queued; it resumes from its last checkpoint.");
     }
@@ -254,7 +255,7 @@ public sealed class RunService(
 
     /// <summary>An event of a person's action on a run.</summary>
     public static RunEvent Event(long runId, ClaimsPrincipal by, string message) =>
-        new() { RunId = runId, At = DateTimeOffset.UtcNow, Level = "info", Message = message, User = Permissions.NameOf(by) };
+        new() { RunId = runId, At = DateTimeOffset.UtcNow, Level = RunEventLevel.Info.Word(), Message = message, User = Permissions.NameOf(by) };
 
     private static async Task RecordAsync(ProCoDbContext db, long runId, ClaimsPrincipal by, string message, CancellationToken cancellationToken)
     {

@@ -6,9 +6,9 @@ export function connect({ onPoints, onVectors, onRun, onReconnected, onLost }) {
     .withUrl('/hubs/runs')
     .withAutomaticReconnect([0, 500, 1000, 2000, 5000, 5000, 10000])
     .build();
-  if (onPoints) connection.on('points', onPoints);
-  if (onVectors) connection.on('vectors', onVectors);
-  if (onRun) connection.on('run', onRun);
+  if (onPoints) connection.on('Points', onPoints);
+  if (onVectors) connection.on('Vectors', onVectors);
+  if (onRun) connection.on('Run', onRun);
   if (onReconnected) connection.onreconnected(onReconnected);
   if (onLost) { connection.onreconnecting(onLost); connection.onclose(onLost); }
   return connection;

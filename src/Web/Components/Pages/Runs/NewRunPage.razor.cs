@@ -15,6 +15,7 @@ public partial class NewRunPage
 {
     [CascadingParameter] private Task<AuthenticationState> Auth { get; set; } = null!;
     [Inject] private RunService Runs { get; set; } = null!;
+    [Inject] private SweepService Sweeps { get; set; } = null!;
     [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private DatasetCatalog Catalog { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
@@ -133,33 +134,40 @@ public partial class NewRunPage
     {
         Revalidate();
         if (_errors.Count > 0) return;
-        var (baseConfig, configs) = (_baseConfig, _configs);
+        var configs = _configs;
         _submitting = true;
         try
         {
             var tags = (_form.Tags ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            long lastId = 0;
-            foreach (var config in configs)
+            var user = (await Auth).User;
+            if (configs.Count == 1)
             {
-                var name = string.IsNullOrWhiteSpace(_form.Name) ? null
-                    : configs.Count == 1 ? _form.Name
-                    : $"{_form.Name} · {_grid.Describe(config, baseConfig)}";
-                var request = new RunRequest(name, tags, config);
-                var errors = Runs.Validate(request);
-                if (errors.Count > 0)
-                {
-                    Snackbar.Add(string.Join(" ", errors.SelectMany(e => e.Value)), Severity.Error);
-                    return;
-                }
-                lastId = (await Runs.CreateAsync(request, (await Auth).User)).Id;
+                var request = new RunRequest(_form.Name, tags, configs[0]);
+                if (Refused(Runs.Validate(request))) return;
+                var run = await Runs.CreateAsync(request, user);
+                Snackbar.Add("Run queued.", Severity.Success);
+                Navigation.NavigateTo($"/runs/{run.Id}");
+                return;
             }
-            Snackbar.Add(configs.Count == 1 ? "Run queued." : $"{configs.Count} runs queued.", Severity.Success);
-            Navigation.NavigateTo(configs.Count == 1 ? $"/runs/{lastId}" : "/runs");
+            // A grid or a random search: one sweep, all its runs or none.
+            var sweep = new SweepRequest(_form.Name, tags, _baseConfig, _grid.ToSpec());
+            if (Refused(Sweeps.Plan(sweep).Errors)) return;
+            var queued = await Sweeps.QueueAsync(sweep, user);
+            Snackbar.Add($"{queued.RunIds.Count} runs queued (sweep {queued.Id}).", Severity.Success);
+            Navigation.NavigateTo("/runs");
         }
         finally
         {
             _submitting = false;
         }
+    }
+
+    // What the server refuses that the form could not know (this server's limits), said at once.
+    private bool Refused(Dictionary<string, string[]> errors)
+    {
+        if (errors.Count == 0) return false;
+        Snackbar.Add(string.Join(" ", errors.SelectMany(e => e.Value)), Severity.Error);
+        return true;
     }
 
     /// <summary>The form's editable copy of a configuration: one value per <see cref="ConfigSchema"/> field.</summary>
@@ -197,22 +205,17 @@ public partial class NewRunPage
     }
 
     /// <summary>
-    /// Lists of values that turn one configuration into a grid of runs, or, in random search, lists
-    /// and ranges ("0.01..0.1", "0.001..0.1 log") from which <see cref="Samples"/> configurations are
-    /// drawn (reproducibly, from <see cref="SamplerSeed"/>), each trained once per listed seed.
+    /// The form's lists of values that turn one configuration into a grid of runs, or, in random search, lists
+    /// and ranges ("0.01..0.1", "0.001..0.1 log") from which <see cref="Samples"/> configurations are drawn: what the
+    /// user typed, read and expanded by <see cref="SweepSpec"/> (the sweep the API and the CLI queue too).
     /// </summary>
-    public sealed partial class GridForm
+    public sealed class GridForm
     {
         /// <summary>The fields a grid or a random search can vary.</summary>
-        public static readonly IReadOnlyList<ConfigField> Fields =
-            [.. new[]
-            {
-                nameof(TrainingConfig.ImbalanceFactor), nameof(TrainingConfig.Alpha), nameof(TrainingConfig.LearningRate),
-                nameof(TrainingConfig.WeightDecay), nameof(TrainingConfig.Temperature), nameof(TrainingConfig.Seed), nameof(TrainingConfig.Method),
-            }.Select(ConfigSchema.Get)];
+        public static IReadOnlyList<ConfigField> Fields => SweepSpec.Fields;
 
         /// <summary>Most runs one submission may queue.</summary>
-        public const int MaxRuns = 200;
+        public const int MaxRuns = SweepSpec.MaxRuns;
 
         /// <summary>Comma-separated values (or, in random search, a range) by property name.</summary>
         public Dictionary<string, string?> Lists { get; } = Fields.ToDictionary(f => f.Property, _ => (string?)null);
@@ -231,7 +234,7 @@ public partial class NewRunPage
         public static string PropertyOf(string key) => IsKey(key) ? key[5..] : key;
         public static bool Varies(GridForm grid, string property) => grid.Lists.TryGetValue(property, out var text) && !string.IsNullOrWhiteSpace(text);
 
-        public static string Title(ConfigField field) => field.Label + (field.Kind == ConfigFieldKind.Choice ? "s" : " values");
+        public static string Title(ConfigField field) => SweepSpec.Title(field);
 
         public string Example(ConfigField field) => field.Kind switch
         {
@@ -245,158 +248,28 @@ public partial class NewRunPage
             _ => "0.5, 1, 2",
         };
 
-        // One list as the user typed it: values, or in random search a range of numbers.
-        // Reciprocal: the range was typed as imbalance ratios (10..100); draws are made in that space.
-        private sealed record Spec(List<object?>? Values, double Low = 0, double High = 0, bool Log = false, bool Reciprocal = false);
+        /// <summary>The sweep these lists describe.</summary>
+        public SweepSpec ToSpec() => new()
+        {
+            Kind = Random ? SweepSpec.RandomKind : SweepSpec.GridKind,
+            Lists = Lists.Where(l => !string.IsNullOrWhiteSpace(l.Value)).ToDictionary(l => l.Key, l => l.Value!),
+            Samples = Random ? Samples : null,
+            SamplerSeed = Random ? SamplerSeed : null,
+        };
 
         /// <summary>
         /// The runs: every combination of the lists, or in random search the drawn configurations times
-        /// the listed seeds (each empty list keeps the base value); empty when a list has an error.
+        /// the listed seeds (each empty list keeps the base value); empty when a list has an error (<see cref="Errors"/>).
         /// </summary>
         public List<TrainingConfig> Expand(TrainingConfig baseConfig)
         {
+            var plan = ToSpec().Expand(baseConfig);
             Errors.Clear();
-            var specs = new Dictionary<ConfigField, Spec>();
-            foreach (var field in Fields)
-            {
-                try
-                {
-                    if (Read(field) is { } spec) specs[field] = spec;
-                }
-                catch (FormatException e)
-                {
-                    Errors[field.Property] = e.Message;
-                }
-            }
-            if (Random && Samples is not (>= 1 and <= MaxRuns)) Errors["Samples"] = $"Samples: 1 to {MaxRuns}.";
-            if (Errors.Count > 0) return [];
-            List<TrainingConfig> configs;
-            if (!Random)
-            {
-                // Counted before anything is built: ten lists of twenty values are not expanded to find out.
-                var count = specs.Values.Aggregate(1L, (n, spec) => Math.Min(n * spec.Values!.Count, MaxRuns + 1L));
-                if (count > MaxRuns)
-                {
-                    Errors[Fields[0].Property] = $"More than {MaxRuns} runs: at most {MaxRuns} at once.";
-                    return [];
-                }
-                IEnumerable<TrainingConfig> all = [baseConfig];
-                foreach (var (field, spec) in specs) all = all.SelectMany(c => spec.Values!.Select(v => field.With(c, v)));
-                configs = all.ToList();
-            }
-            else
-            {
-                // Seeds are not drawn: every drawn configuration is trained with each listed seed.
-                var seed = ConfigSchema.Get(nameof(TrainingConfig.Seed));
-                var drawnFields = specs.Where(s => s.Key != seed).ToList();
-                if (drawnFields.Count == 0)
-                {
-                    Errors["Samples"] = "Random search draws from a list or a range: fill in at least one field besides the seeds.";
-                    return [];
-                }
-                var seeds = specs.TryGetValue(seed, out var seedSpec) ? seedSpec.Values! : [null];
-                if ((long)Samples!.Value * seeds.Count > MaxRuns)
-                {
-                    Errors["Samples"] = $"{Samples} samples x {seeds.Count} seeds: at most {MaxRuns} runs at once.";
-                    return [];
-                }
-                // Distinct draws: lists are drawn from with replacement, so a draw seen before is drawn again.
-                var random = new Random(SamplerSeed ?? 0);
-                var distinct = new List<TrainingConfig>();
-                for (var attempt = 0; distinct.Count < Samples && attempt < Samples * 50; attempt++)
-                {
-                    var drawn = baseConfig;
-                    foreach (var (field, spec) in drawnFields) drawn = field.With(drawn, Draw(field, spec, random));
-                    if (!distinct.Contains(drawn)) distinct.Add(drawn);
-                }
-                if (distinct.Count < Samples)
-                {
-                    Errors["Samples"] = $"These lists hold only {distinct.Count} different configurations: ask for at most {distinct.Count} samples, or use a grid.";
-                    return [];
-                }
-                configs = distinct.SelectMany(d => seeds.Select(v => v is null ? d : seed.With(d, v))).ToList();
-            }
-            return configs;
+            foreach (var (property, message) in plan.Errors) Errors[property] = message;
+            return [.. plan.Members.Select(m => m.Config)];
         }
 
-        private static object? Draw(ConfigField field, Spec spec, Random random)
-        {
-            if (spec.Values is { } values) return values[random.Next(values.Count)];
-            if (field.Kind == ConfigFieldKind.WholeNumber) return random.Next((int)spec.Low, (int)spec.High + 1);
-            var u = random.NextDouble();
-            var x = spec.Log ? Math.Exp(Math.Log(spec.Low) + u * (Math.Log(spec.High) - Math.Log(spec.Low))) : spec.Low + u * (spec.High - spec.Low);
-            // Four significant digits: 0.01234, not 0.012345678901 (an imbalance ratio of 23.46 is factor 1/23.46).
-            x = double.Parse(x.ToString("G4", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-            return spec.Reciprocal ? 1 / x : x;
-        }
-
-        /// <summary>
-        /// What names a grid member: its value of every field the grid lists (the member that keeps the
-        /// form's value too, so a grid over proco and la names its runs "proco" and "la"), and of any
-        /// other grid field that differs from the base.
-        /// </summary>
-        public string Describe(TrainingConfig c, TrainingConfig b)
-        {
-            var parts = new List<string>();
-            // The method first, then the grid's other fields in order: "la, imb 50, α 2, seed 1".
-            foreach (var field in Fields.OrderBy(f => f.Property == nameof(TrainingConfig.Method) ? 0 : 1))
-            {
-                var value = field.Get(c);
-                if (string.IsNullOrWhiteSpace(Lists[field.Property]) && Equals(value, field.Get(b))) continue;
-                parts.Add(field.Property switch
-                {
-                    nameof(TrainingConfig.Method) => (string)value!,
-                    nameof(TrainingConfig.ImbalanceFactor) => string.Create(CultureInfo.InvariantCulture, $"imb {1 / (double)value!:0.##}"),
-                    nameof(TrainingConfig.Alpha) => $"α {field.Format(value)}",
-                    nameof(TrainingConfig.LearningRate) => $"lr {field.Format(value)}",
-                    nameof(TrainingConfig.WeightDecay) => $"wd {field.Format(value)}",
-                    nameof(TrainingConfig.Temperature) => $"τ {field.Format(value)}",
-                    _ => $"{field.Label.ToLowerInvariant()} {field.Format(value)}",
-                });
-            }
-            return parts.Count > 0 ? string.Join(", ", parts) : "base";
-        }
-
-        // A list's values (each within its field's range), or in random search a range "lo..hi" or "lo..hi log".
-        private Spec? Read(ConfigField field)
-        {
-            var text = Lists[field.Property];
-            if (string.IsNullOrWhiteSpace(text)) return null;
-            var range = RangePattern().Match(text);
-            if (range.Success)
-            {
-                if (!Random || field.Kind is not (ConfigFieldKind.Number or ConfigFieldKind.WholeNumber) || field.Property == nameof(TrainingConfig.Seed))
-                    throw new FormatException($"{Title(field)}: '{text.Trim()}' is a range; " +
-                                              (Random ? "list the values of this field." : "ranges are for random search (list values for a grid)."));
-                var (typedA, typedB) = (Convert.ToDouble(field.ParseAsTyped(range.Groups[1].Value), CultureInfo.InvariantCulture),
-                                        Convert.ToDouble(field.ParseAsTyped(range.Groups[2].Value), CultureInfo.InvariantCulture));
-                var (a, b) = (field.Normalize(typedA), field.Normalize(typedB));
-                var log = range.Groups[3].Success;
-                if (!(Math.Max(a, b) > Math.Min(a, b))) throw new FormatException($"{Title(field)}: the range '{text.Trim()}' is empty.");
-                if (log && Math.Min(a, b) <= 0) throw new FormatException($"{Title(field)}: a log range must be above 0 ('{text.Trim()}').");
-                foreach (var end in new[] { a, b })
-                {
-                    object value = field.Kind == ConfigFieldKind.WholeNumber ? (int)end : end;
-                    if (field.Check(value) is { } problem) throw new FormatException(NotAllowed(field, value, problem));
-                }
-                // Imbalance ratios (10..100) are drawn as ratios, uniformly or on a log scale, then turned into factors.
-                var reciprocal = field.ReciprocalAboveOne && typedA > 1 && typedB > 1;
-                if (reciprocal) (a, b) = (typedA, typedB);
-                return new Spec(null, Math.Min(a, b), Math.Max(a, b), log, reciprocal);
-            }
-            var values = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(field.Parse).Distinct().ToList();
-            if (values.Select(v => (Value: v, Problem: field.Check(v))).FirstOrDefault(v => v.Problem is not null) is { Problem: { } why } bad)
-                throw new FormatException(NotAllowed(field, bad.Value, why));
-            return new Spec(values);
-        }
-
-        private static string NotAllowed(ConfigField field, object? value, string problem)
-        {
-            var why = problem.StartsWith(field.Label + ": ", StringComparison.Ordinal) ? problem[(field.Label.Length + 2)..] : problem;
-            return $"{Title(field)}: {field.Format(value)} is not allowed. {char.ToUpperInvariant(why[0])}{why[1..]}";
-        }
-
-        [System.Text.RegularExpressions.GeneratedRegex(@"^\s*([^.\s][^\s]*?)\s*\.\.\s*(\S+?)\s*(log)?\s*$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
-        private static partial System.Text.RegularExpressions.Regex RangePattern();
+        /// <summary>What names a grid member ("la, imb 50, α 2, seed 1"); see <see cref="SweepSpec.Describe"/>.</summary>
+        public string Describe(TrainingConfig c, TrainingConfig b) => ToSpec().Describe(c, b);
     }
 }

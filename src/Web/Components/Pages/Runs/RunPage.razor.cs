@@ -53,14 +53,15 @@ public partial class RunPage
 
     // The console, oldest line first: every event, or only warnings and errors.
     private IEnumerable<RunEvent> ConsoleLines =>
-        (_problemsOnly ? _events.Where(e => e.Level is "warning" or "error") : _events).Reverse();
+        (_problemsOnly ? _events.Where(e => RunEventLevels.Parse(e.Level).IsProblem()) : _events).Reverse();
 
     private double _smoothing;
     private bool _smoothShort;
 
     private ChartModule? _chartModule;
-    private Timer? _timer;
     private RefreshCoalescer? _refresh;
+    // The latest push about this run not yet caught up with.
+    private RunMessage? _pushed;
 
     private async Task SmoothingChangedAsync((double Weight, bool SmoothShort) smoothing)
     {
@@ -91,20 +92,17 @@ public partial class RunPage
     protected override async Task OnParametersSetAsync()
     {
         _can = Permissions.AllowedActions((await Auth).User);
-        _refresh ??= new RefreshCoalescer(TimeSpan.FromMilliseconds(200), InvokeAsync, async () =>
+        // Pushes about the run (its progress every 2 s while it trains, its epochs, its end) gathered for a second, then one
+        // catch-up: what is new of its console, and the rest only when its status or epochs moved. No timer: a page reads
+        // when the run has changed, at most once a second.
+        _refresh ??= new RefreshCoalescer(TimeSpan.FromSeconds(1), InvokeAsync, async () =>
         {
-            await LoadAsync();
+            await CatchUpAsync();
             StateHasChanged();
         });
         await LoadAsync();
         Changes.Changed -= OnRunChanged;
         Changes.Changed += OnRunChanged;
-        // Events and checkpoints of a run trained elsewhere (another worker process) are picked up too.
-        // So are the last lines of a run that just stopped (its worker may store them after announcing the stop).
-        _timer ??= new Timer(_ =>
-        {
-            if (_run?.CanCancel == true || (_run?.FinishedAt is { } finished && DateTimeOffset.UtcNow - finished < TimeSpan.FromSeconds(10))) OnRunChanged(null);
-        }, null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -142,10 +140,36 @@ public partial class RunPage
         _waiting = _run.Status == nameof(RunStatus.Queued) ? await Queries.WaitingAsync(Id) : null;
     }
 
-    private void OnRunChanged(RunMessage? message)
+    private void OnRunChanged(RunMessage message)
     {
-        if (message is not null && message.RunId != Id) return;
+        if (message.RunId != Id)
+        {
+            // A queued run's reason to wait (its place in the queue) moves with the other runs.
+            if (_run?.Status == nameof(RunStatus.Queued)) _refresh?.Request();
+            return;
+        }
+        Volatile.Write(ref _pushed, message);
         _refresh?.Request();
+    }
+
+    // After pushes: the row from the latest one; what is new of the console; the rest again only when the status or the
+    // epochs changed (a checkpoint, the wait reason, the end).
+    private async Task CatchUpAsync()
+    {
+        var pushed = Interlocked.Exchange(ref _pushed, null);
+        if (_run is null || pushed is null || pushed.Status != _run.Status || pushed.CompletedEpochs != _run.CompletedEpochs)
+        {
+            await LoadAsync();
+            return;
+        }
+        _run = _run with
+        {
+            Progress = pushed.Progress, Epochs = pushed.Epochs, BestTop1 = pushed.BestTop1, LastTop1 = pushed.LastTop1, LastMany = pushed.LastMany,
+            LastMedium = pushed.LastMedium, LastFew = pushed.LastFew, Error = pushed.Error,
+        };
+        var fresh = await Queries.EventsAfterAsync(Id, _events.Count == 0 ? 0 : _events.Max(e => e.Id));
+        // The page keeps the newest 300 lines, newest first, as its first read gave them.
+        if (fresh.Count > 0) _events = [.. fresh.OrderByDescending(e => e.Id).Concat(_events).Take(300)];
     }
 
     private async Task EditAsync()
@@ -176,7 +200,6 @@ public partial class RunPage
     public async ValueTask DisposeAsync()
     {
         Changes.Changed -= OnRunChanged;
-        if (_timer is not null) await _timer.DisposeAsync();
         if (_chartModule is not null) await _chartModule.DisposeAsync();
         if (_consoleModule is not null) await _consoleModule.DisposeAsync();
         GC.SuppressFinalize(this);

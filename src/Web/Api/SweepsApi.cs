@@ -1,0 +1,33 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ProCo.Web.Accounts;
+using ProCo.Web.Hosting;
+using ProCo.Web.Runs;
+
+namespace ProCo.Web.Api;
+
+/// <summary>Sweeps: a grid or a random search queued in one call (<see cref="SweepService"/>), and a sweep with its runs.</summary>
+public static class SweepsApi
+{
+    public static IEndpointRouteBuilder MapSweepsApi(this IEndpointRouteBuilder app)
+    {
+        var sweeps = app.MapGroup("/api/sweeps").WithTags("Sweeps").RequireAuthorization(Permissions.Policy(StudioAction.Read));
+        sweeps.MapPost("/", QueueAsync)
+            .WithSummary("Queue a grid (every combination of the listed values) or a random search (samples drawn from lists and ranges), all runs or none")
+            .RequireAuthorization(Permissions.Policy(StudioAction.Queue)).RequireRateLimiting(RateLimits.Actions);
+        sweeps.MapGet("/{id:long}", GetAsync).WithSummary("A sweep: what varied and how, the base configuration, its runs");
+        return app;
+    }
+
+    private static async Task<Results<Created<SweepResult>, ValidationProblem>> QueueAsync(SweepRequest request, SweepService service, ClaimsPrincipal user,
+        CancellationToken ct)
+    {
+        var (_, errors) = service.Plan(request);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The sweep cannot be queued; nothing was.");
+        var result = await service.QueueAsync(request, user, ct);
+        return TypedResults.Created($"/api/sweeps/{result.Id}", result);
+    }
+
+    private static async Task<Results<Ok<SweepView>, NotFound>> GetAsync(long id, SweepService service, CancellationToken ct) =>
+        await service.FindAsync(id, ct) is { } sweep ? TypedResults.Ok(sweep) : TypedResults.NotFound();
+}
