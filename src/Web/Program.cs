@@ -1,6 +1,7 @@
 using ProCo.Training;
 using ProCo.Web.Cli;
 using ProCo.Web.Hosting;
+using ProCo.Web.Runs;
 
 // Before any thread allocates: a thread's malloc arena is fixed at its first allocation, and only
 // threads that share the one main arena keep their activations between training steps.

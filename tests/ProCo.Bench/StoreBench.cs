@@ -67,7 +67,7 @@ internal static class StoreBench
         var workerDir = Path.Combine(root, redis is null ? "web" : "worker");
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [$"--ProCo:DataDir={workerDir}", .. shared] });
         builder.Services.AddProCoCore();
-        builder.Services.AddWorkerLive(builder.Configuration["ProCo:Redis"]);
+        builder.Services.AddWorkerLive(RunServiceCollectionExtensions.ReadOptions(builder.Configuration).Redis);
         builder.Services.AddJobs(runServer: false);
         using var worker = builder.Build();
         await worker.StartAsync();

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using ProCo.Tests;
+using ProCo.Web.Runs;
 
 namespace ProCo.Web.Tests;
 
@@ -204,8 +205,8 @@ public sealed class ManyMachinesTests
 /// <summary>What a worker offers, from its options, checked against the devices of its host.</summary>
 public sealed class WorkerDevicesTests
 {
-    private static ProCo.Web.Hosting.WorkerDevices Resolve(int cuda, string? devices = null, string? queue = null, int? workers = null) =>
-        ProCo.Web.Hosting.WorkerDevices.Resolve(new ProCo.Web.Hosting.ProCoOptions { Devices = devices, Queue = queue, Workers = workers }, cuda);
+    private static WorkerDevices Resolve(int cuda, string? devices = null, string? queue = null, int? workers = null) =>
+        WorkerDevices.Resolve(new ProCoOptions { Devices = devices, Queue = queue, Workers = workers }, cuda);
 
     [Fact]
     public void Defaults_AreEveryCudaDevice_ElseTheCpuSlots()
@@ -234,5 +235,5 @@ public sealed class WorkerDevicesTests
     [InlineData(0, null, "gpu", "has no CUDA device")]
     [InlineData(1, null, "tpu", "the queues are gpu and cpu")]
     public void ImpossibleOffers_RefuseToStart_SayingWhy(int cuda, string? devices, string? queue, string reason) =>
-        Assert.Contains(reason, Assert.Throws<ProCo.Web.Hosting.StartupRefusedException>(() => Resolve(cuda, devices, queue)).Message, StringComparison.Ordinal);
+        Assert.Contains(reason, Assert.Throws<StartupRefusedException>(() => Resolve(cuda, devices, queue)).Message, StringComparison.Ordinal);
 }

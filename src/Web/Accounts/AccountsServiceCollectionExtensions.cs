@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using ProCo.Data;
 using ProCo.Data.Entities;
 using ProCo.Web.Hosting;
+using ProCo.Web.Runs;
 
 namespace ProCo.Web.Accounts;
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using ProCo.Data.Entities;
-using ProCo.Web.Hosting;
+using ProCo.Web.Runs;
 
 namespace ProCo.Web.Accounts;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ProCo.Web.Accounts;
 using ProCo.Web.Hosting;
+using ProCo.Web.Runs;
 
 namespace ProCo.Web.Cli;
 

@@ -6,7 +6,6 @@ using ProCo.Training;
 using ProCo.Training.Augment;
 using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
-using ProCo.Web.Hosting;
 using TorchSharp;
 
 namespace ProCo.Web.Cli;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using ProCo.Web.Hosting;
+using ProCo.Web.Runs;
 
 namespace ProCo.Web.Cli;
 
@@ -75,5 +75,5 @@ internal static class CliConfiguration
         new($"Unrecognised argument '{token}'. See '{parse.CommandResult.Command.Name} --help'.");
 
     /// <summary>The data folder layout the configuration describes.</summary>
-    public static DataPaths Paths(ParseResult parse) => new(CoreServiceCollectionExtensions.ReadOptions(Build(parse)));
+    public static DataPaths Paths(ParseResult parse) => new(RunServiceCollectionExtensions.ReadOptions(Build(parse)));
 }

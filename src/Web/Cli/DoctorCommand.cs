@@ -5,7 +5,7 @@ using ProCo.Training;
 using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
 using TorchSharp;
-using ProCo.Web.Hosting;
+using ProCo.Web.Runs;
 
 namespace ProCo.Web.Cli;
 
@@ -26,7 +26,7 @@ internal static class DoctorCommand
     /// <summary>Writes the report; returns 0 when training can start, 1 otherwise.</summary>
     public static async Task<int> RunAsync(IConfiguration configuration, TextWriter output, CancellationToken cancellationToken)
     {
-        var options = CoreServiceCollectionExtensions.ReadOptions(configuration);
+        var options = RunServiceCollectionExtensions.ReadOptions(configuration);
         var paths = new DataPaths(options);
         var problems = new List<string>();
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using ProCo.Training.Datasets;
-using ProCo.Web.Hosting;
 
 namespace ProCo.Web.Cli;
 

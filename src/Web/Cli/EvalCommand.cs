@@ -3,7 +3,6 @@ using System.Globalization;
 using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
 using ProCo.Training.Numerics;
-using ProCo.Web.Hosting;
 
 namespace ProCo.Web.Cli;
 

@@ -5,7 +5,6 @@ using ProCo.Data;
 using ProCo.Data.TensorBoard;
 using ProCo.Training.Engine;
 using ProCo.Web.Accounts;
-using ProCo.Web.Hosting;
 using ProCo.Web.Live;
 using ProCo.Web.Runs;
 

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
-using ProCo.Web.Hosting;
 
 namespace ProCo.Web.Cli;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ProCo.Web.Hosting;
+using ProCo.Web.Runs;
 
 namespace ProCo.Web.Cli;
 
@@ -30,7 +31,7 @@ internal static class WorkerCommand
                 ContentRootPath = AppContext.BaseDirectory,
             });
             builder.Services.AddProCoCore();
-            builder.Services.AddWorkerLive(builder.Configuration["ProCo:Redis"]);
+            builder.Services.AddWorkerLive(RunServiceCollectionExtensions.ReadOptions(builder.Configuration).Redis);
             builder.Services.AddJobs();
             using var host = builder.Build();
             try

@@ -77,6 +77,3 @@ public static class Exposure
         return null;
     }
 }
-
-/// <summary>The server refuses to start as configured; the message says how to fix it.</summary>
-public sealed class StartupRefusedException(string message) : Exception(message);

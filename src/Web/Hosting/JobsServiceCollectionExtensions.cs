@@ -12,36 +12,16 @@ using ProCo.Web.Runs;
 namespace ProCo.Web.Hosting;
 
 /// <summary>
-/// Hangfire's storage (its own SQLite file in the data folder, never the run database; or its own
-/// schema in the PostgreSQL database), the training job and what it needs: leases, the batched
-/// metric writer, the live broadcaster, the lease monitor.
+/// What a host adds to the application layer (<see cref="RunServiceCollectionExtensions"/>): Hangfire's
+/// storage (its own SQLite file in the data folder, never the run database; or its own schema in the
+/// PostgreSQL database) and job server with its training workers, and the live path to browsers.
 /// </summary>
 public static class JobsServiceCollectionExtensions
 {
-    /// <summary>Registers storage, run services and, when <paramref name="runServer"/>, a job server with training workers.</summary>
+    /// <summary>Registers the run services, Hangfire's storage and, when <paramref name="runServer"/>, a job server with training workers.</summary>
     public static IServiceCollection AddJobs(this IServiceCollection services, bool runServer = true)
     {
-        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section);
-        var identity = new WorkerIdentity();
-        services.AddSingleton(identity);
-        services.AddSingleton<ActiveRuns>();
-        services.AddSingleton<RunAttempts>();
-        services.AddSingleton<RunFolders>();
-        services.AddOptions<TrainingLimitsOptions>().BindConfiguration(TrainingLimitsOptions.Section);
-        services.AddSingleton<TrainingLimits>();
-        services.AddSingleton<WeightsLibrary>();
-        services.AddSingleton<DatasetService>();
-        services.AddSingleton<RunService>();
-        services.AddSingleton<SweepService>();
-        services.AddSingleton<WaitReasons>();
-        services.AddSingleton<RunQueries>();
-        services.AddSingleton<ImportService>();
-        services.AddSingleton<MetricWriter>();
-        services.AddHostedService(sp => sp.GetRequiredService<MetricWriter>());
-        // A worker has no browsers to tell; the web app registers its hub publisher first (AddLive).
-        services.TryAddSingleton<IRunPublisher, NoRunPublisher>();
-        services.AddTransient<TrainingJob>();
-        services.AddTransient<RunTraining>();
+        services.AddRunServices();
 
         // This host's own storage object, registered before AddHangfire (which would otherwise hand out
         // the process-wide JobStorage.Current, shared by every host in the process, e.g. in tests).
@@ -85,7 +65,7 @@ public static class JobsServiceCollectionExtensions
     /// <summary>
     /// The live path of the web app: SignalR (over Redis when <paramref name="redis"/> names a server),
     /// the hub publisher (instead of the worker's no-op one), the watchers of each connection, and,
-    /// on one host without Redis, the follower of runs trained by other processes. Call before <see cref="AddJobs"/>.
+    /// on one host without Redis, the follower of runs trained by other processes.
     /// </summary>
     public static IServiceCollection AddLive(this IServiceCollection services, string? redis)
     {
@@ -112,18 +92,9 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<RunChanges>();
         services.AddStudioSignalR(redis);
         services.AddSingleton<HubRunPublisher>();
-        services.AddSingleton<IRunPublisher>(sp => sp.GetRequiredService<HubRunPublisher>());
+        // In place of the application layer's publisher that tells no one, whichever was registered first.
+        services.Replace(ServiceDescriptor.Singleton<IRunPublisher>(sp => sp.GetRequiredService<HubRunPublisher>()));
         services.AddHostedService(sp => sp.GetRequiredService<HubRunPublisher>());
         return services;
     }
-
-    /// <summary>
-    /// CPU threads of one training job: <c>ProCo:TrainingThreads</c>, else the cores shared out among
-    /// the jobs that may run at once. More threads than cores is never right here: libtorch splits
-    /// every operation evenly between its threads and waits for the last, so a thread that loses its
-    /// core to another stalls them all (measured: a bf16 step 1.67 s instead of 1.11 s on two cores
-    /// when a third thread prepared batches beside it).
-    /// </summary>
-    public static int TrainingThreads(ProCoOptions options) =>
-        Math.Max(1, options.TrainingThreads ?? Environment.ProcessorCount / WorkerDevices.Resolve(options).Slots);
 }

@@ -16,6 +16,7 @@ using ProCo.Web.Accounts;
 using ProCo.Web.Api;
 using ProCo.Web.Components;
 using ProCo.Web.Live;
+using ProCo.Web.Runs;
 
 namespace ProCo.Web.Hosting;
 
@@ -44,6 +45,8 @@ public static class WebApp
         builder.WebHost.UseStaticWebAssets();
 
         builder.Services.AddProCoCore();
+        // What decides which services this host registers, read before its container exists.
+        var settings = RunServiceCollectionExtensions.ReadOptions(builder.Configuration);
         builder.Services.AddStudioAuthentication();
         // Requests naming any other host are refused (400): a page on another site cannot reach this
         // server through a DNS name it controls (rebinding).
@@ -51,9 +54,9 @@ public static class WebApp
             hosts.AllowedHosts = Exposure.AllowedHosts(configuration).ToList());
         builder.Services.AddStudioRateLimits();
         // ProCo:Redis carries the live path between web instances and workers of many hosts.
-        builder.Services.AddLive(builder.Configuration["ProCo:Redis"]);
+        builder.Services.AddLive(settings.Redis);
         // ProCo:Workers = 0 makes this process web-only: `proco worker` processes do the training.
-        builder.Services.AddJobs(runServer: builder.Configuration["ProCo:Workers"] != "0");
+        builder.Services.AddJobs(runServer: settings.Workers != 0);
         builder.Services.AddDataProtection();
         builder.Services.AddOptions<KeyManagementOptions>().Configure<DataPaths, ILoggerFactory>((keys, paths, logs) =>
             keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(paths.KeysDir), logs));

@@ -36,7 +36,7 @@ public sealed record DatasetView(string Name, string? Kind, bool BuiltIn, bool P
 /// admin's action; the folder must exist and hold what its kind says, and, when
 /// <c>ProCo:DatasetRoots</c> lists folders, lie under one of them.
 /// </summary>
-public sealed class DatasetService(DatasetCatalog catalog, Hosting.ProCoOptions options, ILogger<DatasetService> logger)
+public sealed class DatasetService(DatasetCatalog catalog, ProCoOptions options, ILogger<DatasetService> logger)
 {
     private readonly Dictionary<string, Task> _verifying = [];
 

@@ -8,7 +8,6 @@ using Microsoft.Extensions.Options;
 using ProCo.Data;
 using ProCo.Data.Entities;
 using ProCo.Training.Datasets;
-using ProCo.Web.Hosting;
 
 namespace ProCo.Web.Runs;
 

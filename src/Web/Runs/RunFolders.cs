@@ -1,4 +1,3 @@
-using ProCo.Web.Hosting;
 
 namespace ProCo.Web.Runs;
 

@@ -7,7 +7,6 @@ using ProCo.Data.Entities;
 using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
 using ProCo.Web.Accounts;
-using ProCo.Web.Hosting;
 using ProCo.Web.Live;
 
 namespace ProCo.Web.Runs;

@@ -3,7 +3,6 @@ using ProCo.Data;
 using ProCo.Data.Entities;
 using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
-using ProCo.Web.Hosting;
 using ProCo.Web.Live;
 using TorchSharp;
 
@@ -44,7 +43,7 @@ public sealed class RunTraining(
         using var device = devices.Acquire(kind, attempt.Stopping);
         if (kind != JobQueues.Cpu) config = config with { Device = device.Device };
         // libtorch's thread count is per thread: this job's thread trains with its share of the cores.
-        var threads = JobsServiceCollectionExtensions.TrainingThreads(settings);
+        var threads = WorkerDevices.TrainingThreads(settings);
         if (torch.get_num_threads() != threads) torch.set_num_threads(threads);
         attempt.Log(RunEventLevel.Info, $"Started by {identity.Name} on {config.Device} (attempt {run.Attempts}, {threads} CPU thread{(threads == 1 ? "" : "s")})" +
                                         (resumeFrom is null ? "." : $", resuming from {folders.Relative(resumeFrom)}."));

@@ -4,7 +4,6 @@ using ProCo.Training.Datasets;
 using ProCo.Training.Engine;
 using ProCo.Training.Models;
 using ProCo.Web.Accounts;
-using ProCo.Web.Hosting;
 
 namespace ProCo.Web.Runs;
 
