@@ -90,6 +90,12 @@ public abstract class RunsApiTestsOn<TFactory> : IClassFixture<TFactory> where T
             series["CE_loss/train"].GetProperty("higherIsBetter").GetBoolean()));
         Assert.Equal(("Epoch", "acc", true), (series["acc/val_top1"].GetProperty("cadence").GetString(), series["acc/val_top1"].GetProperty("chart").GetString(),
             series["acc/val_top1"].GetProperty("higherIsBetter").GetBoolean()));
+        // The per-class vector kinds the browser keeps, and which the heatmap shows, come from the same table.
+        var vectors = table.GetProperty("vectors").EnumerateArray().ToList();
+        Assert.Equal(["kappa", "kappa_test", "accuracy", "counts"], vectors.Select(v => v.GetProperty("kind").GetString()));
+        Assert.Equal([true, true, false, false], vectors.Select(v => v.GetProperty("heatmap").GetBoolean()));
+        Assert.Equal([true, true, true, false], vectors.Select(v => v.GetProperty("perEpoch").GetBoolean()));
+        Assert.Equal("κ of the test features", vectors[1].GetProperty("label").GetString());
 
         var nulls = await http.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative), new { config = new { dataset = (string?)null, device = (string?)null } });
         Assert.Equal(HttpStatusCode.BadRequest, nulls.StatusCode);

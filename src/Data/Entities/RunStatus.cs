@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace ProCo.Data.Entities;
 
-/// <summary>Life cycle of a run. Stored as text so the database stays readable.</summary>
+/// <summary>Life cycle of a run. Stored as text so the database stays readable, and sent as its name (the API, the hub).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RunStatus>))]
 public enum RunStatus
 {
     Queued,

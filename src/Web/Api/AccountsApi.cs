@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using ProCo.Data.Entities;
 using ProCo.Web.Accounts;
 using ProCo.Web.Hosting;
+using ProCo.Web.Runs;
 
 namespace ProCo.Web.Api;
 

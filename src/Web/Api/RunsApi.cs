@@ -12,8 +12,6 @@ namespace ProCo.Web.Api;
 /// <summary>The REST API of runs, metrics, vectors and checkpoints: thin handlers over <see cref="RunQueries"/> and <see cref="RunService"/>.</summary>
 public static class RunsApi
 {
-    /// <summary>Vector kinds the API serves.</summary>
-    public static readonly IReadOnlyList<string> VectorKindNames = [VectorKinds.Kappa, VectorKinds.TestKappa, VectorKinds.Accuracy, VectorKinds.ClassCounts];
 
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
@@ -42,8 +40,8 @@ public static class RunsApi
         reference.MapGet("/presets", () => TypedResults.Ok(Presets.All)).WithSummary("Presets of the new-run form");
         reference.MapGet("/config", () => TypedResults.Ok(ConfigSchema.Fields.Select(ConfigFieldData.From).ToList()))
             .WithSummary("Every training configuration field: name, type, default, allowed range or choices, help and form group");
-        reference.MapGet("/series", () => TypedResults.Ok(new SeriesTable(Series.Charts, Series.All, Series.SysElapsed)))
-            .WithSummary("The series table: each series' label, unit, cadence (step or epoch), chart and direction, and the series of wall time");
+        reference.MapGet("/series", () => TypedResults.Ok(new SeriesTable(SeriesDisplay.Charts, SeriesDisplay.All, Series.SysElapsed, SeriesDisplay.Vectors)))
+            .WithSummary("The series table: each series' label, unit, cadence (step or epoch), chart and direction, the series of wall time, and the per-class vector kinds");
         reference.MapGet("/checkpoints/{id:long}/download", DownloadAsync).WithTags("Checkpoints")
             .WithSummary("Download a checkpoint (ETag = SHA-256, range requests)");
         reference.MapGet("/checkpoints/{id:long}/pytorch", PyTorchAsync).WithTags("Checkpoints")
@@ -102,10 +100,10 @@ public static class RunsApi
     private static async Task<Results<Ok<IReadOnlyList<EpochVectorData>>, NotFound, ValidationProblem>> VectorsAsync(
         long id, string? kind, RunQueries queries, CancellationToken ct, int? afterEpoch = null, bool latest = false)
     {
-        if (kind is null || !VectorKindNames.Contains(kind))
+        if (kind is null || !VectorKinds.All.Contains(kind))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
-                ["kind"] = [$"'{kind}' is not a vector kind: {string.Join(", ", VectorKindNames.SkipLast(1))} or {VectorKindNames[^1]}."],
+                ["kind"] = [$"'{kind}' is not a vector kind: {string.Join(", ", VectorKinds.All.SkipLast(1))} or {VectorKinds.All[^1]}."],
             });
         var data = await queries.VectorsAsync(id, kind, afterEpoch, latest, ct);
         return data is null ? TypedResults.NotFound() : TypedResults.Ok(data);
@@ -156,8 +154,8 @@ public static class RunsApi
         TypedResults.Text(await queries.CsvAsync(ct), "text/csv; charset=utf-8");
 }
 
-/// <summary>The series table as served, with the series that times a run (the charts' wall-time axis).</summary>
-public sealed record SeriesTable(IReadOnlyList<ChartInfo> Charts, IReadOnlyList<SeriesInfo> Series, string Elapsed);
+/// <summary>The series table as served, with the series that times a run (the charts' wall-time axis) and the per-class vector kinds.</summary>
+public sealed record SeriesTable(IReadOnlyList<ChartInfo> Charts, IReadOnlyList<SeriesView> Series, string Elapsed, IReadOnlyList<VectorView> Vectors);
 
 /// <summary>One configuration field as served by <c>/api/config</c>.</summary>
 public sealed record ConfigFieldData(string Name, string Option, string Group, string Label, string Help, string Kind, bool Nullable,

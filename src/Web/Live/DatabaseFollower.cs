@@ -22,7 +22,6 @@ public sealed class DatabaseFollower(RunWatchers watchers, ActiveRuns active, ID
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
     // The series and vector kinds a trainer reports: the marks are kept for these.
     private static readonly IReadOnlyList<string> SeriesNames = [.. Series.All.Select(s => s.Name)];
-    private static readonly IReadOnlyList<string> VectorKindNames = [VectorKinds.Kappa, VectorKinds.TestKappa, VectorKinds.Accuracy, VectorKinds.ClassCounts];
     // What of each followed run has been published: the last step of each series, the last epoch of each vector kind,
     // and the row as last announced. Created only by PrimeAsync.
     private readonly ConcurrentDictionary<long, TailState> _tails = new();
@@ -55,7 +54,7 @@ public sealed class DatabaseFollower(RunWatchers watchers, ActiveRuns active, ID
             if (last is { } step) steps[series] = step;
         }
         var epochs = new Dictionary<string, int>();
-        foreach (var kind in VectorKindNames)
+        foreach (var kind in VectorKinds.All)
         {
             var last = await db.EpochVectors.AsNoTracking().Where(v => v.RunId == runId && v.Kind == kind)
                 .OrderByDescending(v => v.Epoch).Select(v => (int?)v.Epoch).FirstOrDefaultAsync(cancellationToken);
@@ -105,7 +104,7 @@ public sealed class DatabaseFollower(RunWatchers watchers, ActiveRuns active, ID
         if (points.Count > 0) publisher.Points(run.Id, run.StepsPerEpoch, points);
 
         // Kinds of one epoch can land in different writer batches: each kind keeps its own mark.
-        var epochMarks = VectorKindNames.Select(k => (Kind: k, After: state.LastEpoch.GetValueOrDefault(k))).ToList();
+        var epochMarks = VectorKinds.All.Select(k => (Kind: k, After: state.LastEpoch.GetValueOrDefault(k))).ToList();
         var vectors = await VectorsAfter(db.EpochVectors.AsNoTracking().Where(v => v.RunId == run.Id), epochMarks)
             .OrderBy(v => v.Epoch).ToListAsync(cancellationToken);
         foreach (var v in vectors)

@@ -7,14 +7,14 @@ namespace ProCo.Web.Runs;
 
 /// <summary>A run as listed, with what its status allows (<see cref="RunStatusRules"/>).</summary>
 public sealed record RunSummary(
-    long Id, string Name, string Status, string Method, string Dataset, double ImbalanceFactor, int Epochs,
+    long Id, string Name, RunStatus Status, string Method, string Dataset, double ImbalanceFactor, int Epochs,
     int CompletedEpochs, double Progress, double? EtaSeconds, double? BestTop1, double? LastTop1, double? LastMany,
     double? LastMedium, double? LastFew, IReadOnlyList<string> Tags, bool IsImported, DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, string Recipe, string? Precision,
     bool Live, bool CanCancel, bool CanResume, bool CanDelete, double? TestTop1 = null, string? Device = null)
 {
     public static RunSummary From(Run run) => new(
-        run.Id, run.Name, run.Status.ToString(), run.Method, run.Dataset, run.ImbalanceFactor, run.Epochs,
+        run.Id, run.Name, run.Status, run.Method, run.Dataset, run.ImbalanceFactor, run.Epochs,
         run.CompletedEpochs, run.Progress, Eta(run), run.BestTop1, run.LastTop1, run.LastMany, run.LastMedium, run.LastFew,
         SplitTags(run.Tags), run.IsImported, run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error, RecipeOf(run), run.Precision,
         run.Status.IsLive(), run.Status.CanCancel(run.IsImported), run.Status.CanResume(run.IsImported), run.Status.CanDelete(), run.TestTop1,

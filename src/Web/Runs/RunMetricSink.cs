@@ -36,7 +36,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
             r.Device = start.Device;
         });
         _epochs = run.Epochs;
-        publisher.Run(RunMessages.From(run) with { Status = nameof(RunStatus.Running), Live = true });
+        publisher.Run(RunMessages.From(run) with { Status = RunStatus.Running, Live = true });
     }
 
     public void Step(StepReport report)
@@ -81,7 +81,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
 
     // A series' value as the console says it: "test top-1 35.25".
     private static string Said(KeyValuePair<string, double> value) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Series.Find(value.Key)?.Label ?? value.Key} {value.Value:G4}");
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{SeriesDisplay.LabelOf(value.Key)} {value.Value:G4}");
 
     public void Epoch(EpochReport report)
     {

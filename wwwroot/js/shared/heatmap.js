@@ -14,20 +14,16 @@ export function colour(t) {
   return stops[i].map((c, k) => Math.round(c + f * (stops[i + 1][k] - c)));
 }
 
-const HEATMAP_KINDS = [
-  ['kappa', 'estimator (training features, what the loss uses)'],
-  ['kappa_test', 'test features'],
-];
-
 export class Heatmap {
-  constructor(el, info) {
-    this.el = el; this.info = info; this.kind = null;
+  // kinds: the concentrations it can show, from the series table ({ kind, label }), the estimator's first.
+  constructor(el, info, kinds) {
+    this.el = el; this.info = info; this.kind = null; this.kinds = kinds.map(k => k.kind);
     this.controls = document.createElement('div');
     this.controls.className = 'studio-heatmap-kinds';
     this.controls.setAttribute('role', 'radiogroup');
-    this.buttons = HEATMAP_KINDS.map(([kind, text]) => {
+    this.buttons = kinds.map(({ kind, label }) => {
       const b = document.createElement('button');
-      b.type = 'button'; b.textContent = `κ of the ${text}`; b.dataset.kind = kind;
+      b.type = 'button'; b.textContent = label; b.dataset.kind = kind;
       b.setAttribute('role', 'radio');
       b.addEventListener('click', () => { this.kind = kind; this.draw(); });
       return b;
@@ -54,12 +50,13 @@ export class Heatmap {
   }
   draw() {
     // The estimator's κ unless the run has none (la and ce runs keep no vMF estimate).
-    const kind = this.kind ?? (this.info.kappa.size || !this.info.kappa_test.size ? 'kappa' : 'kappa_test');
+    const [estimator, test] = this.kinds;
+    const kind = this.kind ?? (this.info[estimator].size || !this.info[test].size ? estimator : test);
     for (const b of this.buttons) b.setAttribute('aria-checked', String(b.dataset.kind === kind));
     const epochs = this.info[kind]; // Map epoch -> values
     const keys = [...epochs.keys()].sort((a, b) => a - b);
     if (!keys.length) {
-      this.legend.textContent = kind === 'kappa' && this.info.kappa_test.size
+      this.legend.textContent = kind === estimator && this.info[test].size
         ? 'This run keeps no vMF estimate (only ProCo runs do); the test features\' κ is under the other button.'
         : 'No concentration estimates yet (they arrive at the end of each epoch).';
       this.canvas.width = 0; this.scale = null;

@@ -40,8 +40,8 @@ public partial class RunPage
 
     // Every chart for a trained run (its series arrive as it trains); for an imported log, those it has series for.
     private IEnumerable<ChartInfo> Charts => _importedSeries is null
-        ? Series.Charts
-        : Series.Charts.Where(c => Series.All.Any(s => s.Chart == c.Key && _importedSeries.Contains(s.Name)));
+        ? SeriesDisplay.Charts
+        : SeriesDisplay.Charts.Where(c => SeriesDisplay.All.Any(s => s.Chart == c.Key && _importedSeries.Contains(s.Name)));
     private ElementReference _charts;
     private ElementReference _console;
     private ChartModule? _consoleModule;
@@ -137,7 +137,7 @@ public partial class RunPage
         _checkpoints = await Queries.CheckpointsAsync(Id) ?? [];
         _events = await Queries.EventsAsync(Id, newest: 300) ?? [];
         if (!_editingNotes) _notes = await Queries.NotesAsync(Id) ?? "";
-        _waiting = _run.Status == nameof(RunStatus.Queued) ? await Queries.WaitingAsync(Id) : null;
+        _waiting = _run.Status == RunStatus.Queued ? await Queries.WaitingAsync(Id) : null;
     }
 
     private void OnRunChanged(RunMessage message)
@@ -145,7 +145,7 @@ public partial class RunPage
         if (message.RunId != Id)
         {
             // A queued run's reason to wait (its place in the queue) moves with the other runs.
-            if (_run?.Status == nameof(RunStatus.Queued)) _refresh?.Request();
+            if (_run?.Status == RunStatus.Queued) _refresh?.Request();
             return;
         }
         Volatile.Write(ref _pushed, message);

@@ -10,10 +10,6 @@ import { COLORS, chartsFor, noteEpochs, stepRange } from '/js/shared/line-chart.
 import { READ_POINTS, compactIfLargeAsync, loadRunAsync, mergeAll, refineAsync, storeOf } from '/js/shared/run-data.js';
 import { toNumbers } from '/js/shared/store.js';
 
-// Per-class vectors of each epoch the page keeps: the estimator's κ (training features, what the
-// loss uses), κ of the test features, and test accuracy.
-const PER_CLASS = ['kappa', 'kappa_test', 'accuracy'];
-
 export { dispose, setSmoothing };
 
 // Step-to-browser latencies are kept only when asked for (the UI benchmark sets this).
@@ -42,26 +38,31 @@ async function mountRun(root, runId, options) {
     charts.push(...made);
   }
 
-  const info = { counts: null, classNames: run.detail.classNames || [] };
-  for (const kind of PER_CLASS) info[kind] = new Map();
+  // Per-class vectors as the series table names them: of the kinds kept per epoch (κ of the estimator,
+  // κ of the test features, test accuracy) every epoch, of the others (the class counts) the newest.
+  const perClass = table.vectors.filter(v => v.perEpoch).map(v => v.kind);
+  const newestOnly = table.vectors.filter(v => !v.perEpoch).map(v => v.kind);
+  const info = { classNames: run.detail.classNames || [] };
+  for (const kind of perClass) info[kind] = new Map();
+  for (const kind of newestOnly) info[kind] = null;
   // The last epoch held of each kind: kinds of one epoch can arrive apart.
-  const lastEpochs = () => Object.fromEntries(PER_CLASS.map(k => [k, Math.max(0, ...info[k].keys())]));
+  const lastEpochs = () => Object.fromEntries(perClass.map(k => [k, Math.max(0, ...info[k].keys())]));
   const loadVectors = async afterEpochs => {
-    const [counts, ...byKind] = await Promise.all([
-      vectorsAsync(runId, 'counts', { latest: true }),
-      ...PER_CLASS.map(k => vectorsAsync(runId, k, { afterEpoch: afterEpochs?.[k] })),
+    const [newest, byKind] = await Promise.all([
+      Promise.all(newestOnly.map(k => vectorsAsync(runId, k, { latest: true }))),
+      Promise.all(perClass.map(k => vectorsAsync(runId, k, { afterEpoch: afterEpochs?.[k] }))),
     ]);
-    if (counts.length) info.counts = toNumbers(counts[counts.length - 1].values);
-    PER_CLASS.forEach((kind, i) => { for (const v of byKind[i]) info[kind].set(v.epoch, toNumbers(v.values)); });
+    newestOnly.forEach((kind, i) => { if (newest[i].length) info[kind] = toNumbers(newest[i][newest[i].length - 1].values); });
+    perClass.forEach((kind, i) => { for (const v of byKind[i]) info[kind].set(v.epoch, toNumbers(v.values)); });
   };
   await loadVectors();
   const heatEl = root.querySelector('[data-chart="kappa"]');
-  const heatmap = heatEl ? new Heatmap(heatEl, info) : null;
+  const heatmap = heatEl ? new Heatmap(heatEl, info, table.vectors.filter(v => v.heatmap)) : null;
   const accEl = root.querySelector('[data-chart="class-accuracy"]');
   const classAcc = accEl ? new ClassAccuracy(accEl, info) : null;
 
   let dirty = true, vectorsDirty = true, raf = null;
-  const handle = { runId, run, charts, info, heatmap, latencies: options?.recordLatencies ? [] : null };
+  const handle = { runId, run, charts, info, perClass, heatmap, latencies: options?.recordLatencies ? [] : null };
   const frame = () => {
     if (dirty) { for (const c of charts) c.redraw(); dirty = false; }
     if (vectorsDirty) { heatmap?.draw(); classAcc?.draw(); vectorsDirty = false; }
@@ -116,8 +117,8 @@ async function mountRun(root, runId, options) {
   };
   const onVectors = message => {
     if (message.runId !== runId) return;
-    if (PER_CLASS.includes(message.kind)) info[message.kind].set(message.epoch, toNumbers(message.values));
-    if (message.kind === 'counts') info.counts = toNumbers(message.values);
+    if (perClass.includes(message.kind)) info[message.kind].set(message.epoch, toNumbers(message.values));
+    if (newestOnly.includes(message.kind)) info[message.kind] = toNumbers(message.values);
     vectorsDirty = true; schedule();
   };
   // When the run stops, one last full read makes the charts complete whatever happened before.

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using MudBlazor;
+using ProCo.Data.Entities;
 using ProCo.Web.Accounts;
 using ProCo.Web.Components.Shared;
 using ProCo.Web.Live;
@@ -35,7 +36,8 @@ public partial class RunsPage
     private HashSet<RunSummary> _selected = [];
     // Shown by default: what fits a laptop screen next to the navigation; the rest is a click away.
     private HashSet<string> _hidden = ["hyper", "tags", "created"];
-    private string? _search, _status, _dataset, _method;
+    private string? _search, _dataset, _method;
+    private RunStatus? _status;
     private bool _busy;
     private ChartModule? _settings;
     private Timer? _timer;
