@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using ProCo.Tests;
 using ProCo.Data;
 using ProCo.Data.Entities;
 using ProCo.Web.Hosting;
@@ -46,6 +47,7 @@ try
         Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
     });
     var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = address + "/", ViewportSize = new ViewportSize { Width = 1600, Height = 1000 } });
+    await TestSurface.InstallAsync(context);
     // Run pages keep step-to-browser latencies only when asked (the server stamps points: ProCo:Live:StampPoints).
     await context.AddInitScriptAsync("try { localStorage.setItem('proco.recordLatencies', '1'); } catch { }");
 

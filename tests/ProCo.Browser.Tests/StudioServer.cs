@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using ProCo.Tests;
 using ProCo.Web.Accounts;
 using ProCo.Web.Hosting;
 
@@ -116,6 +117,7 @@ public sealed class StudioServer : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = width, Height = height },
             AcceptDownloads = true,
         });
+        await TestSurface.InstallAsync(context);
         return await context.NewPageAsync();
     }
 
