@@ -54,6 +54,22 @@ public sealed class SweepTests(SweepTests.WebOnly factory) : IClassFixture<Sweep
         Assert.Equal(30, names.Distinct().Count());
         Assert.Contains("alpha sweep · α 1.5, seed 4", names);
         Assert.All(runs, r => Assert.Equal("sweep", r.GetProperty("tags")[0].GetString()));
+
+        // Compared side by side: the fields that vary are the differences, and runs that differ only in seeds are one group.
+        long Id(string label) => runs.Single(r => r.GetProperty("name").GetString() == $"alpha sweep · {label}").GetProperty("id").GetInt64();
+        long[] ids = [Id("α 0.5, seed 0"), Id("α 0.5, seed 1"), Id("α 1, seed 0"), Id("α 1, seed 1")];
+        var compared = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/compare?ids={string.Join(',', ids)},999999", UriKind.Relative))).RootElement;
+        Assert.Equal(ids, compared.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("id").GetInt64()));
+        var differences = compared.GetProperty("differences").EnumerateArray().ToDictionary(d => d.GetProperty("field").GetString()!,
+            d => string.Join(" ", d.GetProperty("values").EnumerateArray().Select(v => v.GetString())));
+        Assert.Equal(["alpha", "seed"], differences.Keys.Order());
+        Assert.Equal("0.5 0.5 1 1", differences["alpha"]);
+        Assert.Equal("0 1 0 1", differences["seed"]);
+        Assert.Equal([[ids[0], ids[1]], [ids[2], ids[3]]], compared.GetProperty("seedGroups").EnumerateArray()
+            .Select(g => g.GetProperty("ids").EnumerateArray().Select(i => i.GetInt64()).ToArray()));
+        var refused = await http.GetAsync(new Uri("/api/compare?ids=3,x", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("'x' is not one", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -42,6 +42,8 @@ public static class RunsApi
             .WithSummary("Every training configuration field: name, type, default, allowed range or choices, help and form group");
         reference.MapGet("/series", () => TypedResults.Ok(new SeriesTable(SeriesDisplay.Charts, SeriesDisplay.All, Series.SysElapsed, SeriesDisplay.Vectors)))
             .WithSummary("The series table: each series' label, unit, cadence (step or epoch), chart and direction, the series of wall time, and the per-class vector kinds");
+        reference.MapGet("/compare", CompareAsync)
+            .WithSummary("Runs side by side (?ids=3,5,8): their summaries, the configuration fields that differ, and the groups that differ only in seeds");
         reference.MapGet("/checkpoints/{id:long}/download", DownloadAsync).WithTags("Checkpoints")
             .WithSummary("Download a checkpoint (ETag = SHA-256, range requests)");
         reference.MapGet("/checkpoints/{id:long}/pytorch", PyTorchAsync).WithTags("Checkpoints")
@@ -148,6 +150,18 @@ public static class RunsApi
         ProCo.Training.Models.PyTorchWeights.FromCheckpoint(path, buffer);
         buffer.Position = 0;
         return TypedResults.File(buffer, "application/octet-stream", $"run{checkpoint.RunId}-{checkpoint.Kind}-epoch{checkpoint.Epoch}.pt");
+    }
+
+    private static async Task<Results<Ok<RunComparison>, ValidationProblem>> CompareAsync(string? ids, RunQueries queries, CancellationToken ct)
+    {
+        var parts = (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var parsed = parts.Select(p => long.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id > 0 ? id : (long?)null).ToList();
+        if (parts.Length == 0 || parsed.Any(id => id is null))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["ids"] = [$"ids lists run ids separated by commas, e.g. ?ids=3,5,8{(parts.Length == 0 ? "" : $"; '{parts[parsed.FindIndex(id => id is null)]}' is not one")}."],
+            });
+        return TypedResults.Ok(await queries.CompareAsync([.. parsed.Select(id => id!.Value).Distinct()], ct));
     }
 
     private static async Task<IResult> ExportCsvAsync(RunQueries queries, CancellationToken ct) =>

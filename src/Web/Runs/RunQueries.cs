@@ -160,6 +160,10 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
         return ids.Where(rows.ContainsKey).Select(id => (RunSummary.From(rows[id]), rows[id].ConfigJson)).ToList();
     }
 
+    /// <summary>The runs given side by side (<see cref="RunComparison"/>): what the compare page and <c>GET /api/compare</c> show.</summary>
+    public async Task<RunComparison> CompareAsync(IReadOnlyList<long> ids, CancellationToken ct = default) =>
+        RunComparison.Of(await WithConfigsAsync(ids, ct));
+
     // The largest finite double, rounded down so that SQLite reads the literal back as finite.
     private const double Finite = 1.7e308;
 

@@ -14,10 +14,9 @@ public partial class ComparePage
 
     [SupplyParameterFromQuery(Name = "ids")] public string? Ids { get; set; }
 
-    private List<(RunSummary Run, string ConfigJson)> _found = [];
-    private List<RunSummary> _runs = [];
-    private List<(string Field, string[] Values)> _diff = [];
-    private List<SeedGroup> _groups = [];
+    private IReadOnlyList<RunSummary> _runs = [];
+    private IReadOnlyList<ConfigDifference> _diff = [];
+    private IReadOnlyList<SeedGroup> _groups = [];
     private double _smoothing;
     private bool _smoothShort;
     // Runs that differ only in seeds drawn as one line with a band (min-max or ±1 standard deviation).
@@ -34,10 +33,7 @@ public partial class ComparePage
     {
         var ids = (Ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(s => long.TryParse(s, out var id) ? id : -1).Where(id => id > 0).Distinct().ToList();
-        _found = await Queries.WithConfigsAsync(ids);
-        _runs = _found.Select(r => r.Run).ToList();
-        _diff = Diff(_found.Select(r => r.ConfigJson).ToList());
-        _groups = SeedGroups.Of(_found);
+        (_runs, _diff, _groups) = await Queries.CompareAsync(ids);
     }
 
     // Adding or removing a run changes the address (so it can be shared or bookmarked) and the page follows it.
@@ -62,20 +58,6 @@ public partial class ComparePage
     private IEnumerable<(string Label, IReadOnlyList<RunSummary> Members)> TableRows =>
         _groupSeeds ? _groups.Select(g => (g.Label, (IReadOnlyList<RunSummary>)g.Ids.Select(id => _runs.First(r => r.Id == id)).ToList()))
                     : _runs.Select(r => (r.Name, (IReadOnlyList<RunSummary>)[r]));
-
-    /// <summary>
-    /// Fields whose values differ among the configurations that have them ("–" where a run lacks the
-    /// field): an imported log records only a few fields, and a field it lacks is unknown, not different.
-    /// </summary>
-    public static List<(string Field, string[] Values)> Diff(IReadOnlyList<string> configs)
-    {
-        var parsed = configs.Select(json => ConfigFields.Of(json) ?? []).ToList();
-        var fields = parsed.SelectMany(p => p.Keys).Distinct().ToList();
-        return fields
-            .Select(f => (Field: f, Values: parsed.Select(p => p.TryGetValue(f, out var v) ? (v.Length == 0 ? "(none)" : v) : "–").ToArray()))
-            .Where(row => row.Values.Where(v => v != "–").Distinct().Count() > 1)
-            .ToList();
-    }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
