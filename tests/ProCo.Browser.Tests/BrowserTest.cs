@@ -17,6 +17,9 @@ public abstract class BrowserTest(StudioServer server, ITestOutputHelper output)
 
     protected StudioServer Server { get; } = server;
 
+    /// <summary>The test's output: what a test measured, and the last state of its pages.</summary>
+    protected ITestOutputHelper Output { get; } = output;
+
     protected static string Shot(string name) => Path.Combine(StudioServer.ScreenshotDir, name);
 
     /// <summary>
@@ -51,13 +54,13 @@ public abstract class BrowserTest(StudioServer server, ITestOutputHelper output)
             try
             {
                 await page.ScreenshotAsync(new() { Path = file, FullPage = true, Timeout = 10_000 });
-                output.WriteLine($"last state of {page.Url}: {file}");
+                Output.WriteLine($"last state of {page.Url}: {file}");
             }
             catch (PlaywrightException e)
             {
-                output.WriteLine($"no screenshot of {page.Url}: {e.Message}");
+                Output.WriteLine($"no screenshot of {page.Url}: {e.Message}");
             }
-            lock (console) foreach (var line in console) output.WriteLine(line);
+            lock (console) foreach (var line in console) Output.WriteLine(line);
             await page.Context.CloseAsync();
         }
         using var http = Server.Http();

@@ -15,7 +15,7 @@ public sealed record RunSummary(
 {
     public static RunSummary From(Run run) => new(
         run.Id, run.Name, run.Status, run.Method, run.Dataset, run.ImbalanceFactor, run.Epochs,
-        run.CompletedEpochs, run.Progress, Eta(run), run.BestTop1, run.LastTop1, run.LastMany, run.LastMedium, run.LastFew,
+        run.CompletedEpochs, run.Progress, EtaOf(run.Status, run.StartedAt, run.Progress), run.BestTop1, run.LastTop1, run.LastMany, run.LastMedium, run.LastFew,
         SplitTags(run.Tags), run.IsImported, run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error, RecipeOf(run), run.Precision,
         run.Status.IsLive(), run.Status.CanCancel(run.IsImported), run.Status.CanResume(run.IsImported), run.Status.CanDelete(), run.TestTop1,
         run.Device);
@@ -23,12 +23,12 @@ public sealed record RunSummary(
     public static IReadOnlyList<string> SplitTags(string tags) =>
         tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    // Remaining time from the pace so far (a run that resumed counts from its first start).
-    private static double? Eta(Run run)
+    /// <summary>Remaining seconds from the pace so far (a run that resumed counts from its first start); null unless running and under way.</summary>
+    public static double? EtaOf(RunStatus status, DateTimeOffset? startedAt, double progress)
     {
-        if (run.Status != RunStatus.Running || run.StartedAt is null || run.Progress <= 0 || run.Progress >= 1) return null;
-        var elapsed = (DateTimeOffset.UtcNow - run.StartedAt.Value).TotalSeconds;
-        return elapsed / run.Progress * (1 - run.Progress);
+        if (status != RunStatus.Running || startedAt is null || progress <= 0 || progress >= 1) return null;
+        var elapsed = (DateTimeOffset.UtcNow - startedAt.Value).TotalSeconds;
+        return elapsed / progress * (1 - progress);
     }
 
     // Key hyper-parameters at a glance: "resnet32 · bs 256 · lr 0.3 · α 1 · seed 0" (the encoder named as ModelSpec names it).

@@ -146,7 +146,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
         row.RelativePath = folders.Relative(report.Path);
         row.CreatedAt = DateTimeOffset.UtcNow;
         db.SaveChanges();
-        writer.Add(new RunEvent { RunId = runId, At = DateTimeOffset.UtcNow, Level = RunEventLevel.Info.Word(),
+        writer.Add(new RunEvent { RunId = runId, At = DateTimeOffset.UtcNow, Level = RunEventLevel.Checkpoint.Word(),
             Message = $"Checkpoint '{report.Kind}' written at epoch {report.Epoch} ({report.SizeBytes:N0} bytes, SHA-256 {report.Sha256})." });
     }
 

@@ -92,10 +92,11 @@ public partial class RunPage
     protected override async Task OnParametersSetAsync()
     {
         _can = Permissions.AllowedActions((await Auth).User);
-        // Pushes about the run (its progress every 2 s while it trains, its epochs, its end) gathered for a second, then one
-        // catch-up: what is new of its console, and the rest only when its status or epochs moved. No timer: a page reads
-        // when the run has changed, at most once a second.
-        _refresh ??= new RefreshCoalescer(TimeSpan.FromSeconds(1), InvokeAsync, async () =>
+        // Pushes about the run (its progress every 2 s while it trains, its epochs, its end) gathered for two seconds, then
+        // one catch-up: what is new of its console (one read), its checkpoints when the console says one was written (one
+        // more), everything only when its status changed. No timer: while its run trains, a page reads the database at most
+        // twice every two seconds (the charts stream over the hub and read nothing).
+        _refresh ??= new RefreshCoalescer(TimeSpan.FromSeconds(2), InvokeAsync, async () =>
         {
             await CatchUpAsync();
             StateHasChanged();
@@ -152,24 +153,27 @@ public partial class RunPage
         _refresh?.Request();
     }
 
-    // After pushes: the row from the latest one; what is new of the console; the rest again only when the status or the
-    // epochs changed (a checkpoint, the wait reason, the end).
+    // After pushes: the row from the latest one and what is new of the console (one read); the checkpoints again when
+    // the console says one was written (one more); everything again only when the status changed (the start, the end).
     private async Task CatchUpAsync()
     {
         var pushed = Interlocked.Exchange(ref _pushed, null);
-        if (_run is null || pushed is null || pushed.Status != _run.Status || pushed.CompletedEpochs != _run.CompletedEpochs)
+        if (_run is null || pushed is null || pushed.Status != _run.Status)
         {
             await LoadAsync();
             return;
         }
         _run = _run with
         {
-            Progress = pushed.Progress, Epochs = pushed.Epochs, BestTop1 = pushed.BestTop1, LastTop1 = pushed.LastTop1, LastMany = pushed.LastMany,
-            LastMedium = pushed.LastMedium, LastFew = pushed.LastFew, Error = pushed.Error,
+            Progress = pushed.Progress, EtaSeconds = RunSummary.EtaOf(pushed.Status, _run.StartedAt, pushed.Progress),
+            CompletedEpochs = pushed.CompletedEpochs, Epochs = pushed.Epochs, BestTop1 = pushed.BestTop1,
+            LastTop1 = pushed.LastTop1, LastMany = pushed.LastMany, LastMedium = pushed.LastMedium, LastFew = pushed.LastFew, Error = pushed.Error,
         };
         var fresh = await Queries.EventsAfterAsync(Id, _events.Count == 0 ? 0 : _events.Max(e => e.Id));
+        if (fresh.Count == 0) return;
         // The page keeps the newest 300 lines, newest first, as its first read gave them.
-        if (fresh.Count > 0) _events = [.. fresh.OrderByDescending(e => e.Id).Concat(_events).Take(300)];
+        _events = [.. fresh.OrderByDescending(e => e.Id).Concat(_events).Take(300)];
+        if (fresh.Any(e => RunEventLevels.Parse(e.Level) == RunEventLevel.Checkpoint)) _checkpoints = await Queries.CheckpointsAsync(Id) ?? [];
     }
 
     private async Task EditAsync()
