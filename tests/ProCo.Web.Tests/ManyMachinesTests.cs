@@ -123,7 +123,7 @@ public sealed class ManyMachinesTests
             await Task.Delay(200);
         }
         Assert.Equal("Queued", detail.GetProperty("run").GetProperty("status").GetString());
-        Assert.StartsWith("The dataset fashion-mnist is missing on every live worker that takes cpu runs", detail.GetProperty("waiting").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("The dataset fashion-mnist is missing on every live worker (", detail.GetProperty("waiting").GetString(), StringComparison.Ordinal);
 
         // A worker that has it joins: the waiting run and three more go to it, none to the bare one.
         await using var equipped = await lab.WorkerAsync();

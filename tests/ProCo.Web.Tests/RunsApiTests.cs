@@ -271,7 +271,7 @@ public abstract class RunsApiTestsOn<TFactory> : IClassFixture<TFactory> where T
         await Task.Delay(TimeSpan.FromSeconds(2)); // a worker fetching it would have started by now
         var detail = await http.GetFromJsonAsync<JsonElement>(new Uri($"/api/runs/{id}", UriKind.Relative));
         Assert.Equal("Queued", detail.GetProperty("run").GetProperty("status").GetString());
-        Assert.StartsWith("The dataset cifar10 is missing on every live worker that takes cpu runs", detail.GetProperty("waiting").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith($"The dataset cifar10 is missing on every live worker ({Environment.MachineName})", detail.GetProperty("waiting").GetString(), StringComparison.Ordinal);
         Assert.Contains("proco download cifar10", detail.GetProperty("waiting").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(await Api.EventsAsync(http, id), e => e.GetProperty("message").GetString()!.StartsWith("Started by", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsync(new Uri($"/api/runs/{id}/cancel", UriKind.Relative), null)).StatusCode);

@@ -54,7 +54,8 @@ public sealed class WaitReasons(IDbContextFactory<ProCoDbContext> factory, IOpti
             var switching = ofKind.Where(w => w.Datasets.Contains(dataset)).Select(w => w.Host).Distinct().ToList();
             if (switching.Count > 0)
                 return $"The dataset {dataset} has just appeared on {string.Join(", ", switching)}; its worker takes this run once its current runs end.";
-            return $"The dataset {dataset} is missing on every live worker that takes {kind} runs ({string.Join(", ", ofKind.Select(w => w.Host).Distinct())}): " +
+            var which = kind == JobQueues.Any ? "every live worker" : $"every live worker that takes {kind} runs";
+            return $"The dataset {dataset} is missing on {which} ({string.Join(", ", ofKind.Select(w => w.Host).Distinct())}): " +
                    $"put it on one of them (proco download {dataset}, or proco dataset add for your own images); the worker notices within seconds.";
         }
         await using var db = await factory.CreateDbContextAsync(ct);
