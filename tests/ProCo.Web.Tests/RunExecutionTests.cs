@@ -120,21 +120,25 @@ public sealed class RunExecutionTests
     public async Task JobDeliveredAgainWhileTraining_DoesNotTrainTheRunTwice(string engine)
     {
         using var store = new TestStore(engine);
-        // Hangfire hands a job still running to another worker after its invisibility timeout: 3 s here.
-        const string shortTimeout = "--ProCo:Jobs:InvisibilityTimeoutHours=0.000833";
-        await using var serve = await StudioProcess.StartServeAsync(store.DataDir, [.. store.Args, shortTimeout]);
-        await using var worker = await StudioProcess.StartWorkerAsync(store.DataDir, [.. store.Args, shortTimeout]);
+        await using var serve = await StudioProcess.StartServeAsync(store.DataDir, store.Args);
+        await using var worker = await StudioProcess.StartWorkerAsync(store.DataDir, store.Args);
         using var http = new HttpClient { BaseAddress = serve.Address };
-        // Long enough (several times the timeout) that the job is delivered again while it trains, on a fast machine too.
-        const int epochs = 20;
+        const int epochs = 8;
         var id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: epochs, maxPerClass: 200));
+        await Api.WaitForAsync(http, id, r => r.GetProperty("completedEpochs").GetInt32() >= 1, TimeSpan.FromSeconds(120), () => serve.Output + worker.Output);
+
+        // While it trains, its job reaches the workers a second time (as Hangfire redelivers a job that outlived its
+        // invisibility timeout); the free worker takes it, and must leave the run alone.
+        store.DeliverAgain(id);
+        const string refused = "the run is already taken or finished";
+        await Api.WaitForEventAsync(http, id, m => m.Contains(refused, StringComparison.Ordinal), TimeSpan.FromSeconds(90), () => serve.Output + worker.Output);
         var run = await Api.WaitForAsync(http, id, r => r.GetProperty("status").GetString() is "Succeeded" or "Failed", TimeSpan.FromSeconds(180),
             () => serve.Output + worker.Output);
         Assert.Equal("Succeeded", run.GetProperty("status").GetString());
 
         var messages = (await Api.EventsAsync(http, id)).Select(e => e.GetProperty("message").GetString()!).ToArray();
         Assert.Single(messages, m => m.StartsWith("Started by ", StringComparison.Ordinal));
-        Assert.Contains(messages, m => m.Contains("the run is already taken or finished", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains(refused, StringComparison.Ordinal));
         Assert.Equal(1, store.Scalar($"SELECT \"Attempts\" FROM \"Runs\" WHERE \"Id\" = {id}"));
         var stepsPerEpoch = store.Scalar($"SELECT \"StepsPerEpoch\" FROM \"Runs\" WHERE \"Id\" = {id}");
         Assert.Equal(epochs * stepsPerEpoch, store.Scalar($"SELECT COUNT(*) FROM \"MetricPoints\" WHERE \"RunId\" = {id} AND \"Series\" = 'CE_loss/train'"));
@@ -149,6 +153,10 @@ public sealed class RunExecutionTests
         using var http = new HttpClient { BaseAddress = serve.Address };
         var id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 6, maxPerClass: 150));
         await Api.WaitForAsync(http, id, r => r.GetProperty("completedEpochs").GetInt32() >= 1, TimeSpan.FromSeconds(90), () => serve.Output);
+        // Its first checkpoint is recorded (it follows the epoch's flush: a refusal before it would leave none, rightly).
+        var recorded = DateTime.UtcNow.AddSeconds(60);
+        while (store.Scalar($"SELECT COUNT(*) FROM \"Checkpoints\" WHERE \"RunId\" = {id} AND \"Kind\" = 'last'") == 0 && DateTime.UtcNow < recorded)
+            await Task.Delay(100);
 
         // The database starts refusing metric points (as a full disk or a lost permission would), nothing else.
         const string refusal = "the store refuses metric points";

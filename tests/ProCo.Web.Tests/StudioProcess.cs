@@ -172,6 +172,20 @@ public static class Api
         throw new TimeoutException($"run {id} did not reach the expected state within {timeout}: {run}\n{diagnostics?.Invoke()}");
     }
 
+    /// <summary>Waits for a console line of the run that <paramref name="condition"/> accepts.</summary>
+    public static async Task WaitForEventAsync(HttpClient http, long id, Func<string, bool> condition, TimeSpan timeout, Func<string>? diagnostics = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string[] messages = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            messages = [.. (await EventsAsync(http, id)).Select(e => e.GetProperty("message").GetString() ?? "")];
+            if (messages.Any(condition)) return;
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"run {id} logged no such line within {timeout}:\n{string.Join('\n', messages.TakeLast(20))}\n{diagnostics?.Invoke()}");
+    }
+
     public static async Task<JsonElement[]> EventsAsync(HttpClient http, long id) =>
         JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/events", UriKind.Relative))).RootElement.EnumerateArray().Select(e => e.Clone()).ToArray();
 }

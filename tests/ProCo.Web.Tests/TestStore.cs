@@ -71,6 +71,30 @@ public sealed class TestStore : IDisposable
     public long Count(long runId, string series) =>
         Scalar($"SELECT COUNT(*) FROM \"MetricPoints\" WHERE \"RunId\" = {runId} AND \"Series\" = '{series}'");
 
+    /// <summary>
+    /// Hands a run's Hangfire job to the workers once more while its first delivery still runs, as the job storage does
+    /// when a job outlives its invisibility timeout: a second, unfetched entry of the same job in the run's queue
+    /// (Hangfire's SQLite file in the data folder, or the schema <c>hangfire</c> of the PostgreSQL database).
+    /// </summary>
+    public void DeliverAgain(long runId)
+    {
+        var jobId = Scalar($"SELECT \"JobId\" FROM \"Runs\" WHERE \"Id\" = {runId}");
+        var queue = Text($"SELECT \"Queue\" FROM \"Runs\" WHERE \"Id\" = {runId}");
+        if (_connectionString is not null)
+        {
+            Value($"INSERT INTO hangfire.jobqueue (jobid, queue) VALUES ({jobId}, '{queue}')");
+            return;
+        }
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(DataDir, "hangfire.db")}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        // FetchedAt 0 (DateTime.MinValue) is how the storage marks an entry nobody holds.
+        command.CommandText = "PRAGMA busy_timeout = 30000; INSERT INTO \"JobQueue\" (\"JobId\", \"Queue\", \"FetchedAt\") VALUES ($job, $queue, 0)";
+        command.Parameters.AddWithValue("$job", jobId);
+        command.Parameters.AddWithValue("$queue", queue);
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>Steps of one epoch of a run.</summary>
     public long StepsPerEpoch(long runId) => Scalar($"SELECT \"StepsPerEpoch\" FROM \"Runs\" WHERE \"Id\" = {runId}");
 

@@ -142,8 +142,10 @@ public sealed class MetricWriter : BackgroundService
     private async Task WriteAsync(List<object> batch)
     {
         if (batch.Count == 0) return;
-        var points = batch.OfType<MetricPoint>().ToList();
-        var vectors = batch.OfType<EpochVector>().ToList();
+        // A run whose numbers could not be stored keeps failing: its later points are not written (nothing will count
+        // them as stored), its console lines are, so the line that says why it failed reaches its page.
+        var points = batch.OfType<MetricPoint>().Where(p => !_failures.ContainsKey(p.RunId)).ToList();
+        var vectors = batch.OfType<EpochVector>().Where(v => !_failures.ContainsKey(v.RunId)).ToList();
         var events = batch.OfType<RunEvent>().ToList();
         try
         {
@@ -169,6 +171,7 @@ public sealed class MetricWriter : BackgroundService
                 {
                     _logger.LogError(e, "Writing {Count} metric items failed {Attempts} times; their runs fail.", batch.Count, Attempts);
                     Failed(batch, e.Message);
+                    if (events.Count > 0 && points.Count + vectors.Count > 0) await WriteEventsOnlyAsync(events);
                     return;
                 }
             }
@@ -177,6 +180,21 @@ public sealed class MetricWriter : BackgroundService
         {
             Interlocked.Add(ref _written, batch.Count);
             Interlocked.Exchange(ref _batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+    }
+
+    // The console lines of a batch whose numbers the store refused: most often it takes them (a refusal of points, a
+    // constraint), and the lines say what happened; when it refuses them too, the runs have failed already.
+    private async Task WriteEventsOnlyAsync(List<RunEvent> events)
+    {
+        try
+        {
+            await using var db = await _factory.CreateDbContextAsync();
+            await MetricStore.WriteAsync(db, [], [], events);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Writing {Count} console lines of failed runs failed too.", events.Count);
         }
     }
 

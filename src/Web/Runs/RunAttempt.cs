@@ -109,14 +109,8 @@ public sealed class RunAttempt : IAsyncDisposable
             return;
         }
         var (status, error) = await DecideAsync(outcome, failure);
-        Log(status == RunStatus.Failed ? RunEventLevel.Error : RunEventLevel.Info, status switch
-        {
-            RunStatus.Succeeded => "Training finished.",
-            RunStatus.Cancelled => "Cancelled; the last checkpoint holds the state at the stop.",
-            RunStatus.Interrupted => "The worker is shutting down; the run resumes from its checkpoint at the next start.",
-            _ => $"Training failed: {error}" + (failure is null or MetricWriteException ? "" : $"\n{failure}"),
-        });
-        // Everything stored before the run is announced finished: a page reading its log then finds the last line.
+        // Everything the trainer gave is stored before the outcome is told: a run whose last numbers the store refused
+        // has failed, and its last line says so.
         try
         {
             await writer.FlushAsync(RunId, CancellationToken.None);
@@ -129,6 +123,15 @@ public sealed class RunAttempt : IAsyncDisposable
         {
             // Failed already; the reason stands.
         }
+        Log(status == RunStatus.Failed ? RunEventLevel.Error : RunEventLevel.Info, status switch
+        {
+            RunStatus.Succeeded => "Training finished.",
+            RunStatus.Cancelled => "Cancelled; the last checkpoint holds the state at the stop.",
+            RunStatus.Interrupted => "The worker is shutting down; the run resumes from its checkpoint at the next start.",
+            _ => $"Training failed: {error}" + (failure is null or MetricWriteException ? "" : $"\n{failure}"),
+        });
+        // The line stored before the run is announced finished: a page reading its log then finds it.
+        await writer.FlushAsync(CancellationToken.None);
         await using var db = await _services.Factory.CreateDbContextAsync();
         await RunTransitions.FinishAsync(db, RunId, _services.Identity.Name, status, error, DateTimeOffset.UtcNow);
         if (await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == RunId) is { } run) _services.Publisher.Run(RunMessages.From(run));
