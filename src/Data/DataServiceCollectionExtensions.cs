@@ -5,6 +5,8 @@ namespace ProCo.Data;
 /// <summary>Registers the run database.</summary>
 public static class DataServiceCollectionExtensions
 {
+    private static readonly QueryOrigin Origin = new();
+
     /// <summary>Configures options for the run database.</summary>
     public static DbContextOptionsBuilder<ProCoDbContext> UseRunDatabase(this DbContextOptionsBuilder<ProCoDbContext> options, RunDatabase database)
     {
@@ -16,15 +18,19 @@ public static class DataServiceCollectionExtensions
     public static DbContextOptionsBuilder<ProCoDbContext> UseRunDatabase(this DbContextOptionsBuilder<ProCoDbContext> options, string databasePath) =>
         options.UseRunDatabase(RunDatabase.SqliteFile(databasePath));
 
-    /// <summary>The engine's provider with its migrations assembly; SQLite also gets its connection pragmas.</summary>
+    /// <summary>
+    /// The engine's provider with its migrations assembly and the commands' <see cref="QueryOrigin"/>; SQLite also gets
+    /// its connection pragmas.
+    /// </summary>
     public static DbContextOptionsBuilder UseRunDatabase(this DbContextOptionsBuilder options, RunDatabase database)
     {
         ArgumentNullException.ThrowIfNull(database);
         return database.Provider switch
         {
             DatabaseProvider.Sqlite => options.UseSqlite(database.ConnectionString, sqlite => sqlite.MigrationsAssembly(database.MigrationsAssembly))
-                .AddInterceptors(new SqlitePragmas()),
-            _ => options.UseNpgsql(database.ConnectionString, npgsql => npgsql.MigrationsAssembly(database.MigrationsAssembly)),
+                .AddInterceptors(new SqlitePragmas(), Origin),
+            _ => options.UseNpgsql(database.ConnectionString, npgsql => npgsql.MigrationsAssembly(database.MigrationsAssembly))
+                .AddInterceptors(Origin),
         };
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using ProCo.Data;
 
 namespace ProCo.Tests;
 
@@ -32,6 +33,10 @@ public sealed class DatabaseReads : IObserver<DiagnosticListener>, IObserver<Key
         var selects = Selects(from, to);
         return (selects.Count / (to - from).TotalSeconds, selects);
     }
+
+    /// <summary>Of <paramref name="selects"/>, those a part of the app named as its <see cref="QueryOrigin"/>.</summary>
+    public static IReadOnlyList<string> From(IReadOnlyList<string> selects, string origin) =>
+        [.. selects.Where(sql => QueryOrigin.Of(sql) == origin)];
 
     private static bool IsSelect(string sql) =>
         string.Join('\n', sql.Split('\n').Where(l => !l.TrimStart().StartsWith("--", StringComparison.Ordinal))).TrimStart()

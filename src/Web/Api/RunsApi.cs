@@ -115,7 +115,7 @@ public static class RunsApi
         await queries.EventsAsync(id, null, ct) is { } events ? TypedResults.Ok(events) : TypedResults.NotFound();
 
     private static async Task<Results<Ok<IReadOnlyList<CheckpointData>>, NotFound>> CheckpointsAsync(long id, RunQueries queries, CancellationToken ct) =>
-        await queries.CheckpointsAsync(id, ct) is { } checkpoints ? TypedResults.Ok(checkpoints) : TypedResults.NotFound();
+        await queries.CheckpointsAsync(id, ct: ct) is { } checkpoints ? TypedResults.Ok(checkpoints) : TypedResults.NotFound();
 
     private static async Task<IResult> CancelAsync(long id, RunService service, ClaimsPrincipal user, CancellationToken ct) =>
         ToResult(id, await service.CancelAsync(id, user, ct));

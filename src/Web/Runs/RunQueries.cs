@@ -249,11 +249,14 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
         return await db.RunEvents.AsNoTracking().Where(e => e.RunId == id && e.Id > afterId).OrderBy(e => e.Id).ToListAsync(ct);
     }
 
-    /// <summary>Checkpoints of a run; null when the run does not exist.</summary>
-    public async Task<IReadOnlyList<CheckpointData>?> CheckpointsAsync(long id, CancellationToken ct = default)
+    /// <summary>
+    /// Checkpoints of a run; null when the run does not exist (asked in one more read unless <paramref name="checkRun"/>
+    /// is false, for a caller that holds the run: then a missing run has none).
+    /// </summary>
+    public async Task<IReadOnlyList<CheckpointData>?> CheckpointsAsync(long id, bool checkRun = true, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
-        if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return null;
+        if (checkRun && !await db.Runs.AnyAsync(r => r.Id == id, ct)) return null;
         var rows = await db.Checkpoints.AsNoTracking().Where(c => c.RunId == id).OrderBy(c => c.Kind).ToListAsync(ct);
         return rows.Select(CheckpointData.From).ToList();
     }

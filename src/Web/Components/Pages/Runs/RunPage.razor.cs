@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using MudBlazor;
+using ProCo.Data;
 using ProCo.Data.Entities;
 using ProCo.Training.Engine;
 using ProCo.Web.Accounts;
@@ -62,6 +63,12 @@ public partial class RunPage
     private RefreshCoalescer? _refresh;
     // The latest push about this run not yet caught up with.
     private RunMessage? _pushed;
+    // A run writes its 'last' checkpoint every epoch: the list is read again at most this often while the run trains
+    // (and at once when it ends, with everything else).
+    private static readonly TimeSpan CheckpointsEvery = TimeSpan.FromSeconds(10);
+    private const string Origin = "run page";
+    private bool _checkpointsStale;
+    private DateTime _checkpointsReadAt;
 
     private async Task SmoothingChangedAsync((double Weight, bool SmoothShort) smoothing)
     {
@@ -94,8 +101,9 @@ public partial class RunPage
         _can = Permissions.AllowedActions((await Auth).User);
         // Pushes about the run (its progress every 2 s while it trains, its epochs, its end) gathered for two seconds, then
         // one catch-up: what is new of its console (one read), its checkpoints when the console says one was written (one
-        // more), everything only when its status changed. No timer: while its run trains, a page reads the database at most
-        // twice every two seconds (the charts stream over the hub and read nothing).
+        // more, at most every ten seconds), everything only when its status changed. No timer: while its run trains, a page
+        // reads the database at most 0.6 times a second (the charts stream over the hub and read nothing). Its reads are
+        // named "run page" in the SQL (QueryOrigin).
         _refresh ??= new RefreshCoalescer(TimeSpan.FromSeconds(2), InvokeAsync, async () =>
         {
             await CatchUpAsync();
@@ -123,7 +131,7 @@ public partial class RunPage
 
     private async Task LoadAsync()
     {
-        // The run row only (this runs every few seconds while a run is in flight).
+        using var origin = QueryOrigin.Begin(Origin);
         var found = await Queries.WithConfigsAsync([Id]);
         _missing = found.Count == 0;
         if (_missing)
@@ -135,7 +143,7 @@ public partial class RunPage
         (_run, _configJson) = found[0];
         // An imported log's series are fixed: its page shows the charts it has series for.
         if (_run.IsImported) _importedSeries ??= (await Queries.SeriesNamesAsync(Id)).ToHashSet();
-        _checkpoints = await Queries.CheckpointsAsync(Id) ?? [];
+        await ReadCheckpointsAsync();
         _events = await Queries.EventsAsync(Id, newest: 300) ?? [];
         if (!_editingNotes) _notes = await Queries.NotesAsync(Id) ?? "";
         _waiting = _run.Status == RunStatus.Queued ? await Queries.WaitingAsync(Id) : null;
@@ -157,6 +165,7 @@ public partial class RunPage
     // the console says one was written (one more); everything again only when the status changed (the start, the end).
     private async Task CatchUpAsync()
     {
+        using var origin = QueryOrigin.Begin(Origin);
         var pushed = Interlocked.Exchange(ref _pushed, null);
         if (_run is null || pushed is null || pushed.Status != _run.Status)
         {
@@ -173,7 +182,15 @@ public partial class RunPage
         if (fresh.Count == 0) return;
         // The page keeps the newest 300 lines, newest first, as its first read gave them.
         _events = [.. fresh.OrderByDescending(e => e.Id).Concat(_events).Take(300)];
-        if (fresh.Any(e => RunEventLevels.Parse(e.Level) == RunEventLevel.Checkpoint)) _checkpoints = await Queries.CheckpointsAsync(Id) ?? [];
+        _checkpointsStale |= fresh.Any(e => RunEventLevels.Parse(e.Level) == RunEventLevel.Checkpoint);
+        if (_checkpointsStale && DateTime.UtcNow - _checkpointsReadAt >= CheckpointsEvery) await ReadCheckpointsAsync();
+    }
+
+    private async Task ReadCheckpointsAsync()
+    {
+        _checkpoints = await Queries.CheckpointsAsync(Id, checkRun: false) ?? [];
+        _checkpointsStale = false;
+        _checkpointsReadAt = DateTime.UtcNow;
     }
 
     private async Task EditAsync()
