@@ -187,6 +187,24 @@ public abstract class RunsApiTestsOn<TFactory> : IClassFixture<TFactory> where T
     }
 
     [Fact]
+    public async Task MalformedPageAddresses_AnswerWithAPageOrNotFound_NeverAServerError()
+    {
+        using var http = _factory.CreateClient();
+        // A clone of something that is no run number: the form, from its preset.
+        foreach (var clone in new[] { "abc", "99999999999999999999", "-3", "0", "1e3", " 7" })
+        {
+            var page = await http.GetAsync(new Uri($"/runs/new?clone={Uri.EscapeDataString(clone)}", UriKind.Relative));
+            Assert.True(page.StatusCode == HttpStatusCode.OK, $"/runs/new?clone={clone}: {(int)page.StatusCode}");
+            Assert.Contains("New run", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        foreach (var path in new[] { "/runs/abc", "/runs/99999999999999999999", "/runs/-1", "/runs/987654321" })
+        {
+            var page = await http.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.True(page.StatusCode == HttpStatusCode.NotFound, $"{path}: {(int)page.StatusCode}");
+        }
+    }
+
+    [Fact]
     public async Task CrossOriginWrites_AreRefusedWhateverTheContentType_WhileTheAppsOwnPagesAndOriginlessClientsPass()
     {
         using var http = _factory.CreateClient();

@@ -21,7 +21,8 @@ public partial class NewRunPage
     [Inject] private NavigationManager Navigation { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
 
-    [SupplyParameterFromQuery(Name = "clone")] public long? Clone { get; set; }
+    // Text, read here: an address someone typed or shortened ("?clone=abc") gets a notice, not an error page.
+    [SupplyParameterFromQuery(Name = "clone")] public string? Clone { get; set; }
 
     private RunForm _form = RunForm.From(Presets.CpuDemo);
     private readonly GridForm _grid = new();
@@ -40,8 +41,13 @@ public partial class NewRunPage
         _canQueue = Permissions.Allows(user, StudioAction.Queue);
         _role = StudioRoles.Of(user);
         _datasets = Catalog.Available();
-        if (Clone is { } id)
+        if (!string.IsNullOrEmpty(Clone))
         {
+            if (!long.TryParse(Clone, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) || id <= 0)
+            {
+                Snackbar.Add($"'{Clone}' is not a run number: the form starts from the preset.", Severity.Warning);
+                return;
+            }
             var (run, config) = await Queries.ConfigOfAsync(id);
             if (run is null || config is null)
             {
