@@ -201,4 +201,26 @@ public sealed class TensorBoardTests : IDisposable
         Assert.Equal(0, (await db.Runs.SingleAsync(r => r.Id == result.RunId)).StepsPerEpoch);
         Assert.Equal(["CE_loss/train"], await db.MetricPoints.Where(p => p.RunId == result.RunId).Select(p => p.Series).ToListAsync());
     }
+
+    [Theory]
+    [InlineData(1e300)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(1e14)]
+    [InlineData(double.NaN)]
+    public async Task AWallTimeThatIsNoDate_IsLeftOut_WithAWarning_AndTheScalarsAreKept(double wallTime)
+    {
+        await using var db = await OpenAsync();
+        var folder = Path.Combine(_folder.Path, $"time-{wallTime}");
+        Directory.CreateDirectory(folder);
+        await using (var file = File.Create(Path.Combine(folder, EventFiles.FileName(DateTimeOffset.UtcNow, "elsewhere"))))
+            EventFiles.Write(file, [new ScalarEvent("CE_loss/train", 1, 2.5f, 1_700_000_000), new ScalarEvent("CE_loss/train", 2, 2.25f, wallTime),
+                new ScalarEvent("acc/val_top1", 1, 40f, 1_700_000_100)]);
+        var result = await TensorBoardImporter.ImportRunAsync(db, folder, elapsedSeries: "elapsed");
+        var run = await db.Runs.SingleAsync(r => r.Id == result.RunId);
+        // The good times date the run; the bad one dates nothing.
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), run.StartedAt);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_100), run.FinishedAt);
+        Assert.Equal(3, result.Points - (await db.MetricPoints.CountAsync(p => p.RunId == result.RunId && p.Series == "elapsed")));
+        Assert.Contains(result.Warnings, w => w.Contains("1 scalar(s) carry a wall time that is no date", StringComparison.Ordinal));
+    }
 }

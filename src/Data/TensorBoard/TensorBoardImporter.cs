@@ -59,6 +59,12 @@ public static partial class TensorBoardImporter
         return (match.Groups["method"].Value.ToLowerInvariant(), dataset, imbalance, epochs, problem);
     }
 
+    // The last second a DateTimeOffset holds (9999-12-31T23:59:59Z), in Unix seconds.
+    private const double LastUnixSecond = 253_402_300_799;
+
+    // A wall time that names a moment: after 1970 and before the year 10000 (infinities and NaN are not).
+    private static bool IsDate(double unixSeconds) => unixSeconds is > 0 and <= LastUnixSecond;
+
     /// <summary>
     /// Imports one run folder (its event files merged by step); the same files imported again return
     /// the existing run. What the series mean (best top-1 and the like) is for the caller to fill in:
@@ -103,7 +109,10 @@ public static partial class TensorBoardImporter
 
         var (method, dataset, imbalance, epochs, nameProblem) = ParseName(folderName);
         if (nameProblem is not null) warnings.Add(nameProblem);
-        var wallTimes = merged.Select(s => s.WallTime).Where(t => t > 0).ToList();
+        var wallTimes = merged.Select(s => s.WallTime).Where(IsDate).ToList();
+        var undated = merged.Count(s => !IsDate(s.WallTime) && !(s.WallTime <= 0));
+        if (undated > 0)
+            warnings.Add($"{folderName}: {undated:N0} scalar(s) carry a wall time that is no date (past the year 9999, infinite or not a number); their times are left out.");
 
         // A file this program exported says how many steps an epoch has (a whole, positive number).
         var epochLength = merged.Where(s => s.Tag == StepsPerEpochTag).Select(s => (double)s.Value).FirstOrDefault();
@@ -145,7 +154,7 @@ public static partial class TensorBoardImporter
             // Timed by the tag with the most points (the finest steps), so that its steps are one kind
             // (epochs or global steps, not both); kept only when time does not run backwards along them.
             var start = wallTimes.Min();
-            var finest = merged.Where(s => s.WallTime > 0 && s.Tag != StepsPerEpochTag).GroupBy(s => s.Tag).MaxBy(g => g.Count())!
+            var finest = merged.Where(s => IsDate(s.WallTime) && s.Tag != StepsPerEpochTag).GroupBy(s => s.Tag).MaxBy(g => g.Count())!
                 .OrderBy(s => s.Step).Select(s => new MetricPoint { RunId = run.Id, Series = elapsedSeries, Step = s.Step, Value = s.WallTime - start }).ToList();
             if (finest.Zip(finest.Skip(1)).All(p => p.First.Value <= p.Second.Value)) points.AddRange(finest);
         }
