@@ -187,9 +187,20 @@ public sealed class AccountsTests : IClassFixture<AccountsFactory>
         Assert.Equal("operator", me.GetProperty("role").GetString());
         Assert.True(me.GetProperty("accountsEnabled").GetBoolean());
 
-        // A token made through the API works and is listed without its secret.
-        var created = await (await http.PostAsJsonAsync(U("/api/tokens"), new { name = "notebook", days = 30 })).Content.ReadFromJsonAsync<JsonElement>();
-        var second = created.GetProperty("token").GetString()!;
+        // A token cannot make tokens (what it made would outlive its revocation).
+        var minted = await http.PostAsJsonAsync(U("/api/tokens"), new { name = "notebook", days = 30 });
+        Assert.Equal(HttpStatusCode.Forbidden, minted.StatusCode);
+        Assert.Contains("An API token cannot create tokens", await minted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // A second token (made as the Account page makes it) works and is listed without its secret.
+        string second;
+        long id;
+        await using (var scope = _factory.Services.CreateAsyncScope())
+        {
+            var (made, info, error) = await scope.ServiceProvider.GetRequiredService<AccountService>().CreateTokenAsync("tess", "notebook", TimeSpan.FromDays(30));
+            Assert.Null(error);
+            (second, id) = (made!, info!.Id);
+        }
         Assert.StartsWith("proco_", second, StringComparison.Ordinal);
         using var viaSecond = _factory.ClientWith(second);
         Assert.Equal(HttpStatusCode.OK, (await viaSecond.GetAsync(U("/api/runs"))).StatusCode);
@@ -214,7 +225,6 @@ public sealed class AccountsTests : IClassFixture<AccountsFactory>
             Assert.Null(await scope.ServiceProvider.GetRequiredService<AccountService>().SetRoleAsync("tess", StudioRoles.Viewer));
         Assert.Equal(HttpStatusCode.Forbidden, (await http.PostAsJsonAsync(U("/api/runs"), new { config = Api.TinyConfig() })).StatusCode);
 
-        var id = created.GetProperty("info").GetProperty("id").GetInt64();
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync(U($"/api/tokens/{id}"))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.DeleteAsync(U($"/api/tokens/{id}"))).StatusCode);
 
@@ -238,8 +248,10 @@ public sealed class AccountsTests : IClassFixture<AccountsFactory>
     [Fact]
     public async Task SignIn_SetsTheCookie_WrongPasswordsLockOut_SignOutEndsIt()
     {
-        await _factory.TokenAsync("sam", StudioRoles.Operator);
+        var token = await _factory.TokenAsync("sam", StudioRoles.Operator);
+        using var viaToken = _factory.ClientWith(token);
         using var http = _factory.ClientWith(null);
+        Assert.Equal(HttpStatusCode.OK, (await viaToken.GetAsync(U("/api/me"))).StatusCode);
 
         var wrong = await SignInAsync(http, "sam", "not the password");
         Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
@@ -255,6 +267,8 @@ public sealed class AccountsTests : IClassFixture<AccountsFactory>
         Assert.Equal("sam", me.GetProperty("name").GetString());
         var page = await http.GetStringAsync(U("/runs"));
         Assert.Contains("sam", page, StringComparison.Ordinal);
+        // Signed in with the password, sam makes tokens.
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync(U("/api/tokens"), new { name = "laptop", days = 7 })).StatusCode);
 
         // Sign out (the page's form, with its antiforgery token): the cookie no longer works.
         var antiforgery = Regex.Match(page, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
@@ -267,6 +281,8 @@ public sealed class AccountsTests : IClassFixture<AccountsFactory>
         var locked = await SignInAsync(http, "sam", AccountsFactory.Password);
         Assert.Contains("locked", await locked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(U("/api/me"))).StatusCode);
+        // The account's tokens wait out the lock with it.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await viaToken.GetAsync(U("/api/me"))).StatusCode);
     }
 
     [Fact]

@@ -162,7 +162,10 @@ public sealed class AccountService(UserManager<StudioUser> users, RoleManager<Id
         return await query.ExecuteDeleteAsync(ct) > 0;
     }
 
-    /// <summary>The principal a token stands for (its user with the user's current role), or null when it is unknown or expired.</summary>
+    /// <summary>
+    /// The principal a token stands for (its user with the user's current role), or null when it is unknown or expired,
+    /// or its account is locked out.
+    /// </summary>
     public async Task<ClaimsPrincipal?> AuthenticateTokenAsync(string token, CancellationToken ct = default)
     {
         if (!token.StartsWith(TokenPrefix, StringComparison.Ordinal) || token.Length > 200) return null;
@@ -173,6 +176,8 @@ public sealed class AccountService(UserManager<StudioUser> users, RoleManager<Id
             .Join(db.Users, t => t.UserId, u => u.Id, (t, u) => new { t.Id, t.ExpiresAt, t.LastUsedAt, u.UserName, u.LockoutEnd, UserId = u.Id })
             .FirstOrDefaultAsync(ct);
         if (found is null || found.ExpiresAt is { } expires && expires <= now) return null;
+        // A locked-out account's tokens wait with it (an administrator's lock, or wrong passwords).
+        if (found.LockoutEnd is { } lockedUntil && lockedUntil > now) return null;
         var role = StudioRoles.Highest(await db.UserRoles.Where(r => r.UserId == found.UserId)
             .Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name).ToListAsync(ct));
         if (role is null) return null;

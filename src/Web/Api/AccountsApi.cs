@@ -51,6 +51,11 @@ public static class AccountsApi
         AccountService accounts, ProCoOptions options, CancellationToken ct)
     {
         if (!options.Auth.Enabled) return NoAccounts();
+        // Only a person signed in with their password makes tokens: a token that could make tokens would live on after
+        // its own revocation, through what it made.
+        if (user.Identity?.AuthenticationType == ApiTokenHandler.SchemeName)
+            return TypedResults.Problem("An API token cannot create tokens: sign in with your password (the Account page) to create one.",
+                statusCode: StatusCodes.Status403Forbidden, title: "Tokens are made by signed-in people");
         if (request.Days is <= 0 or > 3650)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["days"] = ["Between 1 and 3650 days, or none for no expiry."] });
         var (token, info, error) = await accounts.CreateTokenAsync(Permissions.NameOf(user), request.Name ?? "",
