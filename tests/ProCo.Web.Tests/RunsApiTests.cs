@@ -187,6 +187,39 @@ public abstract class RunsApiTestsOn<TFactory> : IClassFixture<TFactory> where T
     }
 
     [Fact]
+    public async Task NamesAndTags_RefuseHiddenCharacters_AndARunCarriesAtMostTwentyTags()
+    {
+        using var http = _factory.CreateClient();
+        async Task<JsonElement> RefusedAsync(HttpResponseMessage response)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+        }
+        // A right-to-left override makes "report\u202Etxt.exe" show as "reportexe.txt".
+        foreach (var name in new[] { "report\u202Etxt.exe", "a\u2066b", "two\nlines", "bell\u0007" })
+        {
+            var errors = await RefusedAsync(await http.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative), new { config = Api.TinyConfig(), name }));
+            Assert.Contains("text-direction", errors.GetProperty("name")[0].GetString(), StringComparison.Ordinal);
+        }
+        var tagged = await RefusedAsync(await http.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative), new { config = Api.TinyConfig(), tags = new[] { "ok", "x\u200Fy" } }));
+        Assert.Contains("text-direction", tagged.GetProperty("tags")[0].GetString(), StringComparison.Ordinal);
+        var many = await RefusedAsync(await http.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative),
+            new { config = Api.TinyConfig(), tags = Enumerable.Range(0, 5000).Select(i => $"t{i}").ToArray() }));
+        Assert.Equal("At most 20 tags a run (5000 given).", many.GetProperty("tags")[0].GetString());
+
+        // Editing holds to the same rules, and twenty plain tags pass.
+        var id = await Api.CreateRunAsync(http, Api.TinyConfig(epochs: 1), "plain name");
+        await http.PostAsync(new Uri($"/api/runs/{id}/cancel", UriKind.Relative), null);
+        var renamed = await RefusedAsync(await http.PatchAsJsonAsync(new Uri($"/api/runs/{id}", UriKind.Relative), new { name = "x\u202Dy" }));
+        Assert.True(renamed.TryGetProperty("name", out _));
+        var twenty = await http.PatchAsJsonAsync(new Uri($"/api/runs/{id}", UriKind.Relative), new { tags = Enumerable.Range(0, 20).Select(i => $"t{i}").ToArray() });
+        Assert.Equal(HttpStatusCode.OK, twenty.StatusCode);
+        var run = await Api.RunAsync(http, id);
+        Assert.Equal("plain name", run.GetProperty("name").GetString());
+        Assert.Equal(20, run.GetProperty("tags").GetArrayLength());
+    }
+
+    [Fact]
     public async Task MalformedPageAddresses_AnswerWithAPageOrNotFound_NeverAServerError()
     {
         using var http = _factory.CreateClient();

@@ -53,9 +53,9 @@ public sealed class ImportService(IDbContextFactory<ProCoDbContext> factory, Dat
     {
         var errors = new Dictionary<string, string[]>();
         // The same name and tag rules as a run created or edited (a blank tag means none).
-        if (name is not null && !RunService.IsValidName(name)) errors["name"] = [$"At most {RunService.MaxNameLength} characters."];
+        if (name is not null && !RunService.IsValidName(name)) errors["name"] = [$"At most {RunService.MaxNameLength} characters, without control or text-direction characters."];
         if (!string.IsNullOrWhiteSpace(tag) && !RunService.IsValidTag(tag))
-            errors["tag"] = [$"A tag of at most {RunService.MaxTagLength} characters, without commas."];
+            errors["tag"] = [$"A tag of at most {RunService.MaxTagLength} characters, without commas, control or text-direction characters."];
         var notEvents = files.Where(f => !Path.GetFileName(f.Name).Contains("tfevents", StringComparison.Ordinal)).Select(f => f.Name).ToList();
         if (files.Count == 0) errors["files"] = ["Choose the event files (events.out.tfevents.*) of one or more run folders."];
         else if (files.Sum(f => f.Length) > MaxUploadBytes) errors["files"] = [$"At most {MaxUploadBytes:N0} bytes per upload (ProCo:Import:MaxUploadBytes)."];

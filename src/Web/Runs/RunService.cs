@@ -46,15 +46,32 @@ public sealed class RunService(
     /// <summary>Longest tag.</summary>
     public const int MaxTagLength = 50;
 
-    /// <summary>A run name (trimmed, as it is stored) of at most <see cref="MaxNameLength"/> characters.</summary>
-    public static bool IsValidName(string name) => name.Trim().Length <= MaxNameLength;
+    /// <summary>Most tags a run carries.</summary>
+    public const int MaxTags = 20;
+
+    /// <summary>
+    /// A run name (trimmed, as it is stored) of at most <see cref="MaxNameLength"/> characters, without control or
+    /// text-direction characters (<see cref="HasHiddenCharacters"/>).
+    /// </summary>
+    public static bool IsValidName(string name) => name.Trim().Length <= MaxNameLength && !HasHiddenCharacters(name);
+
+    /// <summary>
+    /// True when <paramref name="text"/> holds a control character (line breaks and tabs included) or a Unicode
+    /// text-direction mark, embedding, override or isolate: characters that make a name read differently from what it
+    /// is (a name that shows "exe.txt" but sorts and compares as "txt.exe").
+    /// </summary>
+    public static bool HasHiddenCharacters(string text) => text.Any(c => char.IsControl(c) || c is '\u061C' or '\u200E' or '\u200F'
+        or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069'));
 
     /// <summary>Notes as a run keeps them: line ends as \n, whatever the browser sent.</summary>
     public static string StoredNotes(string notes) => notes.Replace("\r\n", "\n", StringComparison.Ordinal);
 
-    /// <summary>A tag: a non-empty word of at most <see cref="MaxTagLength"/> characters, without commas (tags are stored comma-separated).</summary>
+    /// <summary>
+    /// A tag: a non-empty word of at most <see cref="MaxTagLength"/> characters, without commas (tags are stored
+    /// comma-separated) or hidden characters.
+    /// </summary>
     public static bool IsValidTag(string tag) =>
-        !string.IsNullOrWhiteSpace(tag) && !tag.Contains(',', StringComparison.Ordinal) && tag.Trim().Length <= MaxTagLength;
+        !string.IsNullOrWhiteSpace(tag) && !tag.Contains(',', StringComparison.Ordinal) && tag.Trim().Length <= MaxTagLength && !HasHiddenCharacters(tag);
 
     /// <summary>Field errors of a request, keyed by the JSON field name; empty when it is valid and within this server's limits.</summary>
     public Dictionary<string, string[]> Validate(RunRequest request)
@@ -86,9 +103,11 @@ public sealed class RunService(
     private static void ValidateMetadata(string? name, IReadOnlyList<string>? tags, bool nameRequired, Dictionary<string, string[]> errors)
     {
         if (name is not null && (!IsValidName(name) || (nameRequired && string.IsNullOrWhiteSpace(name))))
-            errors["name"] = [$"A name of {(nameRequired ? 1 : 0)} to {MaxNameLength} characters."];
-        if (tags is not null && !tags.All(IsValidTag))
-            errors["tags"] = [$"Tags are non-empty words of at most {MaxTagLength} characters, without commas."];
+            errors["name"] = [$"A name of {(nameRequired ? 1 : 0)} to {MaxNameLength} characters, without control or text-direction characters."];
+        if (tags is not null && tags.Count > MaxTags)
+            errors["tags"] = [$"At most {MaxTags} tags a run ({tags.Count} given)."];
+        else if (tags is not null && !tags.All(IsValidTag))
+            errors["tags"] = [$"Tags are non-empty words of at most {MaxTagLength} characters, without commas, control or text-direction characters."];
     }
 
     /// <summary>Stores a queued run and enqueues its job. The request must be valid and <paramref name="by"/> allowed to queue.</summary>
