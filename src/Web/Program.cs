@@ -20,7 +20,16 @@ if (CommandLine.IsServe(args))
         await Console.Error.WriteLineAsync(refused.Message);
         return 2;
     }
-    await app.RunAsync();
+    try
+    {
+        await app.RunAsync();
+    }
+    catch (Exception bind) when (bind is System.Net.Sockets.SocketException || bind is IOException && bind.Message.Contains("bind", StringComparison.OrdinalIgnoreCase))
+    {
+        // Kestrel could not listen (the port is taken, the address is not this machine's): one line, no stack trace.
+        await Console.Error.WriteLineAsync($"ProCo Studio could not listen on {string.Join(", ", Exposure.ListenUrls(app.Configuration))}: {bind.Message}");
+        return 2;
+    }
     return 0;
 }
 return await CommandLine.RunAsync(args);

@@ -351,11 +351,34 @@ public sealed class ExposureTests : IDisposable
             new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Item1, v.Item2))).Build();
         Assert.Null(ProCo.Web.Hosting.Exposure.Problem(Config(), authEnabled: false));
         Assert.Null(ProCo.Web.Hosting.Exposure.Problem(Config(("urls", "http://127.0.0.1:5000;http://localhost:5001")), authEnabled: false));
+        // An IPv4-mapped address passes for loopback but is no address a server binds: refused with the one to use.
+        Assert.Equal("ProCo Studio cannot listen on http://[::ffff:127.0.0.1]:5000: an IPv4-mapped IPv6 address is not one a server binds. " +
+                     "Use the IPv4 address itself, e.g. --urls http://127.0.0.1:5000.",
+            ProCo.Web.Hosting.Exposure.Problem(Config(("urls", "http://[::ffff:127.0.0.1]:5000")), authEnabled: false));
         Assert.Contains("accounts are off", ProCo.Web.Hosting.Exposure.Problem(Config(("http_ports", "8080")), authEnabled: false), StringComparison.Ordinal);
         Assert.Contains("accounts are off", ProCo.Web.Hosting.Exposure.Problem(Config(("Kestrel:Endpoints:Lan:Url", "http://0.0.0.0:80")), authEnabled: false), StringComparison.Ordinal);
         Assert.Contains("AllowedHosts", ProCo.Web.Hosting.Exposure.Problem(Config(("urls", "http://0.0.0.0:8080")), authEnabled: true), StringComparison.Ordinal);
         Assert.Contains("AllowedHosts", ProCo.Web.Hosting.Exposure.Problem(Config(("urls", "http://0.0.0.0:8080"), ("AllowedHosts", "*")), authEnabled: true), StringComparison.Ordinal);
         Assert.Null(ProCo.Web.Hosting.Exposure.Problem(Config(("urls", "http://0.0.0.0:8080"), ("AllowedHosts", "studio.lab.example")), authEnabled: true));
+    }
+
+    [Fact]
+    public async Task AnAddressTheServerCannotListenOn_EndsItWithOneLine_NotAStackTrace()
+    {
+        var data = $"--ProCo:DataDir={_dataDir}";
+        // A port another program holds.
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var (code, output) = await StudioProcess.RunAsync(null, "serve", "--urls", $"http://127.0.0.1:{port}", data);
+        Assert.Equal(2, code);
+        Assert.Contains($"ProCo Studio could not listen on http://127.0.0.1:{port}: ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        // An IPv4-mapped address: refused before anything starts, with the address to use.
+        (code, output) = await StudioProcess.RunAsync(null, "serve", "--urls", "http://[::ffff:127.0.0.1]:5000", data);
+        Assert.Equal(2, code);
+        Assert.Contains("Use the IPv4 address itself, e.g. --urls http://127.0.0.1:5000.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -32,21 +32,34 @@ public static class Exposure
     /// <summary>True when only this machine can connect to <paramref name="url"/> (localhost, 127.0.0.0/8, ::1).</summary>
     public static bool IsLoopback(string url)
     {
-        var rest = url.Contains("://", StringComparison.Ordinal) ? url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..] : url;
-        var end = rest.IndexOf('/', StringComparison.Ordinal);
-        var authority = end >= 0 ? rest[..end] : rest;
-        string host;
-        if (authority.StartsWith('['))
-        {
-            host = authority[1..Math.Max(1, authority.IndexOf(']', StringComparison.Ordinal))];
-        }
-        else
-        {
-            var colon = authority.LastIndexOf(':');
-            host = colon >= 0 ? authority[..colon] : authority;
-        }
+        var host = HostOf(url);
         if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return true;
         return IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address);
+    }
+
+    // The authority of a listen URL: what follows the scheme, up to the path.
+    private static string AuthorityOf(string url)
+    {
+        var rest = url.Contains("://", StringComparison.Ordinal) ? url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..] : url;
+        var end = rest.IndexOf('/', StringComparison.Ordinal);
+        return end >= 0 ? rest[..end] : rest;
+    }
+
+    // The host of a listen URL, without the brackets of an IPv6 address.
+    private static string HostOf(string url)
+    {
+        var authority = AuthorityOf(url);
+        if (authority.StartsWith('[')) return authority[1..Math.Max(1, authority.IndexOf(']', StringComparison.Ordinal))];
+        var colon = authority.LastIndexOf(':');
+        return colon >= 0 ? authority[..colon] : authority;
+    }
+
+    // The port of a listen URL, as written (empty when it names none).
+    private static string PortOf(string url)
+    {
+        var authority = AuthorityOf(url);
+        var colon = authority.LastIndexOf(':');
+        return colon > authority.LastIndexOf(']') ? authority[(colon + 1)..] : "";
     }
 
     /// <summary>The configured host names (<c>AllowedHosts</c>), or null when none are (or "*").</summary>
@@ -62,6 +75,9 @@ public static class Exposure
     /// <summary>Why the server must not start as configured, or null when it may.</summary>
     public static string? Problem(IConfiguration configuration, bool authEnabled)
     {
+        if (ListenUrls(configuration).FirstOrDefault(u => HostOf(u) is { } host && IPAddress.TryParse(host, out var a) && a.IsIPv4MappedToIPv6) is { } mapped)
+            return $"ProCo Studio cannot listen on {mapped}: an IPv4-mapped IPv6 address is not one a server binds. " +
+                   $"Use the IPv4 address itself, e.g. --urls http://{IPAddress.Parse(HostOf(mapped)!).MapToIPv4()}:{PortOf(mapped)}.";
         var open = ListenUrls(configuration).Where(u => !IsLoopback(u)).ToList();
         if (open.Count == 0) return null;
         var where = string.Join(", ", open);
