@@ -20,14 +20,16 @@ if (CommandLine.IsServe(args))
         await Console.Error.WriteLineAsync(refused.Message);
         return 2;
     }
+    var listening = string.Join(", ", Exposure.ListenUrls(app.Configuration));
     try
     {
         await app.RunAsync();
     }
     catch (Exception bind) when (bind is System.Net.Sockets.SocketException || bind is IOException && bind.Message.Contains("bind", StringComparison.OrdinalIgnoreCase))
     {
-        // Kestrel could not listen (the port is taken, the address is not this machine's): one line, no stack trace.
-        await Console.Error.WriteLineAsync($"ProCo Studio could not listen on {string.Join(", ", Exposure.ListenUrls(app.Configuration))}: {bind.Message}");
+        // Kestrel could not listen (the port is taken, the address is not this machine's): the host has logged the
+        // details; the last line says what to change.
+        await Console.Error.WriteLineAsync($"ProCo Studio could not listen on {listening}: {bind.Message} Choose another address or port with --urls.");
         return 2;
     }
     return 0;
