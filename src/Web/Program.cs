@@ -25,7 +25,8 @@ if (CommandLine.IsServe(args))
     {
         await app.RunAsync();
     }
-    catch (Exception bind) when (bind is System.Net.Sockets.SocketException || bind is IOException && bind.Message.Contains("bind", StringComparison.OrdinalIgnoreCase))
+    catch (Exception bind) when (bind is System.Net.Sockets.SocketException
+        || bind is IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException })
     {
         // Kestrel could not listen (the port is taken, the address is not this machine's): the host has logged the
         // details; the last line says what to change.

@@ -110,7 +110,8 @@ public static partial class TensorBoardImporter
         var (method, dataset, imbalance, epochs, nameProblem) = ParseName(folderName);
         if (nameProblem is not null) warnings.Add(nameProblem);
         var wallTimes = merged.Select(s => s.WallTime).Where(IsDate).ToList();
-        var undated = merged.Count(s => !IsDate(s.WallTime) && !(s.WallTime <= 0));
+        // 0 (or less) means no time was recorded; these were recorded, but name no moment.
+        var undated = merged.Count(s => double.IsNaN(s.WallTime) || s.WallTime > LastUnixSecond);
         if (undated > 0)
             warnings.Add($"{folderName}: {undated:N0} scalar(s) carry a wall time that is no date (past the year 9999, infinite or not a number); their times are left out.");
 

@@ -75,9 +75,10 @@ public static class Exposure
     /// <summary>Why the server must not start as configured, or null when it may.</summary>
     public static string? Problem(IConfiguration configuration, bool authEnabled)
     {
-        if (ListenUrls(configuration).FirstOrDefault(u => HostOf(u) is { } host && IPAddress.TryParse(host, out var a) && a.IsIPv4MappedToIPv6) is { } mapped)
-            return $"ProCo Studio cannot listen on {mapped}: an IPv4-mapped IPv6 address is not one a server binds. " +
-                   $"Use the IPv4 address itself, e.g. --urls http://{IPAddress.Parse(HostOf(mapped)!).MapToIPv4()}:{PortOf(mapped)}.";
+        foreach (var url in ListenUrls(configuration))
+            if (IPAddress.TryParse(HostOf(url), out var address) && address.IsIPv4MappedToIPv6)
+                return $"ProCo Studio cannot listen on {url}: an IPv4-mapped IPv6 address is not one a server binds. " +
+                       $"Use the IPv4 address itself, e.g. --urls http://{address.MapToIPv4()}:{PortOf(url)}.";
         var open = ListenUrls(configuration).Where(u => !IsLoopback(u)).ToList();
         if (open.Count == 0) return null;
         var where = string.Join(", ", open);
