@@ -23,15 +23,37 @@ public class ConcurrencyTests
             }
         }
 
+        // Six seconds of contention at least; on a loaded machine the pool may start the last tasks late, so the
+        // writers keep going until the readers have read under them too (Microsoft.Data.Sqlite's async calls run
+        // synchronously, each task holds a pool thread), up to a minute.
         var stop = DateTime.UtcNow.AddSeconds(6);
+        var hardStop = DateTime.UtcNow.AddSeconds(60);
         var errors = new List<Exception>();
         long batches = 0, reads = 0;
-        var writers = runIds.Select(runId => Task.Run(async () =>
+        bool Going() => DateTime.UtcNow < hardStop && (DateTime.UtcNow < stop || Interlocked.Read(ref reads) <= 20 || Interlocked.Read(ref batches) <= 20);
+        var readers = Enumerable.Range(0, 3).Select(_ => Task.Factory.StartNew(async () =>
+        {
+            try
+            {
+                while (Going())
+                {
+                    await using var db = store.Open();
+                    await db.MetricPoints.Where(p => p.Series == "CE_loss/train").GroupBy(p => p.RunId).Select(g => g.Max(p => p.Step)).ToListAsync();
+                    await db.Runs.OrderByDescending(r => r.CreatedAt).Take(50).ToListAsync();
+                    Interlocked.Increment(ref reads);
+                }
+            }
+            catch (Exception e)
+            {
+                lock (errors) errors.Add(e);
+            }
+        }, TaskCreationOptions.LongRunning).Unwrap()).ToList();
+        var writers = runIds.Select(runId => Task.Factory.StartNew(async () =>
         {
             var step = 0L;
             try
             {
-                while (DateTime.UtcNow < stop)
+                while (Going())
                 {
                     var points = Enumerable.Range(0, 200).Select(_ => new MetricPoint { RunId = runId, Series = "CE_loss/train", Step = ++step, Value = step * 0.5 }).ToList();
                     await using var db = store.Open();
@@ -49,24 +71,7 @@ public class ConcurrencyTests
             {
                 lock (errors) errors.Add(e);
             }
-        })).ToList();
-        var readers = Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
-        {
-            try
-            {
-                while (DateTime.UtcNow < stop)
-                {
-                    await using var db = store.Open();
-                    await db.MetricPoints.Where(p => p.Series == "CE_loss/train").GroupBy(p => p.RunId).Select(g => g.Max(p => p.Step)).ToListAsync();
-                    await db.Runs.OrderByDescending(r => r.CreatedAt).Take(50).ToListAsync();
-                    Interlocked.Increment(ref reads);
-                }
-            }
-            catch (Exception e)
-            {
-                lock (errors) errors.Add(e);
-            }
-        })).ToList();
+        }, TaskCreationOptions.LongRunning).Unwrap()).ToList();
         await Task.WhenAll(writers.Concat(readers));
 
         Assert.Empty(errors);
