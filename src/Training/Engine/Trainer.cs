@@ -145,7 +145,7 @@ public sealed class Trainer : IDisposable
         {
             if (InitialWeightsPath is { } initial)
             {
-                Models.PyTorchWeights.LoadInto(_model, Models.PyTorchWeights.Read(initial));
+                using (var archive = Models.TorchArchive.Open(initial)) Models.PyTorchWeights.LoadInto(_model, archive);
                 sink.Log("info", $"Initialised from the PyTorch weights {Path.GetFileName(initial)}.");
             }
             sink.Log("info", $"Training {Spec.Describe()} with {_config.Method} on {_data.Train.Name}: {_data.Train.Count} training images " +

@@ -1,4 +1,3 @@
-using System.Collections;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -29,52 +28,53 @@ public static class PyTorchWeights
     /// <param name="displayName">How messages name it (default: its file name), e.g. the name an upload came with.</param>
     public static Dictionary<string, Tensor> Read(string path, string? displayName = null)
     {
-        displayName ??= Path.GetFileName(path);
-        Hashtable root;
-        try
-        {
-            using var stream = File.OpenRead(path);
-            root = PyTorchUnpickler.UnpickleStateDict(stream);
-        }
-        catch (Exception e) when (e is NotImplementedException or InvalidCastException or InvalidOperationException or InvalidDataException
-                                      or IOException or ArgumentException or Razorvine.Pickle.PickleException)
-        {
-            throw new InvalidDataException($"{displayName} is not a PyTorch weights file this program reads (torch.save of a state_dict, " +
-                                           $"or a checkpoint dict with a 'state_dict'): {e.Message}", e);
-        }
-        var table = root["state_dict"] as Hashtable ?? root;
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in table)
-        {
-            if (entry.Key is not string key || entry.Value is not Tensor tensor) continue;
-            tensors[key.StartsWith(DataParallelPrefix, StringComparison.Ordinal) ? key[DataParallelPrefix.Length..] : key] = tensor;
-        }
-        if (tensors.Count == 0)
-            throw new InvalidDataException($"{displayName} holds no tensors at its top level or under 'state_dict'.");
-        return tensors;
+        using var archive = TorchArchive.Open(path, displayName);
+        return archive.LoadAll();
     }
 
     /// <summary>The architecture the tensors describe (depth, width, channels, classes, feature dimension, cosine classifier).</summary>
-    public static ModelSpec InferSpec(IReadOnlyDictionary<string, Tensor> weights)
+    public static ModelSpec InferSpec(IReadOnlyDictionary<string, Tensor> weights) =>
+        InferSpec(weights.ToDictionary(w => w.Key, w => w.Value.shape, StringComparer.Ordinal));
+
+    /// <summary>
+    /// The architecture tensors of these shapes describe, read from the shapes alone (a file's pickle
+    /// declares them; nothing need be inflated). Refuses shapes no model of this program has.
+    /// </summary>
+    public static ModelSpec InferSpec(IReadOnlyDictionary<string, long[]> shapes)
     {
-        Tensor Need(string key) => weights.TryGetValue(key, out var t) ? t
+        long[] Need(string key, int rank) => shapes.TryGetValue(key, out var s)
+            ? s.Length == rank ? s : throw new InvalidDataException($"'{key}' has {s.Length} dimensions ([{string.Join(", ", s)}]), not {rank}.")
             : throw new InvalidDataException($"The weights have no '{key}': not a ProCo model with the public code's module names.");
-        var conv1 = Need("encoder.conv1.weight");
-        var blocks = weights.Keys.Where(k => k.StartsWith("encoder.layer1.", StringComparison.Ordinal) && k.EndsWith(".conv1.weight", StringComparison.Ordinal)).Count();
-        var fc = Need("fc.weight");
-        var useNorm = !weights.ContainsKey("fc.bias");
+        int Within(long value, long max, string what) => value >= 1 && value <= max ? (int)value
+            : throw new InvalidDataException($"The weights describe {value:N0} {what}; this program builds models with 1 to {max:N0}.");
+        var conv1 = Need("encoder.conv1.weight", 4);
+        var blocks = shapes.Keys.Count(k => k.StartsWith("encoder.layer1.", StringComparison.Ordinal) && k.EndsWith(".conv1.weight", StringComparison.Ordinal));
+        var fc = Need("fc.weight", 2);
+        var useNorm = !shapes.ContainsKey("fc.bias");
         // A cosine classifier is stored [in, out], a linear one [out, in].
-        var classes = (int)(useNorm ? fc.shape[1] : fc.shape[0]);
-        var head = Need("head.3.weight");
-        if (weights.TryGetValue("encoder.layer4.0.conv2.weight", out var grouped))
+        var classes = Within(useNorm ? fc[1] : fc[0], MaxClasses, "classes");
+        var head = Need("head.3.weight", 2);
+        var featDim = Within(head[0], MaxFeatureDim, "feature dimensions");
+        var hidden = Within(head[1], MaxFeatureDim, "head inputs");
+        var inChannels = Within(conv1[1], MaxInputChannels, "input channels");
+        if (shapes.TryGetValue("encoder.layer4.0.conv2.weight", out var grouped))
         {
             // torchvision's layout (the public ImageNet code): ResNeXt's 3×3 convolutions are grouped.
-            var arch = grouped.shape[1] < grouped.shape[0] ? Architectures.ResNeXt50 : Architectures.ResNet50;
-            return new ModelSpec(50, 1, (int)conv1.shape[1], classes, (int)head.shape[0], useNorm, (int)head.shape[1], arch,
-                64 / (int)conv1.shape[0]);
+            if (grouped.Length != 4) throw new InvalidDataException($"'encoder.layer4.0.conv2.weight' has {grouped.Length} dimensions, not 4.");
+            var arch = grouped[1] < grouped[0] ? Architectures.ResNeXt50 : Architectures.ResNet50;
+            var stem = Within(conv1[0], 64, "stem channels");
+            if (64 % stem != 0) throw new InvalidDataException($"The weights' stem has {stem} channels; a ResNet-50 has 64 divided by its width.");
+            return new ModelSpec(50, 1, inChannels, classes, featDim, useNorm, hidden, arch, 64 / stem);
         }
-        return new ModelSpec(6 * blocks + 2, (int)conv1.shape[0] / 16, (int)conv1.shape[1], classes, (int)head.shape[0], useNorm, (int)head.shape[1]);
+        var depth = Within(6 * blocks + 2, MaxDepth, "layers");
+        var width = Within(conv1[0] / 16, MaxWidth, "as width multiplier");
+        return new ModelSpec(depth, width, inChannels, classes, featDim, useNorm, hidden);
     }
+
+    /// <summary>The most classes a weights file may describe (iNaturalist 2018 has 8,142).</summary>
+    public const int MaxClasses = 100_000;
+
+    private const int MaxFeatureDim = 1 << 16, MaxInputChannels = 64, MaxDepth = 1202, MaxWidth = 16;
 
     /// <summary>
     /// Copies the tensors into <paramref name="model"/>: every parameter and buffer must be there with
@@ -83,17 +83,38 @@ public static class PyTorchWeights
     public static void LoadInto(nn.Module model, IReadOnlyDictionary<string, Tensor> weights)
     {
         var own = model.state_dict();
-        foreach (var (key, target) in own)
-        {
-            if (!weights.TryGetValue(key, out var source))
-                throw new InvalidDataException($"The weights have no '{key}' (shape [{string.Join(", ", target.shape)}]).");
-            if (!source.shape.SequenceEqual(target.shape))
-                throw new InvalidDataException($"'{key}' has shape [{string.Join(", ", source.shape)}] in the file, [{string.Join(", ", target.shape)}] here.");
-        }
-        if (weights.Keys.FirstOrDefault(k => !own.ContainsKey(k)) is { } extra)
-            throw new InvalidDataException($"The weights hold '{extra}', which this model does not have.");
+        CheckShapes(own, weights.ToDictionary(w => w.Key, w => w.Value.shape, StringComparer.Ordinal));
         using var noGrad = no_grad();
         foreach (var (key, target) in own) target.copy_(weights[key].to(target.dtype).to(target.device));
+    }
+
+    /// <summary>
+    /// As <see cref="LoadInto(nn.Module, IReadOnlyDictionary{string, Tensor})"/>, from a file: the shapes
+    /// its pickle declares are checked first, then one tensor at a time is inflated and copied.
+    /// </summary>
+    public static void LoadInto(nn.Module model, TorchArchive archive)
+    {
+        var own = model.state_dict();
+        CheckShapes(own, archive.Shapes());
+        using var noGrad = no_grad();
+        foreach (var (key, target) in own)
+        {
+            using var source = archive.Load(archive.Tensors[key]);
+            target.copy_(source.to(target.dtype).to(target.device));
+        }
+    }
+
+    private static void CheckShapes(Dictionary<string, Tensor> own, IReadOnlyDictionary<string, long[]> shapes)
+    {
+        foreach (var (key, target) in own)
+        {
+            if (!shapes.TryGetValue(key, out var source))
+                throw new InvalidDataException($"The weights have no '{key}' (shape [{string.Join(", ", target.shape)}]).");
+            if (!source.SequenceEqual(target.shape))
+                throw new InvalidDataException($"'{key}' has shape [{string.Join(", ", source)}] in the file, [{string.Join(", ", target.shape)}] here.");
+        }
+        if (shapes.Keys.FirstOrDefault(k => !own.ContainsKey(k)) is { } extra)
+            throw new InvalidDataException($"The weights hold '{extra}', which this model does not have.");
     }
 
     /// <summary>Writes the model's state_dict as <c>torch.save</c> would, with the public code's module names.</summary>

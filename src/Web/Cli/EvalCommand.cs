@@ -64,8 +64,8 @@ internal static class EvalCommand
         {
             if (dataset is null)
                 throw new ArgumentException("PyTorch weights do not say their dataset: add --dataset cifar10, cifar100, or the name of a registered dataset.");
-            var weights = ProCo.Training.Models.PyTorchWeights.Read(path);
-            var spec = ProCo.Training.Models.PyTorchWeights.InferSpec(weights);
+            using var weights = ProCo.Training.Models.TorchArchive.Open(path);
+            var spec = ProCo.Training.Models.PyTorchWeights.InferSpec(weights.Shapes());
             var registered = catalog.Registered(dataset) is not null;
             var config = new TrainingConfig
             {

@@ -47,17 +47,13 @@ public sealed class WeightsLibrary(DataPaths paths)
             spec.UseNorm, spec.Describe());
     }
 
-    private static ModelSpec SpecOf(string path, string? displayName = null)
+    // From the shapes the file's pickle declares: listing or checking the library inflates no tensor.
+    private static ModelSpec SpecOf(string path, string? displayName = null, bool verify = false)
     {
-        var weights = PyTorchWeights.Read(path, displayName);
-        try
-        {
-            return PyTorchWeights.InferSpec(weights);
-        }
-        finally
-        {
-            foreach (var tensor in weights.Values) tensor.Dispose();
-        }
+        using var archive = TorchArchive.Open(path, displayName);
+        var spec = PyTorchWeights.InferSpec(archive.Shapes());
+        if (verify) archive.Verify();
+        return spec;
     }
 
     /// <summary>The file a library name stands for, or null (not a plain file name, or not in the library).</summary>
@@ -108,7 +104,7 @@ public sealed class WeightsLibrary(DataPaths paths)
                 await input.CopyToAsync(output, ct);
             try
             {
-                SpecOf(staged, Path.GetFileName(fileName.Replace('\\', '/')));
+                SpecOf(staged, Path.GetFileName(fileName.Replace('\\', '/')), verify: true);
             }
             catch (InvalidDataException e)
             {
