@@ -7,7 +7,9 @@ namespace ProCo.Training.Datasets;
 /// The registered image datasets of one data folder (<c>datasets.json</c>), read anew on every call
 /// so a dataset the CLI adds is seen by a running server. Writes replace the file atomically.
 /// </summary>
-public sealed partial class DatasetRegistry(string file)
+/// <param name="file">The file the registrations are kept in.</param>
+/// <param name="confineTo">Folders every registered dataset's files must lie under by real path (<c>ProCo:DatasetRoots</c>), or none.</param>
+public sealed partial class DatasetRegistry(string file, IReadOnlyList<string>? confineTo = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private static readonly object WriteLock = new();
@@ -21,7 +23,8 @@ public sealed partial class DatasetRegistry(string file)
         if (!System.IO.File.Exists(File)) return [];
         try
         {
-            return JsonSerializer.Deserialize<List<RegisteredDataset>>(System.IO.File.ReadAllText(File), Json) ?? [];
+            var list = JsonSerializer.Deserialize<List<RegisteredDataset>>(System.IO.File.ReadAllText(File), Json) ?? [];
+            return confineTo is { Count: > 0 } ? list.Select(d => d with { ConfinedTo = confineTo }).ToList() : list;
         }
         catch (JsonException e)
         {

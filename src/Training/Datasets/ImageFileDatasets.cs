@@ -103,6 +103,28 @@ public static class ImageFileDatasets
     /// <summary>Reads the splits of a registration (file lists only; nothing is decoded).</summary>
     public static DatasetSplits Load(RegisteredDataset dataset)
     {
+        var splits = LoadFiles(dataset);
+        if (dataset.ConfinedTo is { Count: > 0 } roots) Confine(splits, new PathConfinement(roots));
+        return splits;
+    }
+
+    // A file a list names, or a class folder holds, through a symbolic link that leads out of the allowed folders is refused by name.
+    private static void Confine(DatasetSplits splits, PathConfinement confinement)
+    {
+        foreach (var split in new[] { splits.Train, splits.Val, splits.Test }.OfType<ImageFileSplit>())
+        {
+            for (var i = 0; i < split.Count; i++)
+            {
+                var path = split.FullPath(i);
+                if (confinement.Outside(path) is { } real)
+                    throw new InvalidDataException($"{path} leads to {real}, outside the folders this server reads datasets from " +
+                                                   $"({string.Join(", ", confinement.Roots)}, ProCo:DatasetRoots): a symbolic link may not lead out of them.");
+            }
+        }
+    }
+
+    private static DatasetSplits LoadFiles(RegisteredDataset dataset)
+    {
         if (dataset.TrainList is { } trainList)
         {
             var train = ImageFileReaders.ReadList(trainList);

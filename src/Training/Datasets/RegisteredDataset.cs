@@ -39,6 +39,13 @@ public sealed record RegisteredDataset
     /// <summary>What the last scan found (counts per split, files that could not be read), or null before the first.</summary>
     public DatasetScan? Scan { get; init; }
 
+    /// <summary>
+    /// The folders every file of the dataset must lie under, by real path (<c>ProCo:DatasetRoots</c>), or null for
+    /// anywhere; the server's setting, not stored with the registration.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<string>? ConfinedTo { get; init; }
+
     /// <summary>The family's facts, or null for one's own lists and folders.</summary>
     public ImageFamily? Family => ImageFamilies.Find(Kind);
 

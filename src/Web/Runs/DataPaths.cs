@@ -48,7 +48,7 @@ public sealed class DataPaths
 
     /// <summary>The dataset catalog these options describe.</summary>
     public DatasetCatalog CreateDatasetCatalog() =>
-        new(DatasetsDir, Options.Datasets, Options.SearchSystemDatasets, new DatasetRegistry(DatasetRegistryFile));
+        new(DatasetsDir, Options.Datasets, Options.SearchSystemDatasets, new DatasetRegistry(DatasetRegistryFile, Options.DatasetRoots));
 
     private static RunDatabase ResolveDatabase(ProCoOptions options, string sqliteFile)
     {

@@ -85,6 +85,8 @@ public sealed class DatasetService(DatasetCatalog catalog, ProCoOptions options,
                 errors[dataset.TrainList is null ? "root" : "lists"] = [outside];
                 return (errors, null);
             }
+            // Every image the lists or folders name must lie under the roots too, by real path.
+            dataset = dataset with { ConfinedTo = options.DatasetRoots.Count > 0 ? options.DatasetRoots : null };
             dataset = dataset with { Scan = ImageFileDatasets.Scan(dataset) };
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
@@ -150,27 +152,9 @@ public sealed class DatasetService(DatasetCatalog catalog, ProCoOptions options,
     {
         var roots = options.DatasetRoots;
         if (roots.Count == 0 || !Path.IsPathRooted(path)) return null;
-        var real = RealPath(path);
-        return roots.Select(RealPath).Any(r => real == r || real.StartsWith(Path.TrimEndingDirectorySeparator(r) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        return new PathConfinement(roots).Outside(path) is null
             ? null
             : $"This server registers datasets only under {string.Join(", ", roots)} (ProCo:DatasetRoots); {path} is not.";
-    }
-
-    /// <summary>The absolute path with every symbolic link along it resolved (as far as the path exists).</summary>
-    public static string RealPath(string path, int depth = 0)
-    {
-        var full = Path.GetFullPath(path);
-        if (depth > 40) return full;
-        var current = Path.GetPathRoot(full)!;
-        foreach (var part in full[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var next = Path.Combine(current, part);
-            var info = new FileInfo(next);
-            current = info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is { } target
-                ? RealPath(target.FullName, depth + 1)
-                : next;
-        }
-        return current;
     }
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
