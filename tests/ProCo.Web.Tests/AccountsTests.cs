@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -27,6 +28,33 @@ public sealed class AccountsFactory : StudioFactory
         base.ConfigureWebHost(builder);
         builder.UseSetting("ProCo:Auth:Enabled", "true");
         builder.UseSetting("ProCo:Workers", "0");
+        builder.UseSetting("ProCo:Live:RevalidateSeconds", "0.5");
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, ClientAddressFromHeader>());
+    }
+
+    /// <summary>The header a test names its client's address with (the test server has no network to give one).</summary>
+    public const string AddressHeader = "X-Test-Client-Address";
+
+    private sealed class ClientAddressFromHeader : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, following) =>
+            {
+                if (context.Request.Headers.TryGetValue(AddressHeader, out var value) && IPAddress.TryParse(value, out var address))
+                    context.Connection.RemoteIpAddress = address;
+                return following(context);
+            });
+            next(app);
+        };
+    }
+
+    /// <summary>A client without credentials that comes from <paramref name="address"/>.</summary>
+    public HttpClient ClientFrom(string address)
+    {
+        var client = ClientWith(null);
+        client.DefaultRequestHeaders.Add(AddressHeader, address);
+        return client;
     }
 
     /// <summary>Creates an account (once) and a fresh token for it.</summary>
@@ -276,13 +304,58 @@ public sealed class AccountsTests : IClassFixture<AccountsFactory>
         Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(U("/api/me"))).StatusCode);
 
-        // Five wrong passwords lock the account, even against the right one, for five minutes.
-        for (var i = 0; i < 5; i++) await SignInAsync(http, "sam", "wrong again");
-        var locked = await SignInAsync(http, "sam", AccountsFactory.Password);
-        Assert.Contains("locked", await locked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(U("/api/me"))).StatusCode);
-        // The account's tokens wait out the lock with it.
-        Assert.Equal(HttpStatusCode.Unauthorized, (await viaToken.GetAsync(U("/api/me"))).StatusCode);
+        // Five wrong passwords from one address pause that address for that name, even with the right password
+        // (429 with Retry-After); sam, from another address, still signs in, and sam's tokens keep working.
+        using var stranger = _factory.ClientFrom("203.0.113.7");
+        for (var i = 0; i < 5; i++)
+            Assert.Contains(PasswordSignIn.Wrong, await (await SignInAsync(stranger, "sam", "wrong again")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var paused = await SignInAsync(stranger, "sam", AccountsFactory.Password);
+        Assert.Equal(HttpStatusCode.TooManyRequests, paused.StatusCode);
+        Assert.InRange(paused.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 250, 300);
+        Assert.Contains("Too many sign-in attempts from this address: try again in", await paused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await stranger.GetAsync(U("/api/me"))).StatusCode);
+        using var owner = _factory.ClientFrom("198.51.100.20");
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(owner, "sam", AccountsFactory.Password)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await viaToken.GetAsync(U("/api/me"))).StatusCode);
+
+        // A name that does not exist is answered word for word alike, and paused alike.
+        using var prober = _factory.ClientFrom("203.0.113.8");
+        for (var i = 0; i < 5; i++)
+            Assert.Contains(PasswordSignIn.Wrong, await (await SignInAsync(prober, "nobody-by-this-name", "wrong again")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var unknown = await SignInAsync(prober, "nobody-by-this-name", "wrong again");
+        Assert.Equal(HttpStatusCode.TooManyRequests, unknown.StatusCode);
+        Assert.Contains("Too many sign-in attempts from this address: try again in", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignIn_IsThrottledPerAddress_AndUnknownNamesCostAPasswordCheckToo()
+    {
+        await _factory.TokenAsync("tara", StudioRoles.Viewer);
+        // Twenty attempts a minute from one address, whatever the names; the next is 429.
+        using var sprayer = _factory.ClientFrom("192.0.2.50");
+        for (var i = 0; i < 20; i++)
+            Assert.Equal(HttpStatusCode.OK, (await SignInAsync(sprayer, $"guess{i}", "password12")).StatusCode);
+        var refused = await SignInAsync(sprayer, "tara", AccountsFactory.Password);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter?.Delta);
+
+        // The answer's time does not tell names that exist from names that do not: both check a password hash
+        // (PBKDF2, tens of milliseconds), where an unknown name used to answer in about a millisecond.
+        var known = new List<double>();
+        var unknown = new List<double>();
+        for (var i = 0; i < 6; i++)
+        {
+            foreach (var (name, times) in new[] { ("tara", known), ($"nobody{i}", unknown) })
+            {
+                using var client = _factory.ClientFrom($"192.0.2.{(times == known ? 100 : 150) + i}");
+                await client.GetStringAsync(U("/account/login"));
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                await SignInAsync(client, name, "not her password");
+                times.Add(watch.Elapsed.TotalMilliseconds);
+            }
+        }
+        double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+        Assert.True(Median(unknown) > 0.4 * Median(known), $"unknown names {Median(unknown):F1} ms, known {Median(known):F1} ms (medians)");
     }
 
     [Fact]
@@ -306,6 +379,64 @@ public sealed class AccountsTests : IClassFixture<AccountsFactory>
         await using var viewer = Hub(token);
         await viewer.StartAsync();
         await viewer.InvokeAsync("Subscribe", id);
+
+        // Over WebSockets (as browsers connect) a connection is authenticated once, when it opens. Revoked, the
+        // token's open connection is closed (checked every 0.5 s here, 30 s by default), and a subscription asked for
+        // after the revocation is refused.
+        HubConnection Socket(string accessToken) => new HubConnectionBuilder()
+            .WithUrl(new Uri(_factory.Server.BaseAddress, "hubs/runs"), o =>
+            {
+                o.Transports = HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+                o.WebSocketFactory = async (context, ct) =>
+                {
+                    var client = _factory.Server.CreateWebSocketClient();
+                    client.ConfigureRequest = request => request.Headers.Authorization = "Bearer " + accessToken;
+                    return await client.ConnectAsync(context.Uri, ct);
+                };
+            }).Build();
+        var watching = await _factory.TokenAsync("hugo", StudioRoles.Viewer);
+        var subscribing = await _factory.TokenAsync("hugo", StudioRoles.Viewer);
+        await using var open = Socket(watching);
+        await open.StartAsync();
+        await open.InvokeAsync("Subscribe", id);
+        await using var late = Socket(subscribing);
+        await late.StartAsync();
+        var closed = new TaskCompletionSource();
+        open.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+        await using (var scope = _factory.Services.CreateAsyncScope())
+        {
+            var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
+            foreach (var t in await accounts.ListTokensAsync("hugo")) Assert.True(await accounts.RevokeTokenAsync(t.Id, null));
+        }
+        var refusal = await Assert.ThrowsAnyAsync<Exception>(() => late.InvokeAsync("Subscribe", id));
+        Assert.True(refusal is Microsoft.AspNetCore.SignalR.HubException or TaskCanceledException or InvalidOperationException, refusal.ToString());
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(HubConnectionState.Disconnected, open.State);
+    }
+
+    [Fact]
+    public async Task CommonPasswordsAreRefused_TokensExpireByDefault_AndANewPasswordEndsThem()
+    {
+        await using var scope = _factory.Services.CreateAsyncScope();
+        var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
+        Assert.True(CommonPasswordValidator.Count >= 10_000, $"{CommonPasswordValidator.Count} passwords on the list");
+        foreach (var common in new[] { "1234567890", "password12", "qwertyuiop", "iloveyou2024" })
+            Assert.Contains("most common ones", await accounts.AddAsync("casey", common, StudioRoles.Viewer) ?? "accepted", StringComparison.Ordinal);
+        Assert.Contains("the account's name", await accounts.AddAsync("casey.lastname", "casey.lastname", StudioRoles.Viewer) ?? "accepted", StringComparison.Ordinal);
+        Assert.Null(await accounts.AddAsync("casey", AccountsFactory.Password, StudioRoles.Viewer));
+
+        // A token made without a lifetime lives 90 days; more than ten years is refused.
+        var (token, info, _) = await accounts.CreateTokenAsync("casey", "laptop", null);
+        Assert.InRange((info!.ExpiresAt!.Value - info.CreatedAt).TotalDays, 89.99, 90.01);
+        Assert.Contains("1 to 3650 days", (await accounts.CreateTokenAsync("casey", "forever", TimeSpan.FromDays(4000))).Error, StringComparison.Ordinal);
+
+        // A new password ends the account's tokens at once.
+        using var viaToken = _factory.ClientWith(token);
+        Assert.Equal(HttpStatusCode.OK, (await viaToken.GetAsync(U("/api/me"))).StatusCode);
+        Assert.Null(await accounts.SetPasswordAsync("casey", "another long enough password"));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await viaToken.GetAsync(U("/api/me"))).StatusCode);
+        Assert.Empty(await accounts.ListTokensAsync("casey"));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -118,6 +119,20 @@ public sealed class RateLimitTests(RateLimitFactory factory) : IClassFixture<Rat
         var limited = await http.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative), new { config = Api.TinyConfig() });
         Assert.True(limited.Headers.RetryAfter is not null, "Retry-After is sent");
         Assert.Contains("ProCo:RateLimits", await limited.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // A sweep counts one action per run: refused whole, nothing queued. The pages' buttons and forms draw on the
+        // same budget (ActionBudget, the key of an unsigned client being its address).
+        var runs = factory.Store.Scalar("SELECT COUNT(*) FROM \"Runs\"");
+        var sweep = await http.PostAsJsonAsync(new Uri("/api/sweeps", UriKind.Relative), new
+        {
+            config = Api.TinyConfig(), sweep = new { kind = "grid", lists = new Dictionary<string, string> { ["seed"] = "0, 1" } },
+        });
+        Assert.Equal(HttpStatusCode.TooManyRequests, sweep.StatusCode);
+        Assert.NotNull(sweep.Headers.RetryAfter);
+        Assert.Equal(runs, factory.Store.Scalar("SELECT COUNT(*) FROM \"Runs\""));
+        var budget = factory.Services.GetRequiredService<ProCo.Web.Hosting.ActionBudget>();
+        Assert.Contains("at most 3 a minute", budget.Take(new System.Security.Claims.ClaimsPrincipal(), null, 1)?.Message, StringComparison.Ordinal);
+        Assert.Contains("4 actions at once are more than the 3", budget.Take(new System.Security.Claims.ClaimsPrincipal(), null, 4)?.Message, StringComparison.Ordinal);
 
         Assert.NotEqual(HttpStatusCode.TooManyRequests, (await Api.UploadAsync(http, "run/events.out.tfevents.1", [1, 2, 3])).Status);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await Api.UploadAsync(http, "run/events.out.tfevents.1", [1, 2, 3])).Status);

@@ -27,6 +27,12 @@ public sealed class AccountService(UserManager<StudioUser> users, RoleManager<Id
     /// <summary>Every token begins with this, so a leaked one is recognisable (and secret scanners can match it).</summary>
     public const string TokenPrefix = "proco_";
 
+    /// <summary>How long a token lives when its maker names no lifetime.</summary>
+    public static readonly TimeSpan DefaultTokenLifetime = TimeSpan.FromDays(90);
+
+    /// <summary>The longest lifetime a token may have.</summary>
+    public static readonly TimeSpan MaxTokenLifetime = TimeSpan.FromDays(3650);
+
     /// <summary>Longest token name.</summary>
     public const int MaxTokenNameLength = 100;
 
@@ -81,7 +87,7 @@ public sealed class AccountService(UserManager<StudioUser> users, RoleManager<Id
         return null;
     }
 
-    /// <summary>Sets a new password and ends the account's sessions.</summary>
+    /// <summary>Sets a new password and ends the account's sessions and API tokens (a leaked password may have made them).</summary>
     public async Task<string?> SetPasswordAsync(string name, string password)
     {
         if (await users.FindByNameAsync(name) is not { } user) return $"There is no account '{name}'.";
@@ -95,6 +101,8 @@ public sealed class AccountService(UserManager<StudioUser> users, RoleManager<Id
         if (!set.Succeeded) return Describe(set);
         await users.SetLockoutEndDateAsync(user, null);
         await users.ResetAccessFailedCountAsync(user);
+        await using var db = await factory.CreateDbContextAsync();
+        await db.ApiTokens.Where(t => t.UserId == user.Id).ExecuteDeleteAsync();
         return null;
     }
 
@@ -127,7 +135,8 @@ public sealed class AccountService(UserManager<StudioUser> users, RoleManager<Id
     {
         tokenName = tokenName.Trim();
         if (tokenName.Length is 0 or > MaxTokenNameLength) return (null, null, $"A token name of 1 to {MaxTokenNameLength} characters.");
-        if (lifetime is { } span && span <= TimeSpan.Zero) return (null, null, "A token's lifetime must be positive.");
+        lifetime ??= DefaultTokenLifetime;
+        if (lifetime <= TimeSpan.Zero || lifetime > MaxTokenLifetime) return (null, null, "A token lives 1 to 3650 days (90 when none is given).");
         if (await users.FindByNameAsync(userName) is not { } user) return (null, null, $"There is no account '{userName}'.");
         var token = TokenPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
         var now = clock.GetUtcNow();
@@ -184,7 +193,21 @@ public sealed class AccountService(UserManager<StudioUser> users, RoleManager<Id
         // Last use is kept to the minute: a busy script need not write on every request.
         if (found.LastUsedAt is not { } last || now - last > TimeSpan.FromMinutes(1))
             await db.ApiTokens.Where(t => t.Id == found.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), ct);
-        return Permissions.Principal(found.UserName!, role, ApiTokenHandler.SchemeName, new Claim(ClaimTypes.NameIdentifier, found.UserId));
+        return Permissions.Principal(found.UserName!, role, ApiTokenHandler.SchemeName, new Claim(ClaimTypes.NameIdentifier, found.UserId),
+            new Claim(SessionCheck.TokenClaim, found.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>True while the token <paramref name="id"/> would still authenticate: not revoked or expired, its account unlocked and with a role.</summary>
+    public async Task<bool> TokenStandsAsync(long id, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var found = await db.ApiTokens.Where(t => t.Id == id)
+            .Join(db.Users, t => t.UserId, u => u.Id, (t, u) => new { t.ExpiresAt, u.LockoutEnd, UserId = u.Id })
+            .FirstOrDefaultAsync(ct);
+        if (found is null || found.ExpiresAt is { } expires && expires <= now || found.LockoutEnd is { } locked && locked > now) return false;
+        return StudioRoles.Highest(await db.UserRoles.Where(r => r.UserId == found.UserId)
+            .Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name).ToListAsync(ct)) is not null;
     }
 
     private static ApiTokenInfo ToInfo(ApiToken t, string user) => new(t.Id, user, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.LastUsedAt);

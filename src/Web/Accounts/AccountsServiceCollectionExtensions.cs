@@ -42,8 +42,12 @@ public static class AccountsServiceCollectionExtensions
                 identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
             })
             .AddRoles<IdentityRole>()
+            .AddPasswordValidator<CommonPasswordValidator>()
             .AddEntityFrameworkStores<ProCoDbContext>();
         services.AddScoped<AccountService>();
+        services.AddScoped<PasswordSignIn>();
+        services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<SessionCheck>();
         services.AddSingleton(TimeProvider.System);
         return builder;
     }

@@ -17,7 +17,7 @@ public static class AccountsApi
         var group = app.MapGroup("/api").WithTags("Accounts").RequireAuthorization(Permissions.Policy(StudioAction.Read));
         group.MapGet("/me", Me).WithSummary("The signed-in account: name, role, and whether this server has accounts at all");
         group.MapGet("/tokens", ListTokensAsync).WithSummary("Your API tokens (never the tokens themselves)");
-        group.MapPost("/tokens", CreateTokenAsync).RequireRateLimiting(RateLimits.Actions).WithSummary("Create an API token for your account; the answer holds it, once");
+        group.MapPost("/tokens", CreateTokenAsync).CountsAsAction().WithSummary("Create an API token for your account; the answer holds it, once");
         group.MapDelete("/tokens/{id:long}", RevokeTokenAsync).WithSummary("Revoke one of your API tokens");
         group.MapGet("/users", (AccountService accounts, CancellationToken ct) => accounts.ListAsync(ct))
             .RequireAuthorization(Permissions.Policy(StudioAction.ManageAccounts)).WithSummary("Every account with its role (admins)");
@@ -57,7 +57,7 @@ public static class AccountsApi
             return TypedResults.Problem("An API token cannot create tokens: sign in with your password (the Account page) to create one.",
                 statusCode: StatusCodes.Status403Forbidden, title: "Tokens are made by signed-in people");
         if (request.Days is <= 0 or > 3650)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["days"] = ["Between 1 and 3650 days, or none for no expiry."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["days"] = ["Between 1 and 3650 days (90 when none is given)."] });
         var (token, info, error) = await accounts.CreateTokenAsync(Permissions.NameOf(user), request.Name ?? "",
             request.Days is { } days ? TimeSpan.FromDays(days) : null, ct);
         return error is not null

@@ -17,17 +17,17 @@ public static class DatasetsApi
         group.MapGet("/{name}", Results<Ok<DatasetView>, NotFound> (string name, DatasetService datasets) =>
                 datasets.Find(name) is { } view ? TypedResults.Ok(view) : TypedResults.NotFound())
             .WithSummary("One registered image dataset");
-        group.MapPost("", Register).RequireAuthorization(Permissions.Policy(StudioAction.ManageDatasets)).RequireRateLimiting(RateLimits.Actions)
+        group.MapPost("", Register).RequireAuthorization(Permissions.Policy(StudioAction.ManageDatasets)).CountsAsAction()
             .WithSummary("Register a folder of the server as an image dataset (ImageNet-LT or iNaturalist 2018 lists, list files, an ImageFolder tree)");
         group.MapPost("/{name}/verify", Results<Accepted, NotFound, Conflict<string>> (string name, DatasetService datasets, ClaimsPrincipal user) =>
                 datasets.Find(name) is null ? TypedResults.NotFound()
                 : datasets.StartVerify(name, user) ? TypedResults.Accepted($"/api/datasets/{name}")
                 : TypedResults.Conflict($"'{name}' is being verified already."))
-            .RequireAuthorization(Permissions.Policy(StudioAction.ManageDatasets)).RequireRateLimiting(RateLimits.Actions)
+            .RequireAuthorization(Permissions.Policy(StudioAction.ManageDatasets)).CountsAsAction()
             .WithSummary("Decode every image of a registered dataset in the background; the unreadable ones land in its scan");
         group.MapDelete("/{name}", Results<NoContent, NotFound> (string name, DatasetService datasets, ClaimsPrincipal user) =>
                 datasets.Remove(name, user) ? TypedResults.NoContent() : TypedResults.NotFound())
-            .RequireAuthorization(Permissions.Policy(StudioAction.ManageDatasets)).RequireRateLimiting(RateLimits.Actions)
+            .RequireAuthorization(Permissions.Policy(StudioAction.ManageDatasets)).CountsAsAction()
             .WithSummary("Forget a registered dataset (its files stay)");
         return app;
     }

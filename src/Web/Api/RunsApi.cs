@@ -17,12 +17,12 @@ public static class RunsApi
     {
         // Each endpoint needs the role of its action (Permissions): reading is for viewers.
         var runs = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Permissions.Policy(StudioAction.Read));
-        runs.MapPost("/", CreateAsync).WithSummary("Queue a run").RequireAuthorization(Permissions.Policy(StudioAction.Queue)).RequireRateLimiting(RateLimits.Actions);
+        runs.MapPost("/", CreateAsync).WithSummary("Queue a run").RequireAuthorization(Permissions.Policy(StudioAction.Queue)).CountsAsAction();
         runs.MapGet("/", ListAsync).WithSummary("List runs (filter, sort, page)");
         runs.MapGet("/export.csv", ExportCsvAsync).WithSummary("All runs as CSV");
         runs.MapGet("/{id:long}", GetAsync).WithSummary("A run: config, status, best and last of each series");
         runs.MapPatch("/{id:long}", EditAsync).WithSummary("Edit name, tags or notes (Markdown), and dataset, imbalance factor or epochs of an imported run")
-            .RequireAuthorization(Permissions.Policy(StudioAction.Edit)).RequireRateLimiting(RateLimits.Actions);
+            .RequireAuthorization(Permissions.Policy(StudioAction.Edit)).CountsAsAction();
         runs.MapGet("/{id:long}/metrics", MetricsAsync)
             .WithSummary("Series values in a step range, min/max-downsampled to maxPoints per series (spikes survive)");
         runs.MapGet("/{id:long}/metrics.csv", MetricsCsvAsync)
@@ -31,11 +31,11 @@ public static class RunsApi
         runs.MapGet("/{id:long}/events", EventsAsync).WithSummary("The run's log");
         runs.MapGet("/{id:long}/checkpoints", CheckpointsAsync).WithSummary("Checkpoints of a run");
         runs.MapPost("/{id:long}/cancel", CancelAsync).WithSummary("Cancel a queued or running run")
-            .RequireAuthorization(Permissions.Policy(StudioAction.Cancel)).RequireRateLimiting(RateLimits.Actions);
+            .RequireAuthorization(Permissions.Policy(StudioAction.Cancel)).CountsAsAction();
         runs.MapPost("/{id:long}/resume", ResumeAsync).WithSummary("Resume a cancelled, failed or interrupted run from its last checkpoint")
-            .RequireAuthorization(Permissions.Policy(StudioAction.Resume)).RequireRateLimiting(RateLimits.Actions);
+            .RequireAuthorization(Permissions.Policy(StudioAction.Resume)).CountsAsAction();
         runs.MapDelete("/{id:long}", DeleteAsync).WithSummary("Delete a run with its metrics and files")
-            .RequireAuthorization(Permissions.Policy(StudioAction.Delete)).RequireRateLimiting(RateLimits.Actions);
+            .RequireAuthorization(Permissions.Policy(StudioAction.Delete)).CountsAsAction();
         var reference = app.MapGroup("/api").WithTags("Runs").RequireAuthorization(Permissions.Policy(StudioAction.Read));
         reference.MapGet("/presets", () => TypedResults.Ok(Presets.All)).WithSummary("Presets of the new-run form");
         reference.MapGet("/config", () => TypedResults.Ok(ConfigSchema.Fields.Select(ConfigFieldData.From).ToList()))

@@ -14,16 +14,19 @@ public static class SweepsApi
         var sweeps = app.MapGroup("/api/sweeps").WithTags("Sweeps").RequireAuthorization(Permissions.Policy(StudioAction.Read));
         sweeps.MapPost("/", QueueAsync)
             .WithSummary("Queue a grid (every combination of the listed values) or a random search (samples drawn from lists and ranges), all runs or none")
-            .RequireAuthorization(Permissions.Policy(StudioAction.Queue)).RequireRateLimiting(RateLimits.Actions);
+            .RequireAuthorization(Permissions.Policy(StudioAction.Queue))
+            .Produces<SweepResult>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests);
         sweeps.MapGet("/{id:long}", GetAsync).WithSummary("A sweep: what varied and how, the base configuration, its runs");
         return app;
     }
 
-    private static async Task<Results<Created<SweepResult>, ValidationProblem>> QueueAsync(SweepRequest request, SweepService service, ClaimsPrincipal user,
-        CancellationToken ct)
+    // Each run of the sweep counts as one action against the caller's budget (ActionBudget), as from the new-run form.
+    private static async Task<IResult> QueueAsync(SweepRequest request, SweepService service, ActionBudget budget, HttpContext http,
+        ClaimsPrincipal user, CancellationToken ct)
     {
-        var (_, errors) = service.Plan(request);
+        var (plan, errors) = service.Plan(request);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The sweep cannot be queued; nothing was.");
+        if (budget.Take(user, http.Connection.RemoteIpAddress?.ToString(), plan.Members.Count) is { } refusal) return ActionBudget.TooMany(http, refusal);
         var result = await service.QueueAsync(request, user, ct);
         return TypedResults.Created($"/api/sweeps/{result.Id}", result);
     }

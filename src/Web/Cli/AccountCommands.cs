@@ -72,7 +72,7 @@ internal static class AccountCommands
 
         var passwordName = new Argument<string>("name") { Description = "Account name" };
         var passwordFromStdin = new Option<bool>("--password-stdin") { Description = "Read the password from standard input (one line)" };
-        var password = new Command("password", "Set an account's password (and lift a lock-out).");
+        var password = new Command("password", "Set an account's password (and lift a lock-out); ends its sessions and API tokens.");
         password.Arguments.Add(passwordName);
         password.Options.Add(passwordFromStdin);
         password.TreatUnmatchedTokensAsErrors = false;
@@ -82,7 +82,7 @@ internal static class AccountCommands
             if (secret is null) return 2;
             await using var session = await Session.OpenAsync(parse, ct);
             if (await session.Accounts.SetPasswordAsync(parse.GetValue(passwordName)!, secret) is { } error) return Fail(error);
-            Console.WriteLine($"Password of '{parse.GetValue(passwordName)}' set.");
+            Console.WriteLine($"Password of '{parse.GetValue(passwordName)}' set; its sessions and API tokens are ended.");
             return 0;
         });
         command.Subcommands.Add(password);
@@ -108,7 +108,7 @@ internal static class AccountCommands
 
         var user = new Option<string>("--user") { Description = "The account the token acts as (with its role)", Required = true };
         var label = new Option<string>("--name") { Description = "What the token is for", DefaultValueFactory = _ => "command line" };
-        var days = new Option<int?>("--days") { Description = "Expires after this many days (default: never)" };
+        var days = new Option<int?>("--days") { Description = "Expires after this many days, 1 to 3650 (default: 90)" };
         var create = new Command("create", "Create a token and print it once (only its hash is kept).");
         create.Options.Add(user);
         create.Options.Add(label);

@@ -70,6 +70,8 @@ public static class JobsServiceCollectionExtensions
     public static IServiceCollection AddLive(this IServiceCollection services, string? redis)
     {
         services.AddSingleton<RunWatchers>();
+        services.AddSingleton<HubSessions>();
+        services.AddHostedService(sp => sp.GetRequiredService<HubSessions>());
         services.AddPublisher(redis);
         if (string.IsNullOrWhiteSpace(redis))
         {

@@ -12,4 +12,7 @@ public sealed class LiveOptions
 
     /// <summary>Runs one browser connection may watch at once.</summary>
     public int MaxSubscriptionsPerConnection { get; set; } = 64;
+
+    /// <summary>How often each open hub connection's sign-in is checked again (seconds).</summary>
+    public double RevalidateSeconds { get; set; } = 30;
 }

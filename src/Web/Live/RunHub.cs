@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using ProCo.Web.Accounts;
 using ProCo.Web.Runs;
 
 namespace ProCo.Web.Live;
@@ -8,7 +9,8 @@ namespace ProCo.Web.Live;
 /// Live updates of runs: a page joins the group of each run it shows and hears what <see cref="IRunClient"/> says
 /// (its points, vectors and row changes).
 /// </summary>
-public sealed class RunHub(RunWatchers watchers, MetricWriter writer, RunQueries queries, IOptions<LiveOptions> options, DatabaseFollower? follower = null)
+public sealed class RunHub(RunWatchers watchers, MetricWriter writer, RunQueries queries, IOptions<LiveOptions> options, HubSessions sessions,
+    SessionCheck check, DatabaseFollower? follower = null)
     : Hub<IRunClient>
 {
     public const string Path = "/hubs/runs";
@@ -24,6 +26,12 @@ public sealed class RunHub(RunWatchers watchers, MetricWriter writer, RunQueries
     /// </summary>
     public async Task Subscribe(long runId)
     {
+        // Each subscription asks again whether the caller's sign-in stands (a token revoked since the connection opened).
+        if (!await check.StillValidAsync(Context.User ?? new(), Context.ConnectionAborted))
+        {
+            Context.Abort();
+            throw new HubException("Your sign-in no longer stands (token revoked or expired, or account changed): sign in again.");
+        }
         if (!await queries.ExistsAsync(runId, Context.ConnectionAborted)) throw new HubException($"Run {runId} does not exist.");
         if (watchers.CountOf(Context.ConnectionId) >= options.Value.MaxSubscriptionsPerConnection)
             throw new HubException($"A connection watches at most {options.Value.MaxSubscriptionsPerConnection} runs; unsubscribe from one first.");
@@ -41,8 +49,15 @@ public sealed class RunHub(RunWatchers watchers, MetricWriter writer, RunQueries
         watchers.Unwatch(Context.ConnectionId, runId);
     }
 
+    public override Task OnConnectedAsync()
+    {
+        sessions.Opened(Context);
+        return base.OnConnectedAsync();
+    }
+
     public override Task OnDisconnectedAsync(Exception? exception)
     {
+        sessions.Closed(Context.ConnectionId);
         watchers.Unwatch(Context.ConnectionId, null);
         return base.OnDisconnectedAsync(exception);
     }

@@ -1,3 +1,4 @@
+using ProCo.Web.Hosting;
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -15,6 +16,7 @@ public partial class NewRunPage
 {
     [CascadingParameter] private Task<AuthenticationState> Auth { get; set; } = null!;
     [Inject] private RunService Runs { get; set; } = null!;
+    [Inject] private ActionBudget Budget { get; set; } = null!;
     [Inject] private SweepService Sweeps { get; set; } = null!;
     [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private DatasetCatalog Catalog { get; set; } = null!;
@@ -149,7 +151,7 @@ public partial class NewRunPage
             if (configs.Count == 1)
             {
                 var request = new RunRequest(_form.Name, tags, configs[0]);
-                if (Refused(Runs.Validate(request))) return;
+                if (Refused(Runs.Validate(request)) || OverBudget(user, 1)) return;
                 var run = await Runs.CreateAsync(request, user);
                 Snackbar.Add("Run queued.", Severity.Success);
                 Navigation.NavigateTo($"/runs/{run.Id}");
@@ -157,7 +159,8 @@ public partial class NewRunPage
             }
             // A grid or a random search: one sweep, all its runs or none.
             var sweep = new SweepRequest(_form.Name, tags, _baseConfig, _grid.ToSpec());
-            if (Refused(Sweeps.Plan(sweep).Errors)) return;
+            var (plan, planErrors) = Sweeps.Plan(sweep);
+            if (Refused(planErrors) || OverBudget(user, plan.Members.Count)) return;
             var queued = await Sweeps.QueueAsync(sweep, user);
             Snackbar.Add($"{queued.RunIds.Count} runs queued (sweep {queued.Id}).", Severity.Success);
             Navigation.NavigateTo("/runs");
@@ -166,6 +169,14 @@ public partial class NewRunPage
         {
             _submitting = false;
         }
+    }
+
+    // Each run a submission queues counts against the user's actions a minute, as through the API.
+    private bool OverBudget(System.Security.Claims.ClaimsPrincipal user, int runs)
+    {
+        if (Budget.Take(user, null, runs) is not { } refusal) return false;
+        Snackbar.Add(refusal.Message, Severity.Warning);
+        return true;
     }
 
     // What the server refuses that the form could not know (this server's limits), said at once.

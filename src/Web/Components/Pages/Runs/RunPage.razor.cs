@@ -1,3 +1,4 @@
+using ProCo.Web.Hosting;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
@@ -26,6 +27,7 @@ public partial class RunPage
     private string? _waiting;
     [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private RunService Runs { get; set; } = null!;
+    [Inject] private ActionBudget Budget { get; set; } = null!;
     [Inject] private RunChanges Changes { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private IJSRuntime JS { get; set; } = null!;
@@ -85,6 +87,11 @@ public partial class RunPage
 
     private async Task SaveNotesAsync()
     {
+        if (Budget.Take((await Auth).User, null, 1) is { } refusal)
+        {
+            _notesError = refusal.Message;
+            return;
+        }
         var (error, errors, _) = await Runs.EditAsync(Id, new RunPatch(null, null, null, null, null, _notesDraft ?? ""), (await Auth).User);
         if (error != RunActionError.None)
         {
@@ -206,6 +213,11 @@ public partial class RunPage
 
     private async Task CancelAsync()
     {
+        if (Budget.Take((await Auth).User, null, 1) is { } refusal)
+        {
+            Snackbar.Add(refusal.Message, Severity.Warning);
+            return;
+        }
         var (error, message) = await Runs.CancelAsync(Id, (await Auth).User);
         Snackbar.Add(message, error == RunActionError.None ? Severity.Info : Severity.Warning);
         await LoadAsync();
@@ -213,6 +225,11 @@ public partial class RunPage
 
     private async Task ResumeAsync()
     {
+        if (Budget.Take((await Auth).User, null, 1) is { } refusal)
+        {
+            Snackbar.Add(refusal.Message, Severity.Warning);
+            return;
+        }
         var (error, message) = await Runs.ResumeAsync(Id, (await Auth).User);
         Snackbar.Add(message, error == RunActionError.None ? Severity.Success : Severity.Warning);
         await LoadAsync();

@@ -1,3 +1,4 @@
+using ProCo.Web.Hosting;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
@@ -25,6 +26,7 @@ public partial class RunsPage
     private HashSet<StudioAction> _can = [];
     [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private RunService Runs { get; set; } = null!;
+    [Inject] private ActionBudget Budget { get; set; } = null!;
     [Inject] private ImportService Imports { get; set; } = null!;
     [Inject] private RunChanges Changes { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
@@ -96,6 +98,11 @@ public partial class RunsPage
 
     private async Task CancelAsync(RunSummary run)
     {
+        if (Budget.Take((await Auth).User, null, 1) is { } refusal)
+        {
+            Snackbar.Add(refusal.Message, Severity.Warning);
+            return;
+        }
         var (error, message) = await Runs.CancelAsync(run.Id, (await Auth).User);
         Snackbar.Add($"{run.Name}: {message}", error == RunActionError.None ? Severity.Info : Severity.Warning);
         await LoadAsync();
@@ -103,6 +110,11 @@ public partial class RunsPage
 
     private async Task ResumeAsync(RunSummary run)
     {
+        if (Budget.Take((await Auth).User, null, 1) is { } refusal)
+        {
+            Snackbar.Add(refusal.Message, Severity.Warning);
+            return;
+        }
         var (error, message) = await Runs.ResumeAsync(run.Id, (await Auth).User);
         Snackbar.Add($"{run.Name}: {message}", error == RunActionError.None ? Severity.Success : Severity.Warning);
         await LoadAsync();
@@ -113,6 +125,11 @@ public partial class RunsPage
         var confirmed = await Dialogs.ShowMessageBoxAsync("Delete run?",
             $"Delete \"{run.Name}\" with its metrics and checkpoints? This cannot be undone.", yesText: "Delete", cancelText: "Keep it");
         if (confirmed != true) return;
+        if (Budget.Take((await Auth).User, null, 1) is { } refusal)
+        {
+            Snackbar.Add(refusal.Message, Severity.Warning);
+            return;
+        }
         var (error, message) = await Runs.DeleteAsync(run.Id, (await Auth).User);
         Snackbar.Add(message, error == RunActionError.None ? Severity.Success : Severity.Error);
         await LoadAsync();
