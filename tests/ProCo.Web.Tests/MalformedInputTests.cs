@@ -10,18 +10,8 @@ namespace ProCo.Web.Tests;
 /// a page) with its reason, never a server error.
 /// </summary>
 [Collection(AppHost.Name)]
-public sealed class MalformedInputTests(MalformedInputTests.WebOnlyFactory factory) : IClassFixture<MalformedInputTests.WebOnlyFactory>
+public sealed class MalformedInputTests(WebOnlyStudioFactory factory) : IClassFixture<WebOnlyStudioFactory>
 {
-    /// <summary>The app without a worker: nothing queued here trains.</summary>
-    public sealed class WebOnlyFactory : StudioFactory
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.UseSetting("ProCo:Workers", "0");
-        }
-    }
-
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
 
     public static TheoryData<string, string, string?> Requests => new()

@@ -34,6 +34,16 @@ public class StudioFactory : WebApplicationFactory<Program>
     }
 }
 
+/// <summary>The app without training workers: queued runs stay queued, for tests that look at queueing or input only.</summary>
+public sealed class WebOnlyStudioFactory : StudioFactory
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("ProCo:Workers", "0");
+    }
+}
+
 /// <summary>The same app with runs and jobs in PostgreSQL (a new database on the tests' own server).</summary>
 public sealed class PostgresStudioFactory : StudioFactory
 {

@@ -10,18 +10,8 @@ namespace ProCo.Web.Tests;
 /// how, every run pointing to it and named by what sets it apart; a sweep with one bad value queues nothing.
 /// </summary>
 [Collection(AppHost.Name)]
-public sealed class SweepTests(SweepTests.WebOnly factory) : IClassFixture<SweepTests.WebOnly>
+public sealed class SweepTests(WebOnlyStudioFactory factory) : IClassFixture<WebOnlyStudioFactory>
 {
-    /// <summary>The app without training workers: queued runs stay queued, which is what these tests look at.</summary>
-    public sealed class WebOnly : StudioFactory
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.UseSetting("ProCo:Workers", "0");
-        }
-    }
-
     private static object Grid(string alphas = "0.5, 1, 1.5, 2, 3") => new
     {
         name = "alpha sweep",

@@ -181,15 +181,8 @@ public sealed class AccountService(UserManager<StudioUser> users, RoleManager<Id
         var hash = Hash(token);
         var now = clock.GetUtcNow();
         await using var db = await factory.CreateDbContextAsync(ct);
-        var found = await db.ApiTokens.Where(t => t.Hash == hash)
-            .Join(db.Users, t => t.UserId, u => u.Id, (t, u) => new { t.Id, t.ExpiresAt, t.LastUsedAt, u.UserName, u.LockoutEnd, UserId = u.Id })
-            .FirstOrDefaultAsync(ct);
-        if (found is null || found.ExpiresAt is { } expires && expires <= now) return null;
-        // A locked-out account's tokens wait with it (an administrator's lock, or wrong passwords).
-        if (found.LockoutEnd is { } lockedUntil && lockedUntil > now) return null;
-        var role = StudioRoles.Highest(await db.UserRoles.Where(r => r.UserId == found.UserId)
-            .Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name).ToListAsync(ct));
-        if (role is null) return null;
+        if (await StandingAsync(db, db.ApiTokens.Where(t => t.Hash == hash), now, ct) is not { } found) return null;
+        var role = found.Role;
         // Last use is kept to the minute: a busy script need not write on every request.
         if (found.LastUsedAt is not { } last || now - last > TimeSpan.FromMinutes(1))
             await db.ApiTokens.Where(t => t.Id == found.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), ct);
@@ -200,14 +193,23 @@ public sealed class AccountService(UserManager<StudioUser> users, RoleManager<Id
     /// <summary>True while the token <paramref name="id"/> would still authenticate: not revoked or expired, its account unlocked and with a role.</summary>
     public async Task<bool> TokenStandsAsync(long id, CancellationToken ct = default)
     {
-        var now = clock.GetUtcNow();
         await using var db = await factory.CreateDbContextAsync(ct);
-        var found = await db.ApiTokens.Where(t => t.Id == id)
-            .Join(db.Users, t => t.UserId, u => u.Id, (t, u) => new { t.ExpiresAt, u.LockoutEnd, UserId = u.Id })
+        return await StandingAsync(db, db.ApiTokens.Where(t => t.Id == id), clock.GetUtcNow(), ct) is not null;
+    }
+
+    private sealed record StandingToken(long Id, DateTimeOffset? LastUsedAt, string UserName, string UserId, string Role);
+
+    // The token <paramref name="token"/> selects, when it stands: unexpired, its account not locked out (an
+    // administrator's lock) and holding a role; null otherwise. Authentication and revalidation ask the same.
+    private static async Task<StandingToken?> StandingAsync(ProCoDbContext db, IQueryable<ApiToken> token, DateTimeOffset now, CancellationToken ct)
+    {
+        var found = await token
+            .Join(db.Users, t => t.UserId, u => u.Id, (t, u) => new { t.Id, t.ExpiresAt, t.LastUsedAt, u.UserName, u.LockoutEnd, UserId = u.Id })
             .FirstOrDefaultAsync(ct);
-        if (found is null || found.ExpiresAt is { } expires && expires <= now || found.LockoutEnd is { } locked && locked > now) return false;
-        return StudioRoles.Highest(await db.UserRoles.Where(r => r.UserId == found.UserId)
-            .Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name).ToListAsync(ct)) is not null;
+        if (found is null || found.ExpiresAt is { } expires && expires <= now || found.LockoutEnd is { } locked && locked > now) return null;
+        var role = StudioRoles.Highest(await db.UserRoles.Where(r => r.UserId == found.UserId)
+            .Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name).ToListAsync(ct));
+        return role is null ? null : new StandingToken(found.Id, found.LastUsedAt, found.UserName!, found.UserId, role);
     }
 
     private static ApiTokenInfo ToInfo(ApiToken t, string user) => new(t.Id, user, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.LastUsedAt);
