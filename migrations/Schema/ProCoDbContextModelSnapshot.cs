@@ -244,6 +244,52 @@ namespace ProCo.Migrations.Schema
                     b.ToTable("EpochVectors");
                 });
 
+            modelBuilder.Entity("ProCo.Data.Entities.MetricBucket", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Series")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Level")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Bucket")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("FiniteMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("FiniteMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("FirstStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("MaxStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("MaxValue")
+                        .HasColumnType("REAL");
+
+                    b.Property<long?>("MinStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("MinValue")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("RunId", "Series", "Level", "Bucket");
+
+                    b.ToTable("MetricBuckets");
+                });
+
             modelBuilder.Entity("ProCo.Data.Entities.MetricPoint", b =>
                 {
                     b.Property<long>("RunId")
@@ -261,6 +307,40 @@ namespace ProCo.Migrations.Schema
                     b.HasKey("RunId", "Series", "Step");
 
                     b.ToTable("MetricPoints");
+                });
+
+            modelBuilder.Entity("ProCo.Data.Entities.MetricSeries", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Series")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("FiniteMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("FiniteMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("FirstStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("LastValue")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("TopLevel")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RunId", "Series");
+
+                    b.ToTable("MetricSeries");
                 });
 
             modelBuilder.Entity("ProCo.Data.Entities.Run", b =>
@@ -644,7 +724,25 @@ namespace ProCo.Migrations.Schema
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("ProCo.Data.Entities.MetricBucket", b =>
+                {
+                    b.HasOne("ProCo.Data.Entities.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("ProCo.Data.Entities.MetricPoint", b =>
+                {
+                    b.HasOne("ProCo.Data.Entities.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ProCo.Data.Entities.MetricSeries", b =>
                 {
                     b.HasOne("ProCo.Data.Entities.Run", null)
                         .WithMany()

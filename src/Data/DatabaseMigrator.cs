@@ -22,6 +22,7 @@ public static class DatabaseMigrator
             await db.Database.MigrateAsync(cancellationToken);
             // WAL lets the web app read while a trainer writes; the mode is stored in the file.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            await BuildSummariesAsync(db, cancellationToken);
             return;
         }
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -32,11 +33,26 @@ public static class DatabaseMigrator
             try
             {
                 await db.Database.MigrateAsync(cancellationToken);
+                await BuildSummariesAsync(db, cancellationToken);
             }
             finally
             {
                 await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({PostgresMigrationLock})", CancellationToken.None);
             }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    // Series stored before summaries existed are listed by their migration as not built; built here, once.
+    private static async Task BuildSummariesAsync(ProCoDbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await MetricSummaries.BuildPendingAsync(db.Database.GetDbConnection(), cancellationToken);
         }
         finally
         {

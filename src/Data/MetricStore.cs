@@ -49,13 +49,35 @@ public static class MetricStore
     public static bool IsMissingRun(Exception e) =>
         e is SqliteException { SqliteExtendedErrorCode: 787 } || e is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation };
 
-    private static Task WriteAllAsync(DbTransaction transaction, IReadOnlyCollection<MetricPoint> points, IReadOnlyCollection<EpochVector> vectors,
-        IReadOnlyCollection<RunEvent> events, CancellationToken cancellationToken) => transaction switch
+    /// <summary>
+    /// Deletes a run's points at or after a step in the series whose names start with a prefix, and
+    /// brings their summaries up to date, in one transaction; the number of points deleted.
+    /// </summary>
+    public static async Task<int> DeleteFromAsync(ProCoDbContext db, long runId, string seriesPrefix, long fromStep, CancellationToken cancellationToken = default)
     {
-        SqliteTransaction sqlite => WriteSqliteAsync(sqlite, points, vectors, events, cancellationToken),
-        NpgsqlTransaction postgres => WritePostgresAsync(postgres, points, vectors, events, cancellationToken),
-        _ => throw new NotSupportedException($"No metric writes for {transaction.GetType().Name}."),
-    };
+        ArgumentNullException.ThrowIfNull(db);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var series = await db.MetricSeries.Where(s => s.RunId == runId && s.Series.StartsWith(seriesPrefix) && s.LastStep >= fromStep)
+            .Select(s => s.Series).ToListAsync(cancellationToken);
+        var deleted = await db.MetricPoints.Where(p => p.RunId == runId && p.Series.StartsWith(seriesPrefix) && p.Step >= fromStep).ExecuteDeleteAsync(cancellationToken);
+        await MetricSummaries.RefreshAsync(transaction.GetDbTransaction(), series.Select(s => (runId, s, fromStep, long.MaxValue)), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
+    private static async Task WriteAllAsync(DbTransaction transaction, IReadOnlyCollection<MetricPoint> points, IReadOnlyCollection<EpochVector> vectors,
+        IReadOnlyCollection<RunEvent> events, CancellationToken cancellationToken)
+    {
+        await (transaction switch
+        {
+            SqliteTransaction sqlite => WriteSqliteAsync(sqlite, points, vectors, events, cancellationToken),
+            NpgsqlTransaction postgres => WritePostgresAsync(postgres, points, vectors, events, cancellationToken),
+            _ => throw new NotSupportedException($"No metric writes for {transaction.GetType().Name}."),
+        });
+        // The summaries change with the points, in the same transaction: a reader never sees one without the other.
+        if (points.Count > 0)
+            await MetricSummaries.RefreshWrittenAsync(transaction, points, cancellationToken);
+    }
 
     // Both engines read the same statements (quoted names, ON CONFLICT upserts); {0} is where the
     // rows come from: one row of parameters (SQLite) or the batch's columns as arrays (PostgreSQL).

@@ -9,6 +9,8 @@ public class ProCoDbContext(DbContextOptions<ProCoDbContext> options) : Identity
 {
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
+    public DbSet<MetricBucket> MetricBuckets => Set<MetricBucket>();
+    public DbSet<MetricSeries> MetricSeries => Set<MetricSeries>();
     public DbSet<EpochVector> EpochVectors => Set<EpochVector>();
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
     public DbSet<RunEvent> RunEvents => Set<RunEvent>();
@@ -49,6 +51,18 @@ public class ProCoDbContext(DbContextOptions<ProCoDbContext> options) : Identity
             // The key doubles as the uniqueness rule that makes metric writes idempotent.
             point.HasKey(p => new { p.RunId, p.Series, p.Step });
             point.HasOne<Run>().WithMany().HasForeignKey(p => p.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        // Kept by MetricSummaries with the points, in the transaction that writes them.
+        builder.Entity<MetricBucket>(bucket =>
+        {
+            bucket.HasKey(b => new { b.RunId, b.Series, b.Level, b.Bucket });
+            bucket.HasOne<Run>().WithMany().HasForeignKey(b => b.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<MetricSeries>(series =>
+        {
+            series.HasKey(s => new { s.RunId, s.Series });
+            series.HasOne<Run>().WithMany().HasForeignKey(s => s.RunId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<EpochVector>(vector =>

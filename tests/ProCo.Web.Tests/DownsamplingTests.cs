@@ -1,4 +1,4 @@
-using ProCo.Web.Runs;
+using ProCo.Data;
 
 namespace ProCo.Web.Tests;
 

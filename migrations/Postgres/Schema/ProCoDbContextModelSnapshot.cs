@@ -257,6 +257,52 @@ namespace ProCo.Migrations.Postgres.Schema
                     b.ToTable("EpochVectors");
                 });
 
+            modelBuilder.Entity("ProCo.Data.Entities.MetricBucket", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Series")
+                        .HasColumnType("text");
+
+                    b.Property<int>("Level")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Bucket")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.Property<double?>("FiniteMax")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("FiniteMin")
+                        .HasColumnType("double precision");
+
+                    b.Property<long>("FirstStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("LastStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("MaxStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<double?>("MaxValue")
+                        .HasColumnType("double precision");
+
+                    b.Property<long?>("MinStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<double?>("MinValue")
+                        .HasColumnType("double precision");
+
+                    b.HasKey("RunId", "Series", "Level", "Bucket");
+
+                    b.ToTable("MetricBuckets");
+                });
+
             modelBuilder.Entity("ProCo.Data.Entities.MetricPoint", b =>
                 {
                     b.Property<long>("RunId")
@@ -274,6 +320,40 @@ namespace ProCo.Migrations.Postgres.Schema
                     b.HasKey("RunId", "Series", "Step");
 
                     b.ToTable("MetricPoints");
+                });
+
+            modelBuilder.Entity("ProCo.Data.Entities.MetricSeries", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Series")
+                        .HasColumnType("text");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.Property<double?>("FiniteMax")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("FiniteMin")
+                        .HasColumnType("double precision");
+
+                    b.Property<long>("FirstStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("LastStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<double?>("LastValue")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("TopLevel")
+                        .HasColumnType("integer");
+
+                    b.HasKey("RunId", "Series");
+
+                    b.ToTable("MetricSeries");
                 });
 
             modelBuilder.Entity("ProCo.Data.Entities.Run", b =>
@@ -663,7 +743,25 @@ namespace ProCo.Migrations.Postgres.Schema
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("ProCo.Data.Entities.MetricBucket", b =>
+                {
+                    b.HasOne("ProCo.Data.Entities.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("ProCo.Data.Entities.MetricPoint", b =>
+                {
+                    b.HasOne("ProCo.Data.Entities.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ProCo.Data.Entities.MetricSeries", b =>
                 {
                     b.HasOne("ProCo.Data.Entities.Run", null)
                         .WithMany()

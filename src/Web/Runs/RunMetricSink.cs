@@ -49,7 +49,7 @@ public sealed class RunMetricSink(long runId, MetricWriter writer, IRunPublisher
             // epoch left after it would sit among the new ones (wall time going backwards), so they go.
             _stepped = true;
             using var db = factory.CreateDbContext();
-            db.MetricPoints.Where(p => p.RunId == runId && p.Series.StartsWith(Series.SystemPrefix) && p.Step >= report.GlobalStep).ExecuteDelete();
+            MetricStore.DeleteFromAsync(db, runId, Series.SystemPrefix, report.GlobalStep).GetAwaiter().GetResult();
         }
         _stepsPerEpoch = report.StepsPerEpoch;
         Points(report.GlobalStep, report.Values);

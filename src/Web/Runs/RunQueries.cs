@@ -110,7 +110,9 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
     public async Task<IReadOnlyList<string>> SeriesNamesAsync(long id, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
-        return await db.MetricPoints.AsNoTracking().Where(p => p.RunId == id).Select(p => p.Series).Distinct().ToListAsync(ct);
+        var names = await db.MetricSeries.AsNoTracking().Where(s => s.RunId == id).Select(s => s.Series).ToListAsync(ct);
+        // Points stored without summaries (written around MetricStore) are still found, by a scan of the run's points.
+        return names.Count > 0 ? names : await db.MetricPoints.AsNoTracking().Where(p => p.RunId == id).Select(p => p.Series).Distinct().ToListAsync(ct);
     }
 
     /// <summary>A run's notes (Markdown), or null for a run that does not exist.</summary>
@@ -173,6 +175,14 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
     /// </summary>
     public static async Task<IReadOnlyList<SeriesSummary>> SeriesSummariesAsync(ProCoDbContext db, long runId, CancellationToken ct)
     {
+        // Kept with the points (one row per series); the scan below only for points stored without them.
+        var kept = await db.MetricSeries.AsNoTracking().Where(s => s.RunId == runId).ToListAsync(ct);
+        if (kept.Count > 0 && kept.All(s => s.TopLevel >= 0))
+        {
+            return kept.OrderBy(s => s.Series, StringComparer.Ordinal)
+                .Select(s => new SeriesSummary(s.Series, s.Count, s.LastStep, s.LastValue ?? double.NaN, Series.HigherIsBetter(s.Series) ? s.FiniteMax : s.FiniteMin))
+                .ToList();
+        }
         var groups = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == runId)
             .GroupBy(p => p.Series)
             // Best among finite values: NaN is stored as NULL (which MAX and MIN skip), ±∞ lie beyond ±Finite.
@@ -193,26 +203,45 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
         return result;
     }
 
-    /// <summary>Points of a run's series in one query, each series downsampled to <see cref="MetricsQuery.MaxPoints"/>.</summary>
+    /// <summary>
+    /// Points of a run's series, each downsampled to <see cref="MetricsQuery.MaxPoints"/> through its summary
+    /// pyramid (<see cref="MetricSummaries.ReadAsync"/>): the cost follows the points returned, not the run's length.
+    /// </summary>
     public async Task<IReadOnlyList<SeriesData>?> MetricsAsync(long id, MetricsQuery query, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return null;
-        var points = db.MetricPoints.AsNoTracking().Where(p => p.RunId == id);
-        if (query.Series is { Count: > 0 } names) points = points.Where(p => names.Contains(p.Series));
-        if (query.AfterStep is { } after) points = points.Where(p => p.Step > after);
-        if (query.FromStep is { } from) points = points.Where(p => p.Step >= from);
-        if (query.ToStep is { } to) points = points.Where(p => p.Step <= to);
-        var rows = await points.OrderBy(p => p.Series).ThenBy(p => p.Step).Select(p => new { p.Series, p.Step, p.Value }).ToListAsync(ct);
-        var bySeries = rows.GroupBy(r => r.Series).ToDictionary(g => g.Key, g => g.ToList());
+        var from = Math.Max(query.FromStep ?? long.MinValue, query.AfterStep is { } after ? (after == long.MaxValue ? long.MaxValue : after + 1) : long.MinValue);
+        var to = query.ToStep ?? long.MaxValue;
+        if (query.AfterStep == long.MaxValue) to = long.MinValue; // nothing lies after the last step
         // Asked-for series without points come back empty, so a client can tell them from unknown ones.
-        var wanted = query.Series is { Count: > 0 } ? query.Series.Distinct() : bySeries.Keys;
-        return wanted.Order(StringComparer.Ordinal).Select(name =>
+        var wanted = query.Series is { Count: > 0 } names ? names.Distinct().ToList() : (await SeriesNamesAsync(id, ct)).ToList();
+        await db.Database.OpenConnectionAsync(ct);
+        try
         {
-            var series = bySeries.GetValueOrDefault(name) ?? [];
-            var (steps, values) = Downsampling.MinMax(series.Select(p => p.Step).ToList(), series.Select(p => p.Value ?? double.NaN).ToList(), query.MaxPoints);
-            return new SeriesData(name, series.Count, steps, values);
-        }).ToList();
+            var connection = db.Database.GetDbConnection();
+            var result = new List<SeriesData>();
+            foreach (var name in wanted.Order(StringComparer.Ordinal))
+            {
+                var read = await MetricSummaries.ReadAsync(connection, id, name, from, to, query.MaxPoints, ct)
+                           ?? await ScanAsync(db, id, name, from, to, query.MaxPoints, ct);
+                result.Add(new SeriesData(name, read.Count, read.Steps, read.Values));
+            }
+            return result;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    // A series stored without summaries: every point in the range read, then reduced in memory.
+    private static async Task<SeriesRead> ScanAsync(ProCoDbContext db, long id, string series, long from, long to, int maxPoints, CancellationToken ct)
+    {
+        var rows = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == id && p.Series == series && p.Step >= from && p.Step <= to)
+            .OrderBy(p => p.Step).Select(p => new { p.Step, p.Value }).ToListAsync(ct);
+        var (steps, values) = Downsampling.MinMax(rows.Select(p => p.Step).ToList(), rows.Select(p => p.Value ?? double.NaN).ToList(), maxPoints);
+        return new SeriesRead(series, rows.Count, steps, values);
     }
 
     /// <summary>

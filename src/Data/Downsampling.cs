@@ -1,4 +1,4 @@
-namespace ProCo.Web.Runs;
+namespace ProCo.Data;
 
 /// <summary>Reduces a series for display without losing its extremes.</summary>
 public static class Downsampling
