@@ -5,6 +5,8 @@
 // The store and live path of many machines (ingest, step-to-browser latency of 8 concurrent runs on
 // SQLite and on PostgreSQL + Redis) is its own mode:
 //   dotnet run -c Release --project tests/ProCo.Bench -- store
+// Reads of runs of 100k, 1M and 10M points (page read, zoomed range, detail, run list) per engine:
+//   dotnet run -c Release --project tests/ProCo.Bench -- reads
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -19,6 +21,11 @@ using ProCo.Data;
 using ProCo.Data.Entities;
 using ProCo.Web.Hosting;
 
+if (args is ["reads", .. var sizes])
+{
+    await ProCo.Bench.ReadsBench.RunAsync(sizes);
+    return;
+}
 if (args is ["store", ..])
 {
     await ProCo.Bench.StoreBench.RunAsync();
