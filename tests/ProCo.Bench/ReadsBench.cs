@@ -33,15 +33,15 @@ internal static class ReadsBench
         var numbers = args.Where(a => char.IsAsciiDigit(a[0])).Select(a => long.Parse(a, CultureInfo.InvariantCulture)).ToArray();
         long[] sizes = numbers.Length > 0 ? numbers : [100_000, 1_000_000, 10_000_000];
         var lines = new List<string>();
-        if (engines.Count == 0 || engines.Contains("sqlite")) lines.AddRange(await MeasureAsync("SQLite", [], sizes));
+        if (engines.Count == 0 || engines.Contains("sqlite")) lines.AddRange(await MeasureAsync("SQLite", [], sizes, browser: true));
         if (engines.Count == 0 || engines.Contains("postgres"))
-            lines.AddRange(await MeasureAsync("PostgreSQL", ["--ProCo:Database=postgres", $"--ProCo:ConnectionString={LocalServers.NewPostgresDatabase()}"], sizes));
+            lines.AddRange(await MeasureAsync("PostgreSQL", ["--ProCo:Database=postgres", $"--ProCo:ConnectionString={LocalServers.NewPostgresDatabase()}"], sizes, browser: false));
         Console.WriteLine();
         Console.WriteLine($"{"engine",-11} {"points",11} {"store points/s",15} {"4 series x 2,000",17} {"raw 5,000",10} {"detail",8} {"list of 500",12}");
         foreach (var line in lines) Console.WriteLine(line);
     }
 
-    private static async Task<List<string>> MeasureAsync(string engine, string[] store, long[] sizes)
+    private static async Task<List<string>> MeasureAsync(string engine, string[] store, long[] sizes, bool browser)
     {
         var root = Path.Combine(Path.GetTempPath(), "proco-reads-bench-" + Guid.NewGuid().ToString("N"));
         var app = await WebApp.BuildAsync(["--urls", "http://127.0.0.1:0", $"--ProCo:DataDir={root}", "--ProCo:Workers=0", .. store,
@@ -54,7 +54,9 @@ internal static class ReadsBench
         {
             var factory = app.Services.GetRequiredService<IDbContextFactory<ProCoDbContext>>();
             // 500 runs in the list, the measured run of each size among them.
+            // 200 epochs each, so that the epoch axis of the run page reads as a real run's would.
             var measured = sizes.Select(size => NewRun($"{size:N0} points", 0)).ToList();
+            foreach (var (run, size) in measured.Zip(sizes)) run.StepsPerEpoch = (int)Math.Max(1, size / Series.Length / 200);
             await using (var db = await factory.CreateDbContextAsync())
             {
                 db.Runs.AddRange(measured);
@@ -98,6 +100,7 @@ internal static class ReadsBench
                 Console.WriteLine(line);
                 lines.Add(line);
             }
+            if (browser) await RunPageAsync(address, sizes.Max(), measured[Array.IndexOf(sizes, sizes.Max())].Id);
         }
         finally
         {
@@ -107,6 +110,44 @@ internal static class ReadsBench
             try { Directory.Delete(root, recursive: true); } catch (IOException) { }
         }
         return lines;
+    }
+
+    // The largest run's page in Debian's Chromium: navigation to charts drawn, three times, and a screenshot to look at.
+    private static async Task RunPageAsync(string address, long size, long id)
+    {
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var chromium = await playwright.Chromium.LaunchAsync(new Microsoft.Playwright.BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        var context = await chromium.NewContextAsync(new Microsoft.Playwright.BrowserNewContextOptions
+        {
+            BaseURL = address + "/", ViewportSize = new Microsoft.Playwright.ViewportSize { Width = 1600, Height = 1000 },
+        });
+        await TestSurface.InstallAsync(context);
+        var times = new List<double>();
+        var shot = Path.Combine(Path.GetTempPath(), $"proco-reads-run-{size}.png");
+        for (var i = 0; i < 3; i++)
+        {
+            var page = await context.NewPageAsync();
+            var watch = Stopwatch.StartNew();
+            await page.GotoAsync($"/runs/{id}");
+            await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 120_000 });
+            await page.EvaluateAsync("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))");
+            times.Add(watch.Elapsed.TotalMilliseconds);
+            if (i == 0)
+            {
+                await page.WaitForTimeoutAsync(1500);
+                var metricBytes = await page.EvaluateAsync<double>(
+                    "() => performance.getEntriesByType('resource').filter(e => e.name.includes('/metrics')).reduce((n, e) => n + e.encodedBodySize, 0)");
+                await page.ScreenshotAsync(new() { Path = shot, FullPage = true });
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run page of the {size:N0}-point run: {metricBytes / 1024:N0} KiB of metrics on first load; screenshot {shot}"));
+            }
+            await page.CloseAsync();
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"run page of the {size:N0}-point run in Chromium: first {times[0]:F0} ms, then {times.Skip(1).Average():F0} ms (navigation to charts drawn)"));
     }
 
     // A noisy, decaying loss with a spike every 100,003 steps: something for the downsampling to keep.
