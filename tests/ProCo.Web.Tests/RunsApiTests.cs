@@ -430,6 +430,47 @@ public abstract class RunsApiTestsOn<TFactory> : IClassFixture<TFactory> where T
     }
 
     [Fact]
+    public async Task ALongSeries_IsReadThroughItsSummaries_KeepingItsSpikes_AndItsDetailComesFromThem()
+    {
+        using var http = _factory.CreateClient();
+        var factory = _factory.Services.GetRequiredService<IDbContextFactory<ProCoDbContext>>();
+        long id;
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            var run = new ProCo.Data.Entities.Run { Name = "long", Method = "proco", Dataset = "cifar10", Status = ProCo.Data.Entities.RunStatus.Succeeded, CreatedAt = DateTimeOffset.UtcNow, ConfigJson = "{}" };
+            db.Runs.Add(run);
+            await db.SaveChangesAsync();
+            id = run.Id;
+            // 60,000 steps in batches as a trainer writes them: a slow decay with one spike up and one dip.
+            for (var start = 0; start < 60_000; start += 5_000)
+            {
+                await MetricStore.WriteAsync(db, Enumerable.Range(start, 5_000).Select(s => new ProCo.Data.Entities.MetricPoint
+                {
+                    RunId = id, Series = "CE_loss/train", Step = s, Value = s switch { 31_337 => 99.0, 47_001 => 0.001, _ => 3.0 - s / 30_000.0 + (s % 7) * 0.01 },
+                }).ToList(), [], []);
+            }
+        }
+        var thin = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/metrics?series=CE_loss/train&maxPoints=500", UriKind.Relative))).RootElement[0];
+        var steps = thin.GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()).ToArray();
+        var values = thin.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        Assert.Equal(60_000, thin.GetProperty("total").GetInt64());
+        Assert.InRange(steps.Length, 250, 500);
+        Assert.Equal((0L, 59_999L), (steps[0], steps[^1]));
+        Assert.Equal(99.0, values[Array.IndexOf(steps, 31_337L)]);
+        Assert.Equal(0.001, values[Array.IndexOf(steps, 47_001L)]);
+        // A zoomed range that fits is every point of it.
+        var zoom = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/metrics?series=CE_loss/train&fromStep=31000&toStep=31999&maxPoints=2000", UriKind.Relative))).RootElement[0];
+        Assert.Equal(Enumerable.Range(31_000, 1_000).Select(s => (long)s), zoom.GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()));
+
+        var detail = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}", UriKind.Relative))).RootElement;
+        var loss = detail.GetProperty("series").EnumerateArray().Single(s => s.GetProperty("series").GetString() == "CE_loss/train");
+        Assert.Equal(60_000, loss.GetProperty("points").GetInt64());
+        Assert.Equal(59_999, loss.GetProperty("lastStep").GetInt64());
+        Assert.Equal(0.001, loss.GetProperty("best").GetDouble());
+        Assert.Equal(3.0 - 59_999 / 30_000.0 + (59_999 % 7) * 0.01, loss.GetProperty("last").GetDouble(), 12);
+    }
+
+    [Fact]
     public async Task ACheckpoint_DownloadsAsPyTorchWeights_WithThePublicNames_ThatLoadBack()
     {
         using var http = _factory.CreateClient();
