@@ -105,7 +105,7 @@ public static class MetricStore
     }
 
     // One prepared statement, executed once per row with the row's values bound in parameter order.
-    private static async Task InsertEachAsync<T>(SqliteTransaction transaction, string sql, (string Name, SqliteType Type)[] parameters,
+    internal static async Task InsertEachAsync<T>(SqliteTransaction transaction, string sql, (string Name, SqliteType Type)[] parameters,
         IReadOnlyCollection<T> rows, Func<T, object[]> values, CancellationToken cancellationToken)
     {
         if (rows.Count == 0) return;
@@ -129,31 +129,33 @@ public static class MetricStore
         // it would row by row.
         var lastPoints = points.GroupBy(p => (p.RunId, p.Series, p.Step)).Select(g => g.Last()).ToList();
         var lastVectors = vectors.GroupBy(v => (v.RunId, v.Kind, v.Epoch)).Select(g => g.Last()).ToList();
-        await InsertArraysAsync(transaction, UpsertPoint, lastPoints,
+        await InsertArraysAsync(transaction, UpsertPoint, lastPoints, cancellationToken,
             ("run", NpgsqlDbType.Bigint, rows => rows.Select(p => p.RunId).ToArray()),
             ("series", NpgsqlDbType.Text, rows => rows.Select(p => p.Series).ToArray()),
             ("step", NpgsqlDbType.Bigint, rows => rows.Select(p => p.Step).ToArray()),
             ("value", NpgsqlDbType.Double, rows => rows.Select(p => Stored(p.Value)).ToArray()));
-        await InsertArraysAsync(transaction, UpsertVector, lastVectors,
+        await InsertArraysAsync(transaction, UpsertVector, lastVectors, cancellationToken,
             ("run", NpgsqlDbType.Bigint, rows => rows.Select(v => v.RunId).ToArray()),
             ("kind", NpgsqlDbType.Text, rows => rows.Select(v => v.Kind).ToArray()),
             ("epoch", NpgsqlDbType.Integer, rows => rows.Select(v => v.Epoch).ToArray()),
             ("values", NpgsqlDbType.Text, rows => rows.Select(v => v.ValuesJson).ToArray()));
-        await InsertArraysAsync(transaction, InsertEvent, events.ToList(),
+        await InsertArraysAsync(transaction, InsertEvent, events.ToList(), cancellationToken,
             ("run", NpgsqlDbType.Bigint, rows => rows.Select(e => e.RunId).ToArray()),
             ("at", NpgsqlDbType.Bigint, rows => rows.Select(e => e.At.UtcTicks).ToArray()),
             ("level", NpgsqlDbType.Text, rows => rows.Select(e => e.Level).ToArray()),
             ("message", NpgsqlDbType.Text, rows => rows.Select(e => e.Message).ToArray()));
+    }
 
-        async Task InsertArraysAsync<T>(NpgsqlTransaction tx, string sql, List<T> rows, params (string Name, NpgsqlDbType Type, Func<List<T>, object> Column)[] columns)
-        {
-            if (rows.Count == 0) return;
-            var text = string.Format(System.Globalization.CultureInfo.InvariantCulture, sql,
-                $"SELECT * FROM unnest({string.Join(", ", columns.Select(c => "@" + c.Name))})");
-            await using var command = new NpgsqlCommand(text, tx.Connection, tx);
-            foreach (var (name, type, column) in columns)
-                command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = column(rows) });
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+    // One statement whose rows come as arrays, one per column (PostgreSQL's unnest): one round trip.
+    internal static async Task InsertArraysAsync<T>(NpgsqlTransaction tx, string sql, List<T> rows, CancellationToken cancellationToken,
+        params (string Name, NpgsqlDbType Type, Func<List<T>, object> Column)[] columns)
+    {
+        if (rows.Count == 0) return;
+        var text = string.Format(System.Globalization.CultureInfo.InvariantCulture, sql,
+            $"SELECT * FROM unnest({string.Join(", ", columns.Select(c => "@" + c.Name))})");
+        await using var command = new NpgsqlCommand(text, tx.Connection, tx);
+        foreach (var (name, type, column) in columns)
+            command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = column(rows) });
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

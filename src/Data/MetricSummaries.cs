@@ -120,7 +120,7 @@ public static class MetricSummaries
             if (level == top)
             {
                 // The whole series lies in the top level's one bucket (up to four at the last level): its row is the series' summary.
-                foreach (var (_, summary) in await ReadLevelAsync(transaction, runId, series, level, long.MinValue, long.MaxValue, ct)) whole.Merge(summary);
+                foreach (var (_, summary) in await ReadLevelAsync(transaction.Connection!, transaction, runId, series, level, long.MinValue, long.MaxValue, ct)) whole.Merge(summary);
             }
         }
         await using (var above = Command(transaction, $"""DELETE FROM "MetricBuckets" WHERE {WhereSeries} AND "Level" > @top""", runId, series))
@@ -153,22 +153,10 @@ public static class MetricSummaries
     // Level 0 from the points of buckets b0..b1.
     private static async Task<List<(long Bucket, PointSummary Summary)>> FromPointsAsync(DbTransaction transaction, long runId, string series, long b0, long b1, CancellationToken ct)
     {
-        var buckets = new List<(long, PointSummary)>();
-        var current = new PointSummary();
-        var currentBucket = 0L;
+        var level0 = new Level0();
         await foreach (var (step, value) in PointsAsync(transaction.Connection!, transaction, runId, series, MetricPyramid.Start(b0, 0), MetricPyramid.End(b1, 0), ct))
-        {
-            var bucket = MetricPyramid.BucketOf(step, 0);
-            if (current.Count > 0 && bucket != currentBucket)
-            {
-                buckets.Add((currentBucket, current));
-                current = new PointSummary();
-            }
-            currentBucket = bucket;
-            current.Add(step, value);
-        }
-        if (current.Count > 0) buckets.Add((currentBucket, current));
-        return buckets;
+            level0.Add(step, value);
+        return level0.Buckets();
     }
 
     // Level 0 from points appended after the series' end: the bucket of the first one may hold earlier
@@ -177,23 +165,36 @@ public static class MetricSummaries
         List<(long Step, double? Value)> written, CancellationToken ct)
     {
         var first = MetricPyramid.BucketOf(written[0].Step, 0);
-        var earlier = await ReadLevelAsync(transaction, runId, series, 0, first, first, ct);
-        var buckets = new List<(long, PointSummary)>();
-        var current = earlier.Count > 0 ? earlier[0].Summary : new PointSummary();
-        var currentBucket = first;
-        foreach (var (step, value) in written)
+        var earlier = await ReadLevelAsync(transaction.Connection!, transaction, runId, series, 0, first, first, ct);
+        var level0 = new Level0(earlier.Count > 0 ? earlier[0] : null);
+        foreach (var (step, value) in written) level0.Add(step, value);
+        return level0.Buckets();
+    }
+
+    // Points in step order gathered into level-0 buckets, optionally after a bucket's stored summary.
+    private sealed class Level0((long Bucket, PointSummary Summary)? start = null)
+    {
+        private readonly List<(long, PointSummary)> _buckets = [];
+        private PointSummary _current = start?.Summary ?? new PointSummary();
+        private long _bucket = start?.Bucket ?? 0;
+
+        public void Add(long step, double? value)
         {
             var bucket = MetricPyramid.BucketOf(step, 0);
-            if (current.Count > 0 && bucket != currentBucket)
+            if (_current.Count > 0 && bucket != _bucket)
             {
-                buckets.Add((currentBucket, current));
-                current = new PointSummary();
+                _buckets.Add((_bucket, _current));
+                _current = new PointSummary();
             }
-            currentBucket = bucket;
-            current.Add(step, value);
+            _bucket = bucket;
+            _current.Add(step, value);
         }
-        if (current.Count > 0) buckets.Add((currentBucket, current));
-        return buckets;
+
+        public List<(long Bucket, PointSummary Summary)> Buckets()
+        {
+            if (_current.Count > 0) _buckets.Add((_bucket, _current));
+            return _buckets;
+        }
     }
 
     // Level L's buckets b0..b1 from their halves at level L − 1 (2b and 2b + 1).
@@ -201,7 +202,7 @@ public static class MetricSummaries
         long b0, long b1, CancellationToken ct)
     {
         var buckets = new List<(long Bucket, PointSummary Summary)>();
-        foreach (var (child, summary) in await ReadLevelAsync(transaction, runId, series, level - 1, 2 * b0, 2 * b1 + 1, ct))
+        foreach (var (child, summary) in await ReadLevelAsync(transaction.Connection!, transaction, runId, series, level - 1, 2 * b0, 2 * b1 + 1, ct))
         {
             var bucket = child >> 1; // floor(child / 2), negative buckets too
             if (buckets.Count > 0 && buckets[^1].Bucket == bucket)
@@ -215,18 +216,14 @@ public static class MetricSummaries
         return buckets;
     }
 
-    private static async Task<List<(long Bucket, PointSummary Summary)>> ReadLevelAsync(DbTransaction? transaction, long runId, string series, int level,
-        long b0, long b1, CancellationToken ct, DbConnection? connection = null)
+    private static async Task<List<(long Bucket, PointSummary Summary)>> ReadLevelAsync(DbConnection connection, DbTransaction? transaction, long runId, string series,
+        int level, long b0, long b1, CancellationToken ct)
     {
         var rows = new List<(long, PointSummary)>();
-        await using var command = (connection ?? transaction!.Connection!).CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"""
+        await using var command = Command(connection, transaction, $"""
             SELECT "Bucket", {BucketColumns} FROM "MetricBuckets"
             WHERE {WhereSeries} AND "Level" = @level AND "Bucket" BETWEEN @from AND @to ORDER BY "Bucket"
-            """;
-        Add(command, "run", runId);
-        Add(command, "series", series);
+            """, runId, series);
         Add(command, "level", level);
         Add(command, "from", b0);
         Add(command, "to", b1);
@@ -246,67 +243,46 @@ public static class MetricSummaries
     private static async IAsyncEnumerable<(long Step, double? Value)> PointsAsync(DbConnection connection, DbTransaction? transaction, long runId, string series,
         long from, long to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        await using var command = PointsCommand(connection, transaction, runId, series, from, to);
+        await using var command = Command(connection, transaction, $"""SELECT "Step", "Value" FROM "MetricPoints" WHERE {WhereSeries} AND "Step" BETWEEN @from AND @to ORDER BY "Step" """,
+            runId, series);
+        Add(command, "from", from);
+        Add(command, "to", to);
         await using var reader = await command.ExecuteReaderAsync(ct);
         // SQLite reads synchronously whichever is called; its async call only adds a per-row cost.
         var sqlite = reader is SqliteDataReader;
         while (sqlite ? reader.Read() : await reader.ReadAsync(ct)) yield return (reader.GetInt64(0), Double(reader, 1));
     }
 
-    private static DbCommand PointsCommand(DbConnection connection, DbTransaction? transaction, long runId, string series, long from, long to)
+    private static Task InsertAsync(DbTransaction transaction, long runId, string series, int level, List<(long Bucket, PointSummary Summary)> buckets, CancellationToken ct)
     {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"""SELECT "Step", "Value" FROM "MetricPoints" WHERE {WhereSeries} AND "Step" BETWEEN @from AND @to ORDER BY "Step" """;
-        Add(command, "run", runId);
-        Add(command, "series", series);
-        Add(command, "from", from);
-        Add(command, "to", to);
-        return command;
-    }
-
-    private static async Task InsertAsync(DbTransaction transaction, long runId, string series, int level, List<(long Bucket, PointSummary Summary)> buckets, CancellationToken ct)
-    {
-        if (buckets.Count == 0) return;
         const string insert = """
-            INSERT INTO "MetricBuckets" ("RunId", "Series", "Level", "Bucket", "Count", "FirstStep", "LastStep", "MinStep", "MinValue", "MaxStep", "MaxValue", "FiniteMin", "FiniteMax")
+            INSERT INTO "MetricBuckets" ("RunId", "Series", "Level", "Bucket", "Count", "FirstStep", "LastStep", "MinStep", "MinValue", "MaxStep", "MaxValue", "FiniteMin", "FiniteMax") {0}
             """;
         if (transaction is NpgsqlTransaction postgres)
         {
-            // One statement with the level's rows as arrays (one round trip).
-            await using var command = new NpgsqlCommand(insert + """
-                 SELECT @run, @series, @level, * FROM unnest(@bucket, @count, @first, @last, @minStep, @minValue, @maxStep, @maxValue, @finiteMin, @finiteMax)
-                """, postgres.Connection, postgres);
-            command.Parameters.AddWithValue("run", runId);
-            command.Parameters.AddWithValue("series", series);
-            command.Parameters.AddWithValue("level", level);
-            command.Parameters.AddWithValue("bucket", NpgsqlDbType.Array | NpgsqlDbType.Bigint, buckets.Select(b => b.Bucket).ToArray());
-            command.Parameters.AddWithValue("count", NpgsqlDbType.Array | NpgsqlDbType.Bigint, buckets.Select(b => b.Summary.Count).ToArray());
-            command.Parameters.AddWithValue("first", NpgsqlDbType.Array | NpgsqlDbType.Bigint, buckets.Select(b => b.Summary.FirstStep).ToArray());
-            command.Parameters.AddWithValue("last", NpgsqlDbType.Array | NpgsqlDbType.Bigint, buckets.Select(b => b.Summary.LastStep).ToArray());
-            command.Parameters.AddWithValue("minStep", NpgsqlDbType.Array | NpgsqlDbType.Bigint, buckets.Select(b => b.Summary.MinStep).ToArray());
-            command.Parameters.AddWithValue("minValue", NpgsqlDbType.Array | NpgsqlDbType.Double, buckets.Select(b => b.Summary.MinValue).ToArray());
-            command.Parameters.AddWithValue("maxStep", NpgsqlDbType.Array | NpgsqlDbType.Bigint, buckets.Select(b => b.Summary.MaxStep).ToArray());
-            command.Parameters.AddWithValue("maxValue", NpgsqlDbType.Array | NpgsqlDbType.Double, buckets.Select(b => b.Summary.MaxValue).ToArray());
-            command.Parameters.AddWithValue("finiteMin", NpgsqlDbType.Array | NpgsqlDbType.Double, buckets.Select(b => b.Summary.FiniteMin).ToArray());
-            command.Parameters.AddWithValue("finiteMax", NpgsqlDbType.Array | NpgsqlDbType.Double, buckets.Select(b => b.Summary.FiniteMax).ToArray());
-            await command.ExecuteNonQueryAsync(ct);
-            return;
+            return MetricStore.InsertArraysAsync(postgres, insert, buckets, ct,
+                ("run", NpgsqlDbType.Bigint, rows => rows.Select(_ => runId).ToArray()),
+                ("series", NpgsqlDbType.Text, rows => rows.Select(_ => series).ToArray()),
+                ("level", NpgsqlDbType.Integer, rows => rows.Select(_ => level).ToArray()),
+                ("bucket", NpgsqlDbType.Bigint, rows => rows.Select(b => b.Bucket).ToArray()),
+                ("count", NpgsqlDbType.Bigint, rows => rows.Select(b => b.Summary.Count).ToArray()),
+                ("first", NpgsqlDbType.Bigint, rows => rows.Select(b => b.Summary.FirstStep).ToArray()),
+                ("last", NpgsqlDbType.Bigint, rows => rows.Select(b => b.Summary.LastStep).ToArray()),
+                ("minStep", NpgsqlDbType.Bigint, rows => rows.Select(b => b.Summary.MinStep).ToArray()),
+                ("minValue", NpgsqlDbType.Double, rows => rows.Select(b => b.Summary.MinValue).ToArray()),
+                ("maxStep", NpgsqlDbType.Bigint, rows => rows.Select(b => b.Summary.MaxStep).ToArray()),
+                ("maxValue", NpgsqlDbType.Double, rows => rows.Select(b => b.Summary.MaxValue).ToArray()),
+                ("finiteMin", NpgsqlDbType.Double, rows => rows.Select(b => b.Summary.FiniteMin).ToArray()),
+                ("finiteMax", NpgsqlDbType.Double, rows => rows.Select(b => b.Summary.FiniteMax).ToArray()));
         }
-        // SQLite: one prepared statement, run once per row (in-process, no round trips).
-        await using var row = Command(transaction, insert + """
-             VALUES (@run, @series, @level, @bucket, @count, @first, @last, @minStep, @minValue, @maxStep, @maxValue, @finiteMin, @finiteMax)
-            """, runId, series);
-        Add(row, "level", level);
-        var parameters = new[] { "bucket", "count", "first", "last", "minStep", "minValue", "maxStep", "maxValue", "finiteMin", "finiteMax" }
-            .Select(name => { var p = row.CreateParameter(); p.ParameterName = "@" + name; row.Parameters.Add(p); return p; }).ToArray();
-        await row.PrepareAsync(ct);
-        foreach (var (bucket, s) in buckets)
-        {
-            object?[] values = [bucket, s.Count, s.FirstStep, s.LastStep, s.MinStep, s.MinValue, s.MaxStep, s.MaxValue, s.FiniteMin, s.FiniteMax];
-            for (var i = 0; i < parameters.Length; i++) parameters[i].Value = values[i] ?? DBNull.Value;
-            await row.ExecuteNonQueryAsync(ct);
-        }
+        return MetricStore.InsertEachAsync((SqliteTransaction)transaction, insert,
+            [("$run", SqliteType.Integer), ("$series", SqliteType.Text), ("$level", SqliteType.Integer), ("$bucket", SqliteType.Integer), ("$count", SqliteType.Integer),
+             ("$first", SqliteType.Integer), ("$last", SqliteType.Integer), ("$minStep", SqliteType.Integer), ("$minValue", SqliteType.Real),
+             ("$maxStep", SqliteType.Integer), ("$maxValue", SqliteType.Real), ("$finiteMin", SqliteType.Real), ("$finiteMax", SqliteType.Real)],
+            buckets, b => [runId, series, level, b.Bucket, b.Summary.Count, b.Summary.FirstStep, b.Summary.LastStep, OrNull(b.Summary.MinStep), OrNull(b.Summary.MinValue),
+                OrNull(b.Summary.MaxStep), OrNull(b.Summary.MaxValue), OrNull(b.Summary.FiniteMin), OrNull(b.Summary.FiniteMax)], ct);
+
+        static object OrNull<TValue>(TValue? value) where TValue : struct => value is { } v ? v : DBNull.Value;
     }
 
     /// <summary>
@@ -320,11 +296,8 @@ public static class MetricSummaries
     {
         long first, last;
         int top;
-        await using (var meta = connection.CreateCommand())
+        await using (var meta = Command(connection, null, $"""SELECT "FirstStep", "LastStep", "TopLevel" FROM "MetricSeries" WHERE {WhereSeries}""", runId, series))
         {
-            meta.CommandText = $"""SELECT "FirstStep", "LastStep", "TopLevel" FROM "MetricSeries" WHERE {WhereSeries}""";
-            Add(meta, "run", runId);
-            Add(meta, "series", series);
             await using var reader = await meta.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct)) return null;
             (first, last, top) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt32(2));
@@ -334,11 +307,6 @@ public static class MetricSummaries
         if (a > b) return new SeriesRead(series, 0, [], []);
         if (maxPoints < 4) return await RawAsync(connection, runId, series, a, b, ct);
 
-        // The range's first and last point are kept as they are; the buckets holding them are summarised
-        // without them, so that each bucket still shows its own extremes beside the ends.
-        var ends = await EndPointsAsync(connection, runId, series, a, b, ct);
-        if (ends.Count == 0) return new SeriesRead(series, 0, [], []);
-        var (firstPoint, lastPoint) = (ends[0], ends[^1]);
         var level = MetricPyramid.LevelFor(a, b, (maxPoints - 2) / 2, top);
         if (level == 0 && await CountAsync(connection, runId, series, a, b, ct) <= 4L * maxPoints)
         {
@@ -348,10 +316,15 @@ public static class MetricSummaries
             var (keptSteps, keptValues) = Downsampling.MinMax(all.Steps, all.Values, maxPoints);
             return all with { Steps = keptSteps, Values = keptValues };
         }
+        // The range's first and last point are kept as they are; the buckets holding them are summarised
+        // without them, so that each bucket still shows its own extremes beside the ends.
+        var ends = await EndPointsAsync(connection, runId, series, a, b, ct);
+        if (ends.Count == 0) return new SeriesRead(series, 0, [], []);
+        var (firstPoint, lastPoint) = (ends[0], ends[^1]);
         var (firstBucket, lastBucket) = (MetricPyramid.BucketOf(firstPoint.Step, level), MetricPyramid.BucketOf(lastPoint.Step, level));
         var picks = new List<(long Step, double Value)> { firstPoint, lastPoint };
         var count = 0L;
-        foreach (var (bucket, stored) in await ReadLevelAsync(null, runId, series, level, firstBucket, lastBucket, ct, connection))
+        foreach (var (bucket, stored) in await ReadLevelAsync(connection, null, runId, series, level, firstBucket, lastBucket, ct))
         {
             var (start, end) = (MetricPyramid.Start(bucket, level), MetricPyramid.End(bucket, level));
             var summary = stored;
@@ -383,25 +356,10 @@ public static class MetricSummaries
     {
         var steps = new List<long>();
         var values = new List<double>();
-        await using var command = PointsCommand(connection, null, runId, series, from, to);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        // Row by row without an await where the provider reads synchronously anyway (SQLite): the
-        // per-row cost of an async read is most of the time of a long range.
-        if (reader is SqliteDataReader)
+        await foreach (var (step, value) in PointsAsync(connection, null, runId, series, from, to, ct))
         {
-            while (reader.Read())
-            {
-                steps.Add(reader.GetInt64(0));
-                values.Add(reader.IsDBNull(1) ? double.NaN : reader.GetDouble(1));
-            }
-        }
-        else
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                steps.Add(reader.GetInt64(0));
-                values.Add(reader.IsDBNull(1) ? double.NaN : reader.GetDouble(1));
-            }
+            steps.Add(step);
+            values.Add(value ?? double.NaN);
         }
         return new SeriesRead(series, steps.Count, steps.ToArray(), values.ToArray());
     }
@@ -409,10 +367,8 @@ public static class MetricSummaries
     // Points in [from, to] as level 0 counts them (its buckets that the range cuts counted whole: an upper bound).
     private static async Task<long> CountAsync(DbConnection connection, long runId, string series, long from, long to, CancellationToken ct)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""SELECT SUM("Count") FROM "MetricBuckets" WHERE {WhereSeries} AND "Level" = 0 AND "Bucket" BETWEEN @from AND @to""";
-        Add(command, "run", runId);
-        Add(command, "series", series);
+        await using var command = Command(connection, null, $"""SELECT SUM("Count") FROM "MetricBuckets" WHERE {WhereSeries} AND "Level" = 0 AND "Bucket" BETWEEN @from AND @to""",
+            runId, series);
         Add(command, "from", MetricPyramid.BucketOf(from, 0));
         Add(command, "to", MetricPyramid.BucketOf(to, 0));
         return await command.ExecuteScalarAsync(ct) is { } sum and not DBNull ? Convert.ToInt64(sum, System.Globalization.CultureInfo.InvariantCulture) : 0;
@@ -424,10 +380,8 @@ public static class MetricSummaries
         var ends = new List<(long, double)>();
         foreach (var (bound, order) in new[] { (""" "Step" >= @bound""", "ASC"), (""" "Step" <= @bound""", "DESC") })
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"""SELECT "Step", "Value" FROM "MetricPoints" WHERE {WhereSeries} AND {bound} ORDER BY "Step" {order} LIMIT 1""";
-            Add(command, "run", runId);
-            Add(command, "series", series);
+            await using var command = Command(connection, null, $"""SELECT "Step", "Value" FROM "MetricPoints" WHERE {WhereSeries} AND {bound} ORDER BY "Step" {order} LIMIT 1""",
+                runId, series);
             Add(command, "bound", order == "ASC" ? from : to);
             await using var reader = await command.ExecuteReaderAsync(ct);
             if (await reader.ReadAsync(ct)) ends.Add((reader.GetInt64(0), Double(reader, 1) ?? double.NaN));
@@ -435,9 +389,12 @@ public static class MetricSummaries
         return ends;
     }
 
-    private static DbCommand Command(DbTransaction transaction, string sql, long runId, string series)
+    private static DbCommand Command(DbTransaction transaction, string sql, long runId, string series) =>
+        Command(transaction.Connection!, transaction, sql, runId, series);
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, long runId, string series)
     {
-        var command = transaction.Connection!.CreateCommand();
+        var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
         Add(command, "run", runId);
