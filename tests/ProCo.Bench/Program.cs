@@ -48,11 +48,7 @@ try
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seeded 5 runs x 50,000 steps + 200 epochs x 100 classes of kappa/accuracy in {seedWatch.Elapsed.TotalSeconds:F1} s"));
 
     using var playwright = await Playwright.CreateAsync();
-    await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-    {
-        ExecutablePath = "/usr/bin/chromium",
-        Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    await using var browser = await TestSurface.LaunchChromiumAsync(playwright);
     var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = address + "/", ViewportSize = new ViewportSize { Width = 1600, Height = 1000 } });
     await TestSurface.InstallAsync(context);
     // Run pages keep step-to-browser latencies only when asked (the server stamps points: ProCo:Live:StampPoints).

@@ -116,11 +116,7 @@ internal static class ReadsBench
     private static async Task RunPageAsync(string address, long size, long id)
     {
         using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        await using var chromium = await playwright.Chromium.LaunchAsync(new Microsoft.Playwright.BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        await using var chromium = await TestSurface.LaunchChromiumAsync(playwright);
         var context = await chromium.NewContextAsync(new Microsoft.Playwright.BrowserNewContextOptions
         {
             BaseURL = address + "/", ViewportSize = new Microsoft.Playwright.ViewportSize { Width = 1600, Height = 1000 },

@@ -17,7 +17,7 @@ namespace ProCo.Browser.Tests;
 public sealed class StudioServer : IAsyncLifetime
 {
     /// <summary>Chromium from Debian's package; Playwright never downloads a browser of its own.</summary>
-    public const string ChromiumPath = "/usr/bin/chromium";
+    public const string ChromiumPath = TestSurface.ChromiumPath;
 
     private WebApplication? _app;
     private IPlaywright? _playwright;
@@ -60,16 +60,7 @@ public sealed class StudioServer : IAsyncLifetime
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
 
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args =
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run",
-            ],
-        });
+        Browser = await TestSurface.LaunchChromiumAsync(_playwright);
 
         _adminToken = await CreateAccountAsync("admin", StudioRoles.Admin);
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString() });

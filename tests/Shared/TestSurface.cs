@@ -11,6 +11,17 @@ public static class TestSurface
 {
     private const string Path = "/_studio-test/studio-test.js";
 
+    /// <summary>Debian's Chromium (the package, never a browser a tool downloads).</summary>
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    /// <summary>Debian's Chromium, headless, with its own network traffic (updates, sync, first-run) off.</summary>
+    public static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = ChromiumPath,
+        Headless = true,
+        Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+
     /// <summary>Makes <c>window.studioTest</c> available on every page of <paramref name="context"/> once its document has loaded.</summary>
     public static async Task InstallAsync(IBrowserContext context)
     {
