@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using Npgsql;
 using ProCo.Data.Entities;
 using NpgsqlTypes;
+using static System.FormattableString;
 
 namespace ProCo.Data;
 
@@ -32,18 +33,55 @@ public static class MetricSummaries
     }
 
     /// <summary>
-    /// Brings the summaries of the series of these points up to date after they were written. Where a
-    /// series' points all lie after its stored end (a trainer or an import appending), its finest
-    /// buckets are made from the points in hand instead of being read back.
+    /// Brings the summaries of the series of these points up to date after they were written. The
+    /// <paramref name="appends"/> (<see cref="AppendsAsync"/>, asked before the write) have their finest
+    /// buckets made from the points in hand instead of read back.
     /// </summary>
-    public static async Task RefreshWrittenAsync(DbTransaction transaction, IReadOnlyCollection<MetricPoint> points, CancellationToken cancellationToken = default)
+    public static async Task RefreshWrittenAsync(DbTransaction transaction, IReadOnlyCollection<MetricPoint> points, IReadOnlySet<(long RunId, string Series)> appends,
+        CancellationToken cancellationToken = default)
     {
         foreach (var group in points.GroupBy(p => (p.RunId, p.Series)))
         {
             // As stored: the last value written for a step wins.
             var written = group.GroupBy(p => p.Step).Select(g => (Step: g.Key, g.Last().Value)).OrderBy(p => p.Step).ToList();
-            await RefreshSeriesAsync(transaction, group.Key.RunId, group.Key.Series, written[0].Step, written[^1].Step, cancellationToken, written);
+            await RefreshSeriesAsync(transaction, group.Key.RunId, group.Key.Series, written[0].Step, written[^1].Step, cancellationToken,
+                appends.Contains(group.Key) ? written : null);
         }
+    }
+
+    /// <summary>
+    /// Takes the series' write turns (PostgreSQL) and returns those whose points here all lie after their
+    /// stored end, or that have no points yet: appends, which replace no stored point. A series whose
+    /// summaries are not built yet is never one (points may exist that its row does not count).
+    /// </summary>
+    public static async Task<HashSet<(long RunId, string Series)>> AppendsAsync(DbTransaction transaction, IReadOnlyCollection<MetricPoint> points,
+        CancellationToken cancellationToken = default)
+    {
+        var appends = new HashSet<(long, string)>();
+        // In one order for every writer, so that two writers of the same series never wait on each other crosswise.
+        foreach (var group in points.GroupBy(p => (p.RunId, p.Series)).OrderBy(g => g.Key.RunId).ThenBy(g => g.Key.Series, StringComparer.Ordinal))
+        {
+            var (runId, series) = group.Key;
+            await LockAsync(transaction, runId, series, cancellationToken);
+            // No summary row and no point: a new series (its row is written with its first points).
+            await using var stored = Command(transaction, $"""
+                SELECT "TopLevel", "LastStep" FROM "MetricSeries" WHERE {WhereSeries}
+                UNION ALL SELECT 0, NULL WHERE NOT EXISTS (SELECT 1 FROM "MetricSeries" WHERE {WhereSeries})
+                    AND NOT EXISTS (SELECT 1 FROM "MetricPoints" WHERE {WhereSeries})
+                """, runId, series);
+            await using var reader = await stored.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken) && reader.GetInt32(0) >= 0 && (reader.IsDBNull(1) || group.Min(p => p.Step) > reader.GetInt64(1)))
+                appends.Add(group.Key);
+        }
+        return appends;
+    }
+
+    // SQLite runs one writer at a time; PostgreSQL's writers of one series take turns on a lock held to
+    // the end of the transaction, so that each reads the points and buckets the one before it committed.
+    private static async Task LockAsync(DbTransaction transaction, long runId, string series, CancellationToken ct)
+    {
+        if (transaction is NpgsqlTransaction)
+            await ExecuteAsync(transaction, """SELECT pg_advisory_xact_lock((@run::bigint << 32) # hashtext(@series))""", runId, series, ct);
     }
 
     /// <summary>Rebuilds every series whose summaries are not built yet (stored before summaries existed); the number rebuilt.</summary>
@@ -65,13 +103,12 @@ public static class MetricSummaries
         return pending.Count;
     }
 
+    // With written, the points just appended (all after the series' stored end): its finest buckets come from them.
     private static async Task RefreshSeriesAsync(DbTransaction transaction, long runId, string series, long from, long to, CancellationToken ct,
         List<(long Step, double? Value)>? written = null)
     {
-        // SQLite runs one writer at a time; PostgreSQL's writers of one series take turns here, so that
-        // each reads the points and buckets the one before it committed.
-        if (transaction is NpgsqlTransaction)
-            await ExecuteAsync(transaction, """SELECT pg_advisory_xact_lock((@run::bigint << 32) # hashtext(@series))""", runId, series, ct);
+        int built;
+        await LockAsync(transaction, runId, series, ct); // a lock this transaction holds already is granted at once
         // Two index seeks: SQLite answers a lone MIN or MAX from the index, but scans for both in one SELECT.
         long? first = null, last = null;
         await using (var extent = Command(transaction, $"""
@@ -81,14 +118,8 @@ public static class MetricSummaries
         {
             if (await reader.ReadAsync(ct) && !reader.IsDBNull(0)) (first, last) = (reader.GetInt64(0), reader.GetInt64(1));
         }
-        int built;
-        long? storedLast = null;
-        await using (var stored = Command(transaction, $"""SELECT "TopLevel", "LastStep" FROM "MetricSeries" WHERE {WhereSeries}""", runId, series))
-        await using (var reader = await stored.ExecuteReaderAsync(ct))
-        {
-            built = -1;
-            if (await reader.ReadAsync(ct)) (built, storedLast) = (reader.GetInt32(0), reader.GetInt64(1));
-        }
+        await using (var stored = Command(transaction, $"""SELECT "TopLevel" FROM "MetricSeries" WHERE {WhereSeries}""", runId, series))
+            built = await stored.ExecuteScalarAsync(ct) is { } level ? Convert.ToInt32(level, System.Globalization.CultureInfo.InvariantCulture) : -1;
         if (first is not { } firstStep || last is not { } lastStep)
         {
             await ExecuteAsync(transaction, $"""DELETE FROM "MetricBuckets" WHERE {WhereSeries}""", runId, series, ct);
@@ -97,37 +128,28 @@ public static class MetricSummaries
         }
         if (built < 0) await ExecuteAsync(transaction, $"""DELETE FROM "MetricBuckets" WHERE {WhereSeries}""", runId, series, ct);
         var top = MetricPyramid.TopLevel(firstStep, lastStep);
-        var whole = new PointSummary();
+        // The buckets each level rebuilds: a level built before where points changed (written, replaced or
+        // deleted, so possibly past the series' new ends); a new one whole.
+        var ranges = new (long B0, long B1)[top + 1];
         for (var level = 0; level <= top; level++)
         {
-            // A level built before is brought up to date where points changed (written, replaced or
-            // deleted, so possibly past the series' new ends); a new one is built whole.
             var (lo, hi) = level > built ? (firstStep, lastStep) : (from, to);
-            var (b0, b1) = (MetricPyramid.BucketOf(lo, level), MetricPyramid.BucketOf(hi, level));
-            var appended = level == 0 && built >= 0 && written is { Count: > 0 } && written[0].Step > storedLast;
-            var buckets = appended ? await FromAppendedAsync(transaction, runId, series, written!, ct)
-                : level == 0 ? await FromPointsAsync(transaction, runId, series, b0, b1, ct)
-                : await FromLevelBelowAsync(transaction, runId, series, level, b0, b1, ct);
-            await using (var delete = Command(transaction,
-                             $"""DELETE FROM "MetricBuckets" WHERE {WhereSeries} AND "Level" = @level AND "Bucket" BETWEEN @from AND @to""", runId, series))
-            {
-                Add(delete, "level", level);
-                Add(delete, "from", b0);
-                Add(delete, "to", b1);
-                await delete.ExecuteNonQueryAsync(ct);
-            }
-            await InsertAsync(transaction, runId, series, level, buckets, ct);
-            if (level == top)
-            {
-                // The whole series lies in the top level's one bucket (up to four at the last level): its row is the series' summary.
-                foreach (var (_, summary) in await ReadLevelAsync(transaction.Connection!, transaction, runId, series, level, long.MinValue, long.MaxValue, ct)) whole.Merge(summary);
-            }
+            ranges[level] = (MetricPyramid.BucketOf(lo, level), MetricPyramid.BucketOf(hi, level));
         }
-        await using (var above = Command(transaction, $"""DELETE FROM "MetricBuckets" WHERE {WhereSeries} AND "Level" > @top""", runId, series))
-        {
-            Add(above, "top", top);
-            await above.ExecuteNonQueryAsync(ct);
-        }
+        // Each level is made in memory from the one below: the children rebuilt just now, and those beside
+        // them that did not change, read as stored in one query with the top level's other buckets.
+        var kept = await ReadKeptAsync(transaction, runId, series, ranges, ct);
+        var levels = new List<(long Bucket, PointSummary Summary)>[top + 1];
+        levels[0] = written is { Count: > 0 }
+            ? await FromAppendedAsync(transaction, runId, series, written!, ct)
+            : await FromPointsAsync(transaction, runId, series, ranges[0].B0, ranges[0].B1, ct);
+        for (var level = 1; level <= top; level++) levels[level] = FromChildren(levels[level - 1], kept[level - 1]);
+        var changed = string.Join(" OR ", ranges.Select((r, level) => Invariant($"""("Level" = {level} AND "Bucket" BETWEEN {r.B0} AND {r.B1})""")));
+        await ExecuteAsync(transaction, Invariant($"""DELETE FROM "MetricBuckets" WHERE {WhereSeries} AND ({changed} OR "Level" > {top})"""), runId, series, ct);
+        await InsertAsync(transaction, runId, series, levels.SelectMany((buckets, level) => buckets.Select(b => (level, b.Bucket, b.Summary))).ToList(), ct);
+        // The whole series lies in the top level's one bucket (up to four at the last level): its row is the series' summary.
+        var whole = new PointSummary();
+        foreach (var (_, summary) in levels[top].Concat(kept[top])) whole.Merge(summary);
         double? lastValue;
         await using (var value = Command(transaction, $"""SELECT "Value" FROM "MetricPoints" WHERE {WhereSeries} AND "Step" = @step""", runId, series))
         {
@@ -197,12 +219,11 @@ public static class MetricSummaries
         }
     }
 
-    // Level L's buckets b0..b1 from their halves at level L − 1 (2b and 2b + 1).
-    private static async Task<List<(long Bucket, PointSummary Summary)>> FromLevelBelowAsync(DbTransaction transaction, long runId, string series, int level,
-        long b0, long b1, CancellationToken ct)
+    // A level's buckets from their halves at the level below (2b and 2b + 1): those rebuilt and those kept, in bucket order.
+    private static List<(long Bucket, PointSummary Summary)> FromChildren(List<(long Bucket, PointSummary Summary)> rebuilt, List<(long Bucket, PointSummary Summary)> kept)
     {
         var buckets = new List<(long Bucket, PointSummary Summary)>();
-        foreach (var (child, summary) in await ReadLevelAsync(transaction.Connection!, transaction, runId, series, level - 1, 2 * b0, 2 * b1 + 1, ct))
+        foreach (var (child, summary) in rebuilt.Concat(kept).OrderBy(c => c.Bucket))
         {
             var bucket = child >> 1; // floor(child / 2), negative buckets too
             if (buckets.Count > 0 && buckets[^1].Bucket == bucket)
@@ -214,6 +235,26 @@ public static class MetricSummaries
             else buckets.Add((bucket, summary));
         }
         return buckets;
+    }
+
+    // Per level, the stored buckets that the rebuild keeps but needs: below each level L ≥ 1, the children
+    // of its rebuilt range outside the range rebuilt at L − 1; at the top level, its other buckets.
+    private static async Task<List<(long Bucket, PointSummary Summary)>[]> ReadKeptAsync(DbTransaction transaction, long runId, string series,
+        (long B0, long B1)[] ranges, CancellationToken ct)
+    {
+        var top = ranges.Length - 1;
+        var kept = Enumerable.Range(0, top + 1).Select(_ => new List<(long, PointSummary)>()).ToArray();
+        var wanted = Enumerable.Range(1, top)
+            .Select(level => Invariant($"""
+                ("Level" = {level - 1} AND "Bucket" BETWEEN {2 * ranges[level].B0} AND {2 * ranges[level].B1 + 1} AND "Bucket" NOT BETWEEN {ranges[level - 1].B0} AND {ranges[level - 1].B1})
+                """))
+            .Append(Invariant($"""("Level" = {top} AND "Bucket" NOT BETWEEN {ranges[top].B0} AND {ranges[top].B1})"""));
+        await using var command = Command(transaction, $"""
+            SELECT "Level", "Bucket", {BucketColumns} FROM "MetricBuckets" WHERE {WhereSeries} AND ({string.Join(" OR ", wanted)}) ORDER BY "Level", "Bucket"
+            """, runId, series);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) kept[reader.GetInt32(0)].Add((reader.GetInt64(1), Summary(reader, 2)));
+        return kept;
     }
 
     private static async Task<List<(long Bucket, PointSummary Summary)>> ReadLevelAsync(DbConnection connection, DbTransaction? transaction, long runId, string series,
@@ -228,17 +269,17 @@ public static class MetricSummaries
         Add(command, "from", b0);
         Add(command, "to", b1);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add((reader.GetInt64(0), new PointSummary
-            {
-                Count = reader.GetInt64(1), FirstStep = reader.GetInt64(2), LastStep = reader.GetInt64(3),
-                MinStep = Long(reader, 4), MinValue = Double(reader, 5), MaxStep = Long(reader, 6), MaxValue = Double(reader, 7),
-                FiniteMin = Double(reader, 8), FiniteMax = Double(reader, 9),
-            }));
-        }
+        while (await reader.ReadAsync(ct)) rows.Add((reader.GetInt64(0), Summary(reader, 1)));
         return rows;
     }
+
+    // A bucket's summary from its columns (BucketColumns' order) starting at an ordinal.
+    private static PointSummary Summary(DbDataReader reader, int at) => new()
+    {
+        Count = reader.GetInt64(at), FirstStep = reader.GetInt64(at + 1), LastStep = reader.GetInt64(at + 2),
+        MinStep = Long(reader, at + 3), MinValue = Double(reader, at + 4), MaxStep = Long(reader, at + 5), MaxValue = Double(reader, at + 6),
+        FiniteMin = Double(reader, at + 7), FiniteMax = Double(reader, at + 8),
+    };
 
     private static async IAsyncEnumerable<(long Step, double? Value)> PointsAsync(DbConnection connection, DbTransaction? transaction, long runId, string series,
         long from, long to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
@@ -253,33 +294,39 @@ public static class MetricSummaries
         while (sqlite ? reader.Read() : await reader.ReadAsync(ct)) yield return (reader.GetInt64(0), Double(reader, 1));
     }
 
-    private static Task InsertAsync(DbTransaction transaction, long runId, string series, int level, List<(long Bucket, PointSummary Summary)> buckets, CancellationToken ct)
+    private static Task InsertAsync(DbTransaction transaction, long runId, string series, List<(int Level, long Bucket, PointSummary Summary)> buckets, CancellationToken ct)
     {
         const string insert = """
             INSERT INTO "MetricBuckets" ("RunId", "Series", "Level", "Bucket", "Count", "FirstStep", "LastStep", "MinStep", "MinValue", "MaxStep", "MaxValue", "FiniteMin", "FiniteMax") {0}
             """;
+        // The rows of the ranges rebuilt, deleted just before: new rows, copied in.
         if (transaction is NpgsqlTransaction postgres)
         {
-            return MetricStore.InsertArraysAsync(postgres, insert, buckets, ct,
-                ("run", NpgsqlDbType.Bigint, rows => rows.Select(_ => runId).ToArray()),
-                ("series", NpgsqlDbType.Text, rows => rows.Select(_ => series).ToArray()),
-                ("level", NpgsqlDbType.Integer, rows => rows.Select(_ => level).ToArray()),
-                ("bucket", NpgsqlDbType.Bigint, rows => rows.Select(b => b.Bucket).ToArray()),
-                ("count", NpgsqlDbType.Bigint, rows => rows.Select(b => b.Summary.Count).ToArray()),
-                ("first", NpgsqlDbType.Bigint, rows => rows.Select(b => b.Summary.FirstStep).ToArray()),
-                ("last", NpgsqlDbType.Bigint, rows => rows.Select(b => b.Summary.LastStep).ToArray()),
-                ("minStep", NpgsqlDbType.Bigint, rows => rows.Select(b => b.Summary.MinStep).ToArray()),
-                ("minValue", NpgsqlDbType.Double, rows => rows.Select(b => b.Summary.MinValue).ToArray()),
-                ("maxStep", NpgsqlDbType.Bigint, rows => rows.Select(b => b.Summary.MaxStep).ToArray()),
-                ("maxValue", NpgsqlDbType.Double, rows => rows.Select(b => b.Summary.MaxValue).ToArray()),
-                ("finiteMin", NpgsqlDbType.Double, rows => rows.Select(b => b.Summary.FiniteMin).ToArray()),
-                ("finiteMax", NpgsqlDbType.Double, rows => rows.Select(b => b.Summary.FiniteMax).ToArray()));
+            return MetricStore.CopyAsync(postgres, """
+                COPY "MetricBuckets" ("RunId", "Series", "Level", "Bucket", "Count", "FirstStep", "LastStep", "MinStep", "MinValue", "MaxStep", "MaxValue", "FiniteMin", "FiniteMax")
+                FROM STDIN (FORMAT BINARY)
+                """, buckets, (copy, b) =>
+            {
+                copy.Write(runId, NpgsqlDbType.Bigint);
+                copy.Write(series, NpgsqlDbType.Text);
+                copy.Write(b.Level, NpgsqlDbType.Integer);
+                copy.Write(b.Bucket, NpgsqlDbType.Bigint);
+                copy.Write(b.Summary.Count, NpgsqlDbType.Bigint);
+                copy.Write(b.Summary.FirstStep, NpgsqlDbType.Bigint);
+                copy.Write(b.Summary.LastStep, NpgsqlDbType.Bigint);
+                MetricStore.WriteNullable(copy, b.Summary.MinStep, NpgsqlDbType.Bigint);
+                MetricStore.WriteNullable(copy, b.Summary.MinValue, NpgsqlDbType.Double);
+                MetricStore.WriteNullable(copy, b.Summary.MaxStep, NpgsqlDbType.Bigint);
+                MetricStore.WriteNullable(copy, b.Summary.MaxValue, NpgsqlDbType.Double);
+                MetricStore.WriteNullable(copy, b.Summary.FiniteMin, NpgsqlDbType.Double);
+                MetricStore.WriteNullable(copy, b.Summary.FiniteMax, NpgsqlDbType.Double);
+            }, ct);
         }
         return MetricStore.InsertEachAsync((SqliteTransaction)transaction, insert,
             [("$run", SqliteType.Integer), ("$series", SqliteType.Text), ("$level", SqliteType.Integer), ("$bucket", SqliteType.Integer), ("$count", SqliteType.Integer),
              ("$first", SqliteType.Integer), ("$last", SqliteType.Integer), ("$minStep", SqliteType.Integer), ("$minValue", SqliteType.Real),
              ("$maxStep", SqliteType.Integer), ("$maxValue", SqliteType.Real), ("$finiteMin", SqliteType.Real), ("$finiteMax", SqliteType.Real)],
-            buckets, b => [runId, series, level, b.Bucket, b.Summary.Count, b.Summary.FirstStep, b.Summary.LastStep, OrNull(b.Summary.MinStep), OrNull(b.Summary.MinValue),
+            buckets, b => [runId, series, b.Level, b.Bucket, b.Summary.Count, b.Summary.FirstStep, b.Summary.LastStep, OrNull(b.Summary.MinStep), OrNull(b.Summary.MinValue),
                 OrNull(b.Summary.MaxStep), OrNull(b.Summary.MaxValue), OrNull(b.Summary.FiniteMin), OrNull(b.Summary.FiniteMax)], ct);
 
         static object OrNull<TValue>(TValue? value) where TValue : struct => value is { } v ? v : DBNull.Value;

@@ -48,17 +48,14 @@ public class ProCoDbContext(DbContextOptions<ProCoDbContext> options) : Identity
 
         builder.Entity<MetricPoint>(point =>
         {
-            // The key doubles as the uniqueness rule that makes metric writes idempotent.
+            // The key doubles as the uniqueness rule that makes metric writes idempotent. No foreign key:
+            // MetricStore checks a batch's runs once (a key checks each row) and deletes a run's points.
             point.HasKey(p => new { p.RunId, p.Series, p.Step });
-            point.HasOne<Run>().WithMany().HasForeignKey(p => p.RunId).OnDelete(DeleteBehavior.Cascade);
         });
 
-        // Kept by MetricSummaries with the points, in the transaction that writes them.
-        builder.Entity<MetricBucket>(bucket =>
-        {
-            bucket.HasKey(b => new { b.RunId, b.Series, b.Level, b.Bucket });
-            bucket.HasOne<Run>().WithMany().HasForeignKey(b => b.RunId).OnDelete(DeleteBehavior.Cascade);
-        });
+        // Kept by MetricSummaries with the points, in the transaction that writes them (whose runs MetricStore
+        // has checked, so no foreign key; a run's buckets are deleted with its points).
+        builder.Entity<MetricBucket>(bucket => bucket.HasKey(b => new { b.RunId, b.Series, b.Level, b.Bucket }));
         builder.Entity<MetricSeries>(series =>
         {
             series.HasKey(s => new { s.RunId, s.Series });

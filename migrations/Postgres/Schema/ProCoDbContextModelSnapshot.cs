@@ -743,24 +743,6 @@ namespace ProCo.Migrations.Postgres.Schema
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("ProCo.Data.Entities.MetricBucket", b =>
-                {
-                    b.HasOne("ProCo.Data.Entities.Run", null)
-                        .WithMany()
-                        .HasForeignKey("RunId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("ProCo.Data.Entities.MetricPoint", b =>
-                {
-                    b.HasOne("ProCo.Data.Entities.Run", null)
-                        .WithMany()
-                        .HasForeignKey("RunId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("ProCo.Data.Entities.MetricSeries", b =>
                 {
                     b.HasOne("ProCo.Data.Entities.Run", null)

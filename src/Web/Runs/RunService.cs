@@ -263,8 +263,7 @@ public sealed class RunService(
         if (run is null) return (RunActionError.NotFound, $"Run {runId} does not exist.");
         if (!run.Status.CanDelete()) return (RunActionError.Conflict, $"Run {runId} is training; cancel it first.");
         if (run.JobId is not null) jobs.Delete(run.JobId);
-        // Cascades to metric points, vectors, checkpoints and events.
-        await db.Runs.Where(r => r.Id == runId).ExecuteDeleteAsync(cancellationToken);
+        await MetricStore.DeleteRunAsync(db, runId, cancellationToken);
         var folder = folders.For(runId);
         if (Directory.Exists(folder) && folder.StartsWith(paths.RunsDir, StringComparison.Ordinal)) Directory.Delete(folder, recursive: true);
         logger.LogInformation("Run {RunId} ({Name}) deleted by {User}", runId, run.Name, Permissions.NameOf(by));
