@@ -471,6 +471,43 @@ public abstract class RunsApiTestsOn<TFactory> : IClassFixture<TFactory> where T
     }
 
     [Fact]
+    public async Task ALongRunsPerClassVectors_AreReadAtMostMaxEpochs_EvenlySpread_KeepingTheFirstAndTheLast()
+    {
+        using var http = _factory.CreateClient();
+        var factory = _factory.Services.GetRequiredService<IDbContextFactory<ProCoDbContext>>();
+        long id;
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            var run = new ProCo.Data.Entities.Run { Name = "many epochs", Method = "proco", Dataset = "cifar10", Status = ProCo.Data.Entities.RunStatus.Succeeded, CreatedAt = DateTimeOffset.UtcNow, ConfigJson = "{}" };
+            db.Runs.Add(run);
+            await db.SaveChangesAsync();
+            id = run.Id;
+            // 1,000 epochs of κ for ten classes: class c's κ at epoch e is e + c / 10.
+            await MetricStore.WriteAsync(db, [], Enumerable.Range(1, 1_000)
+                .Select(e => ProCo.Data.Entities.EpochVector.Of(id, e, "kappa", Enumerable.Range(0, 10).Select(c => e + c / 10.0).ToArray())).ToList(), []);
+        }
+        async Task<int[]> EpochsAsync(string query)
+        {
+            var rows = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/vectors?kind=kappa{query}", UriKind.Relative))).RootElement;
+            foreach (var row in rows.EnumerateArray())
+                Assert.Equal(Enumerable.Range(0, 10).Select(c => row.GetProperty("epoch").GetInt32() + c / 10.0), row.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()));
+            return [.. rows.EnumerateArray().Select(r => r.GetProperty("epoch").GetInt32())];
+        }
+
+        Assert.Equal(Enumerable.Range(1, 1_000), await EpochsAsync(""));
+        var spread = await EpochsAsync("&maxEpochs=50");
+        Assert.Equal(50, spread.Length);
+        Assert.Equal((1, 1_000), (spread[0], spread[^1]));
+        var gaps = spread.Zip(spread.Skip(1), (a, b) => b - a).ToArray();
+        Assert.True(gaps.Min() >= 20 && gaps.Max() <= 21, string.Join(",", gaps)); // 999 epochs in 49 gaps
+        Assert.Equal(new[] { 901, 950, 1_000 }, await EpochsAsync("&afterEpoch=900&maxEpochs=3"));
+        Assert.Equal(Enumerable.Range(991, 10), await EpochsAsync("&afterEpoch=990&maxEpochs=600")); // fewer than asked: all of them
+        var refused = await http.GetAsync(new Uri($"/api/runs/{id}/vectors?kind=kappa&maxEpochs=1", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("the first and the last epoch are always kept", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ACheckpoint_DownloadsAsPyTorchWeights_WithThePublicNames_ThatLoadBack()
     {
         using var http = _factory.CreateClient();

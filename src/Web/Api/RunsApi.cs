@@ -27,7 +27,7 @@ public static class RunsApi
             .WithSummary("Series values in a step range, min/max-downsampled to maxPoints per series (spikes survive)");
         runs.MapGet("/{id:long}/metrics.csv", MetricsCsvAsync)
             .WithSummary("Every stored point of the run's series (all, or those named), not downsampled: run_id,run,series,step,value");
-        runs.MapGet("/{id:long}/vectors", VectorsAsync).WithSummary("Per-class vectors per epoch (kappa, kappa_test, accuracy, counts)");
+        runs.MapGet("/{id:long}/vectors", VectorsAsync).WithSummary("Per-class vectors per epoch (kappa, kappa_test, accuracy, counts); maxEpochs keeps that many, evenly spread, first and last included");
         runs.MapGet("/{id:long}/events", EventsAsync).WithSummary("The run's log");
         runs.MapGet("/{id:long}/checkpoints", CheckpointsAsync).WithSummary("Checkpoints of a run");
         runs.MapPost("/{id:long}/cancel", CancelAsync).WithSummary("Cancel a queued or running run")
@@ -100,14 +100,16 @@ public static class RunsApi
     }
 
     private static async Task<Results<Ok<IReadOnlyList<EpochVectorData>>, NotFound, ValidationProblem>> VectorsAsync(
-        long id, string? kind, RunQueries queries, CancellationToken ct, int? afterEpoch = null, bool latest = false)
+        long id, string? kind, RunQueries queries, CancellationToken ct, int? afterEpoch = null, bool latest = false, int? maxEpochs = null)
     {
         if (kind is null || !VectorKinds.All.Contains(kind))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
                 ["kind"] = [$"'{kind}' is not a vector kind: {string.Join(", ", VectorKinds.All.SkipLast(1))} or {VectorKinds.All[^1]}."],
             });
-        var data = await queries.VectorsAsync(id, kind, afterEpoch, latest, ct);
+        if (maxEpochs is < 2 or > 100_000)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["maxEpochs"] = ["Between 2 and 100000 (the first and the last epoch are always kept)."] });
+        var data = await queries.VectorsAsync(id, kind, afterEpoch, latest, maxEpochs, ct);
         return data is null ? TypedResults.NotFound() : TypedResults.Ok(data);
     }
 

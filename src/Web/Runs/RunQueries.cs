@@ -246,14 +246,27 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
 
     /// <summary>
     /// Per-class vectors of one kind per epoch, after <paramref name="afterEpoch"/> when given, or only
-    /// the newest with <paramref name="latest"/> (class counts); null when the run does not exist.
+    /// the newest with <paramref name="latest"/> (class counts); null when the run does not exist. With
+    /// <paramref name="maxEpochs"/>, at most that many epochs, evenly spread from the first to the last
+    /// (both kept): only their rows are read, so a long run's heatmap costs what it draws.
     /// </summary>
-    public async Task<IReadOnlyList<EpochVectorData>?> VectorsAsync(long id, string kind, int? afterEpoch = null, bool latest = false, CancellationToken ct = default)
+    public async Task<IReadOnlyList<EpochVectorData>?> VectorsAsync(long id, string kind, int? afterEpoch = null, bool latest = false, int? maxEpochs = null,
+        CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return null;
         var vectors = db.EpochVectors.AsNoTracking().Where(v => v.RunId == id && v.Kind == kind);
         if (afterEpoch is { } after) vectors = vectors.Where(v => v.Epoch > after);
+        if (!latest && maxEpochs is { } most)
+        {
+            // The epochs alone come from the key's index; the values only of those kept.
+            var epochs = await vectors.OrderBy(v => v.Epoch).Select(v => v.Epoch).ToListAsync(ct);
+            if (epochs.Count > most)
+            {
+                var kept = Enumerable.Range(0, most).Select(i => epochs[(int)((long)i * (epochs.Count - 1) / (most - 1))]).Distinct().ToList();
+                vectors = vectors.Where(v => kept.Contains(v.Epoch));
+            }
+        }
         var rows = latest
             ? await vectors.OrderByDescending(v => v.Epoch).Take(1).ToListAsync(ct)
             : await vectors.OrderBy(v => v.Epoch).ToListAsync(ct);

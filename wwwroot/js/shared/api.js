@@ -25,10 +25,12 @@ export function metricsAsync(runId, { series, maxPoints, afterStep, fromStep, to
   return getJson(`/api/runs/${runId}/metrics?${query}`);
 }
 
-// Per-class vectors of one kind: all epochs, those after one, or only the newest.
-export function vectorsAsync(runId, kind, { afterEpoch, latest } = {}) {
+// Per-class vectors of one kind: all epochs (or at most maxEpochs of them, evenly spread, first and last
+// kept), those after one, or only the newest.
+export function vectorsAsync(runId, kind, { afterEpoch, latest, maxEpochs } = {}) {
   const query = new URLSearchParams({ kind });
   if (afterEpoch != null) query.set('afterEpoch', String(afterEpoch));
   if (latest) query.set('latest', 'true');
+  if (maxEpochs != null) query.set('maxEpochs', String(maxEpochs));
   return getJson(`/api/runs/${runId}/vectors?${query}`);
 }

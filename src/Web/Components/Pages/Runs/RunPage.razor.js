@@ -10,6 +10,9 @@ import { COLORS, chartsFor, noteEpochs, stepRange } from '/js/shared/line-chart.
 import { READ_POINTS, compactIfLargeAsync, loadRunAsync, mergeAll, refineAsync, storeOf } from '/js/shared/run-data.js';
 import { toNumbers } from '/js/shared/store.js';
 
+// Epochs of per-class vectors read at most for the heatmap (the server keeps the first and the last).
+const MAX_EPOCHS = 600;
+
 export { dispose, setSmoothing };
 
 // Step-to-browser latencies are kept only when asked for (the UI benchmark sets this).
@@ -50,7 +53,8 @@ async function mountRun(root, runId, options) {
   const loadVectors = async afterEpochs => {
     const [newest, byKind] = await Promise.all([
       Promise.all(newestOnly.map(k => vectorsAsync(runId, k, { latest: true }))),
-      Promise.all(perClass.map(k => vectorsAsync(runId, k, { afterEpoch: afterEpochs?.[k] }))),
+      // A heatmap column per epoch held: more than its canvas has pixels would not show.
+      Promise.all(perClass.map(k => vectorsAsync(runId, k, { afterEpoch: afterEpochs?.[k], maxEpochs: MAX_EPOCHS }))),
     ]);
     newestOnly.forEach((kind, i) => { if (newest[i].length) info[kind] = toNumbers(newest[i][newest[i].length - 1].values); });
     perClass.forEach((kind, i) => { for (const v of byKind[i]) info[kind].set(v.epoch, toNumbers(v.values)); });
