@@ -9,11 +9,13 @@ using ProCo.Data.Entities;
 namespace ProCo.Data;
 
 /// <summary>
-/// Batched, idempotent writes of a run's numbers: one transaction per batch, each point an upsert
-/// on (run, series, step), so writing the same batch twice changes nothing and a resumed run that
-/// recomputes a step replaces it instead of adding a second row. SQLite executes one prepared
-/// statement per row (in-process, no round trips); PostgreSQL gets each table's rows in one
-/// statement as arrays (one round trip per table instead of one per row).
+/// Batched, idempotent writes of a run's numbers: one transaction per batch, each point unique on
+/// (run, series, step), so writing the same batch twice changes nothing and a resumed run that
+/// recomputes a step replaces it instead of adding a second row. SQLite executes one prepared upsert
+/// per row (in-process, no round trips). PostgreSQL copies the points that lie after their series'
+/// stored end (a trainer or an import appending) in binary, and upserts the rest as arrays in one
+/// statement per table. Points have no foreign key: a batch's runs are checked once, and
+/// <see cref="DeleteRunAsync"/> deletes a run's points with it.
 /// </summary>
 public static class MetricStore
 {

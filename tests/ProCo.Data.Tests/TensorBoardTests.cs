@@ -223,4 +223,58 @@ public sealed class TensorBoardTests : IDisposable
         Assert.Equal(3, result.Points - (await db.MetricPoints.CountAsync(p => p.RunId == result.RunId && p.Series == "elapsed")));
         Assert.Contains(result.Warnings, w => w.Contains("1 scalar(s) carry a wall time that is no date", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task FilesOfOneRun_MergeByStep_TheLaterWriteWinning_AndTheFirstReadOnATie()
+    {
+        await using var db = await OpenAsync();
+        var folder = Path.Combine(_folder.Path, "resumed");
+        Directory.CreateDirectory(folder);
+        // A run resumed once: the second file rewrites step 1 later, holds an older step 2, and ties at step 3.
+        await using (var first = File.Create(Path.Combine(folder, "events.out.tfevents.1700000000.host")))
+            EventFiles.Write(first, [new ScalarEvent("loss", 1, 1f, 100), new ScalarEvent("loss", 2, 2f, 100), new ScalarEvent("loss", 3, 10f, 300)]);
+        await using (var second = File.Create(Path.Combine(folder, "events.out.tfevents.1700000500.host")))
+            EventFiles.Write(second, [new ScalarEvent("loss", 1, 5f, 200), new ScalarEvent("loss", 2, 7f, 50), new ScalarEvent("loss", 3, 20f, 300),
+                new ScalarEvent("acc", 1, 3f, 150)]);
+
+        var result = await TensorBoardImporter.ImportRunAsync(db, folder);
+
+        var stored = await db.MetricPoints.Where(p => p.RunId == result.RunId).OrderBy(p => p.Series).ThenBy(p => p.Step)
+            .Select(p => new { p.Series, p.Step, p.Value }).ToListAsync();
+        Assert.Equal(["acc@1=3", "loss@1=5", "loss@2=2", "loss@3=10"], stored.Select(p => FormattableString.Invariant($"{p.Series}@{p.Step}={p.Value}")));
+        Assert.Equal((4, 2), (result.Points, result.Series));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task ALongLog_IsStoredInBatches_WithItsSummaries(string engine)
+    {
+        using var store = new TestDatabase(engine);
+        await using var db = store.Open();
+        await DatabaseMigrator.MigrateAsync(db);
+        var folder = Path.Combine(_folder.Path, $"long-{engine}");
+        Directory.CreateDirectory(folder);
+        // 250,000 scalars of two tags: three of the importer's batches, one of them across both series.
+        await using (var file = File.Create(Path.Combine(folder, "events.out.tfevents.1700000000.host")))
+            EventFiles.Write(file, Enumerable.Range(0, 125_000).SelectMany(s => new[]
+            {
+                new ScalarEvent("loss", s, s == 77_777 ? 50f : 2f - s / 125_000f, 1_700_000_000 + s),
+                new ScalarEvent("acc", s, s / 1_250f, 1_700_000_000 + s),
+            }));
+
+        var result = await TensorBoardImporter.ImportRunAsync(db, folder, elapsedSeries: "elapsed");
+
+        Assert.Equal((375_000, 3), (result.Points, result.Series));
+        Assert.Equal(375_000, await db.MetricPoints.CountAsync(p => p.RunId == result.RunId));
+        var series = await db.MetricSeries.Where(s => s.RunId == result.RunId).OrderBy(s => s.Series).ToListAsync();
+        Assert.Equal(["acc", "elapsed", "loss"], series.Select(s => s.Series));
+        Assert.All(series, s => Assert.Equal((125_000L, 0L, 124_999L), (s.Count, s.FirstStep, s.LastStep)));
+        Assert.Equal(50, series[2].FiniteMax);
+        // The summaries were kept batch by batch: a read through them keeps the spike.
+        await db.Database.OpenConnectionAsync();
+        var read = await MetricSummaries.ReadAsync(db.Database.GetDbConnection(), result.RunId, "loss", long.MinValue, long.MaxValue, 500);
+        Assert.NotNull(read);
+        Assert.Equal(50, read.Values[Array.IndexOf(read.Steps, 77_777L)]);
+        Assert.Equal(124_999, await db.MetricPoints.Where(p => p.RunId == result.RunId && p.Series == "elapsed").MaxAsync(p => p.Value));
+    }
 }

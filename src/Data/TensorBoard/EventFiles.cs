@@ -31,6 +31,8 @@ public static class EventFiles
         var data = File.ReadAllBytes(path);
         var name = display ?? path;
         var scalars = new List<ScalarEvent>();
+        // One string per tag, not one per event: a long log repeats a handful of tags millions of times.
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         var records = 0;
         var offset = 0;
         while (offset < data.Length)
@@ -51,7 +53,7 @@ public static class EventFiles
                 return new(path, scalars, records, $"{name}: corrupt record data at byte {offset} (CRC mismatch); {records} records before it were kept.");
             try
             {
-                ParseEvent(payload, scalars);
+                ParseEvent(payload, scalars, tags);
             }
             catch (InvalidDataException e)
             {
@@ -64,7 +66,7 @@ public static class EventFiles
     }
 
     // Event: wall_time = 1 (double), step = 2 (int64), summary = 5.
-    private static void ParseEvent(ReadOnlySpan<byte> bytes, List<ScalarEvent> scalars)
+    private static void ParseEvent(ReadOnlySpan<byte> bytes, List<ScalarEvent> scalars, Dictionary<string, string> tags)
     {
         var reader = new ProtoReader(bytes);
         double wallTime = 0;
@@ -81,7 +83,11 @@ public static class EventFiles
                 default: reader.Skip(wire); break;
             }
         }
-        foreach (var (tag, value) in values) scalars.Add(new ScalarEvent(tag, step, value, wallTime));
+        foreach (var (tag, value) in values)
+        {
+            if (!tags.TryGetValue(tag, out var shared)) tags[tag] = shared = tag;
+            scalars.Add(new ScalarEvent(shared, step, value, wallTime));
+        }
     }
 
     // Summary: repeated Value value = 1.

@@ -95,11 +95,8 @@ public static partial class TensorBoardImporter
         var folderName = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
         var contents = files.Select(f => EventFiles.Read(f, $"{folderName}/{Path.GetFileName(f)}")).ToList();
         var warnings = contents.Where(c => c.Warning is not null).Select(c => c.Warning!).ToList();
-        // Several files of one run merge by step; where two carry the same tag and step, the later write wins.
-        var merged = contents.SelectMany(c => c.Scalars)
-            .GroupBy(s => (s.Tag, s.Step))
-            .Select(g => g.MaxBy(s => s.WallTime))
-            .ToList();
+        var merged = Merge(contents);
+        contents.Clear(); // what was read is merged: let it go before the points are made
         if (merged.Count > maxPoints)
             throw new InvalidDataException($"{Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))}: {merged.Count:N0} scalars, more than the {maxPoints:N0} an import may hold (ProCo:Import:MaxPoints).");
         var seriesCount = merged.Select(s => s.Tag).Distinct().Count();
@@ -148,8 +145,10 @@ public static partial class TensorBoardImporter
         db.Runs.Add(run);
         await db.SaveChangesAsync(cancellationToken);
 
-        var points = merged.Where(s => s.Tag != StepsPerEpochTag)
-            .Select(s => new MetricPoint { RunId = run.Id, Series = s.Tag, Step = s.Step, Value = s.Value }).ToList();
+        // The points go in batches, as a trainer's writer sends them (summaries kept per batch), so that an
+        // import holds its scalars once, not a second time as points.
+        var stored = merged.Where(s => s.Tag != StepsPerEpochTag)
+            .Select(s => new MetricPoint { RunId = run.Id, Series = s.Tag, Step = s.Step, Value = s.Value });
         if (elapsedSeries is not null && wallTimes.Count > 0 && merged.All(s => s.Tag != elapsedSeries) && wallTimes.Max() > wallTimes.Min())
         {
             // Timed by the tag with the most points (the finest steps), so that its steps are one kind
@@ -157,16 +156,51 @@ public static partial class TensorBoardImporter
             var start = wallTimes.Min();
             var finest = merged.Where(s => IsDate(s.WallTime) && s.Tag != StepsPerEpochTag).GroupBy(s => s.Tag).MaxBy(g => g.Count())!
                 .OrderBy(s => s.Step).Select(s => new MetricPoint { RunId = run.Id, Series = elapsedSeries, Step = s.Step, Value = s.WallTime - start }).ToList();
-            if (finest.Zip(finest.Skip(1)).All(p => p.First.Value <= p.Second.Value)) points.AddRange(finest);
+            if (finest.Zip(finest.Skip(1)).All(p => p.First.Value <= p.Second.Value)) stored = stored.Concat(finest);
+        }
+        // Whole or absent: in the caller's transaction when one is open, else in one of its own.
+        await using var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var (count, series) = (0, new HashSet<string>(StringComparer.Ordinal));
+        foreach (var batch in stored.Chunk(ImportBatch))
+        {
+            await MetricStore.WriteAsync(db, batch, [], [], cancellationToken);
+            count += batch.Length;
+            foreach (var point in batch) series.Add(point.Series);
         }
         var events = warnings.Select(w => new RunEvent { RunId = run.Id, At = DateTimeOffset.UtcNow, Level = RunEventLevel.Warning.Word(), Message = w }).ToList();
         events.Add(new RunEvent
         {
             RunId = run.Id, At = DateTimeOffset.UtcNow, Level = RunEventLevel.Info.Word(),
-            Message = $"Imported {points.Count} points of {points.Select(p => p.Series).Distinct().Count()} series from {files.Length} event file(s) in {folderName}.",
+            Message = $"Imported {count} points of {series.Count} series from {files.Length} event file(s) in {folderName}.",
         });
-        await MetricStore.WriteAsync(db, points, [], events, cancellationToken);
-        return new ImportResult(folderName, run.Id, run.Name, false, points.Select(p => p.Series).Distinct().Count(), points.Count, warnings);
+        await MetricStore.WriteAsync(db, [], [], events, cancellationToken);
+        if (own is not null) await own.CommitAsync(cancellationToken);
+        return new ImportResult(folderName, run.Id, run.Name, false, series.Count, count, warnings);
+    }
+
+    // Points per write: a batch as large as the store benchmark's.
+    private const int ImportBatch = 100_000;
+
+    // Several files of one run merge by step; where two carry the same tag and step, the later write
+    // (by wall time) wins, the one read first on a tie. One sort of the scalars by tag, step and that
+    // order, and the first of each (tag, step): no grouping objects, the scalars held once.
+    private static List<ScalarEvent> Merge(List<EventFileContent> contents)
+    {
+        var all = new (ScalarEvent Scalar, int Order)[contents.Sum(c => c.Scalars.Count)];
+        var at = 0;
+        foreach (var scalar in contents.SelectMany(c => c.Scalars)) all[at] = (scalar, at++);
+        Array.Sort(all, static (a, b) =>
+        {
+            var order = string.CompareOrdinal(a.Scalar.Tag, b.Scalar.Tag);
+            if (order == 0) order = a.Scalar.Step.CompareTo(b.Scalar.Step);
+            if (order == 0) order = b.Scalar.WallTime.CompareTo(a.Scalar.WallTime); // later first (NaN last, as MaxBy ranks it)
+            return order != 0 ? order : a.Order.CompareTo(b.Order);
+        });
+        var merged = new List<ScalarEvent>(all.Length);
+        for (var i = 0; i < all.Length; i++)
+            if (i == 0 || all[i].Scalar.Step != all[i - 1].Scalar.Step || all[i].Scalar.Tag != all[i - 1].Scalar.Tag)
+                merged.Add(all[i].Scalar);
+        return merged;
     }
 
     /// <summary>
