@@ -109,10 +109,12 @@ public static class MetricSummaries
     {
         int built;
         await LockAsync(transaction, runId, series, ct); // a lock this transaction holds already is granted at once
-        // Two index seeks: SQLite answers a lone MIN or MAX from the index, but scans for both in one SELECT.
+        // Two index seeks, said as such: SQLite scans for MIN and MAX in one SELECT, and PostgreSQL, inside an
+        // import's one long transaction (its statistics not yet counting the rows), aggregated over the series.
         long? first = null, last = null;
         await using (var extent = Command(transaction, $"""
-            SELECT (SELECT MIN("Step") FROM "MetricPoints" WHERE {WhereSeries}), (SELECT MAX("Step") FROM "MetricPoints" WHERE {WhereSeries})
+            SELECT (SELECT "Step" FROM "MetricPoints" WHERE {WhereSeries} ORDER BY "Step" LIMIT 1),
+                   (SELECT "Step" FROM "MetricPoints" WHERE {WhereSeries} ORDER BY "Step" DESC LIMIT 1)
             """, runId, series))
         await using (var reader = await extent.ExecuteReaderAsync(ct))
         {
@@ -144,8 +146,11 @@ public static class MetricSummaries
             ? await FromAppendedAsync(transaction, runId, series, written!, ct)
             : await FromPointsAsync(transaction, runId, series, ranges[0].B0, ranges[0].B1, ct);
         for (var level = 1; level <= top; level++) levels[level] = FromChildren(levels[level - 1], kept[level - 1]);
-        var changed = string.Join(" OR ", ranges.Select((r, level) => Invariant($"""("Level" = {level} AND "Bucket" BETWEEN {r.B0} AND {r.B1})""")));
-        await ExecuteAsync(transaction, Invariant($"""DELETE FROM "MetricBuckets" WHERE {WhereSeries} AND ({changed} OR "Level" > {top})"""), runId, series, ct);
+        // One statement per level, each an index range whatever the planner knows of the table (an OR of the
+        // ranges in one statement was planned as a scan of the series' buckets inside a long import).
+        var deletes = ranges.Select((r, level) => Invariant($"""DELETE FROM "MetricBuckets" WHERE {WhereSeries} AND "Level" = {level} AND "Bucket" BETWEEN {r.B0} AND {r.B1};"""))
+            .Append(Invariant($"""DELETE FROM "MetricBuckets" WHERE {WhereSeries} AND "Level" > {top};"""));
+        await ExecuteAsync(transaction, string.Join("\n", deletes), runId, series, ct);
         await InsertAsync(transaction, runId, series, levels.SelectMany((buckets, level) => buckets.Select(b => (level, b.Bucket, b.Summary))).ToList(), ct);
         // The whole series lies in the top level's one bucket (up to four at the last level): its row is the series' summary.
         var whole = new PointSummary();
@@ -244,14 +249,21 @@ public static class MetricSummaries
     {
         var top = ranges.Length - 1;
         var kept = Enumerable.Range(0, top + 1).Select(_ => new List<(long, PointSummary)>()).ToArray();
-        var wanted = Enumerable.Range(1, top)
-            .Select(level => Invariant($"""
-                ("Level" = {level - 1} AND "Bucket" BETWEEN {2 * ranges[level].B0} AND {2 * ranges[level].B1 + 1} AND "Bucket" NOT BETWEEN {ranges[level - 1].B0} AND {ranges[level - 1].B1})
-                """))
-            .Append(Invariant($"""("Level" = {top} AND "Bucket" NOT BETWEEN {ranges[top].B0} AND {ranges[top].B1})"""));
-        await using var command = Command(transaction, $"""
-            SELECT "Level", "Bucket", {BucketColumns} FROM "MetricBuckets" WHERE {WhereSeries} AND ({string.Join(" OR ", wanted)}) ORDER BY "Level", "Bucket"
-            """, runId, series);
+        // Index ranges of (level, first bucket, last bucket), read in one statement of UNION ALL branches.
+        var wanted = new List<(int Level, long From, long To)>();
+        for (var level = 1; level <= top; level++)
+        {
+            var (children, rebuilt) = ((2 * ranges[level].B0, 2 * ranges[level].B1 + 1), ranges[level - 1]);
+            wanted.Add((level - 1, children.Item1, Math.Min(children.Item2, rebuilt.B0 - 1)));
+            wanted.Add((level - 1, Math.Max(children.Item1, rebuilt.B1 + 1), children.Item2));
+        }
+        wanted.Add((top, long.MinValue, ranges[top].B0 - 1));
+        wanted.Add((top, ranges[top].B1 + 1, long.MaxValue));
+        var branches = wanted.Where(w => w.From <= w.To).Select(w => Invariant($"""
+            SELECT "Level", "Bucket", {BucketColumns} FROM "MetricBuckets" WHERE {WhereSeries} AND "Level" = {w.Level} AND "Bucket" BETWEEN {w.From} AND {w.To}
+            """)).ToList();
+        if (branches.Count == 0) return kept;
+        await using var command = Command(transaction, string.Join("\nUNION ALL\n", branches), runId, series);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) kept[reader.GetInt32(0)].Add((reader.GetInt64(1), Summary(reader, 2)));
         return kept;
