@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using ProCo.Data;
 using ProCo.Data.Entities;
+using ProCo.Data.TensorBoard;
 using ProCo.Tests;
 using ProCo.Web.Hosting;
 
@@ -15,7 +16,8 @@ namespace ProCo.Bench;
 /// <summary>
 /// Reads whose cost does not grow with the run, per engine: runs of 100k, 1M and 10M points (four
 /// per-step series, as a long run logs them) are stored through MetricStore in 100,000-point
-/// transactions (the importer's and the trainer's writer's path, summaries kept), then the real app
+/// transactions (the importer's and the trainer's writer's path, summaries kept), and imported whole
+/// from a TensorBoard log of the same size by the real importer, then the real app
 /// on Kestrel answers, median of 7 after 2 warm-up reads: the run page's read of its four series at
 /// 2,000 points each, a zoomed raw range of 5,000 points, the run's detail (its series summaries),
 /// and the run list with 500 runs (one page of 500).
@@ -37,7 +39,7 @@ internal static class ReadsBench
         if (engines.Count == 0 || engines.Contains("postgres"))
             lines.AddRange(await MeasureAsync("PostgreSQL", ["--ProCo:Database=postgres", $"--ProCo:ConnectionString={LocalServers.NewPostgresDatabase()}"], sizes, browser: false));
         Console.WriteLine();
-        Console.WriteLine($"{"engine",-11} {"points",11} {"store points/s",15} {"4 series x 2,000",17} {"raw 5,000",10} {"detail",8} {"list of 500",12}");
+        Console.WriteLine($"{"engine",-11} {"points",11} {"store points/s",15} {"import points/s",16} {"peak RSS",14} {"4 series x 2,000",17} {"raw 5,000",10} {"detail",8} {"list of 500",12}");
         foreach (var line in lines) Console.WriteLine(line);
     }
 
@@ -87,6 +89,7 @@ internal static class ReadsBench
                     await MetricStore.WriteAsync(db, batch, [], []);
                 }
                 var storeRate = size / watch.Elapsed.TotalSeconds;
+                var (importRate, peak) = await ImportAsync(factory, root, size);
 
                 var page = await MedianAsync(http, $"/api/runs/{id}/metrics?series={string.Join(',', Series.Select(Uri.EscapeDataString))}&maxPoints=2000",
                     json => json.EnumerateArray().Sum(s => s.GetProperty("steps").GetArrayLength()) is var n && n >= 4 * 900 && n <= 4 * 2000 ? null : $"{n} points");
@@ -96,7 +99,7 @@ internal static class ReadsBench
                 var detail = await MedianAsync(http, $"/api/runs/{id}", json => json.GetProperty("series").GetArrayLength() == Series.Length ? null : "series missing");
                 var list = await MedianAsync(http, "/api/runs?pageSize=500", json => json.GetProperty("items").GetArrayLength() == 500 ? null : "not 500 runs");
                 var line = string.Create(CultureInfo.InvariantCulture,
-                    $"{engine,-11} {size,11:N0} {storeRate,15:N0} {page,14:F1} ms {raw,7:F1} ms {detail,5:F1} ms {list,9:F1} ms");
+                    $"{engine,-11} {size,11:N0} {storeRate,15:N0} {importRate,16:N0} {peak,10:N0} MiB {page,14:F1} ms {raw,7:F1} ms {detail,5:F1} ms {list,9:F1} ms");
                 Console.WriteLine(line);
                 lines.Add(line);
             }
@@ -110,6 +113,37 @@ internal static class ReadsBench
             try { Directory.Delete(root, recursive: true); } catch (IOException) { }
         }
         return lines;
+    }
+
+    // The importer's path, whole: a TensorBoard log of the same size (four tags, one scalar an event, as
+    // add_scalar writes them) read, merged and stored by TensorBoardImporter in one transaction, as the
+    // import endpoint runs it; points per second from opening the files to the commit, and the process's
+    // peak working set after it (the largest size's is the importer's at that size).
+    private static async Task<(double Rate, double PeakMiB)> ImportAsync(IDbContextFactory<ProCoDbContext> factory, string root, long size)
+    {
+        var folder = Path.Combine(root, "logs", $"imported-{size}");
+        Directory.CreateDirectory(folder);
+        var steps = size / Series.Length;
+        await using (var file = new BufferedStream(File.Create(Path.Combine(folder, "events.out.tfevents.1700000000.bench")), 1 << 20))
+            EventFiles.Write(file, Series.SelectMany(name => LongRange(steps).Select(s => new ScalarEvent(name, s, (float)Value(name, s), 1_700_000_000 + s * 0.05))));
+        var cap = new ProCo.Web.Runs.ImportOptions().MaxPoints;
+        var watch = Stopwatch.StartNew();
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var result = await TensorBoardImporter.ImportRunAsync(db, folder, maxPoints: cap);
+            if (result.Points != size) throw new InvalidOperationException($"The import stored {result.Points:N0} points of {size:N0}.");
+            await transaction.CommitAsync();
+        }
+        var rate = size / watch.Elapsed.TotalSeconds;
+        Directory.Delete(folder, recursive: true);
+        using var process = Process.GetCurrentProcess();
+        return (rate, process.PeakWorkingSet64 / 1048576.0);
+
+        static IEnumerable<long> LongRange(long count)
+        {
+            for (var i = 0L; i < count; i++) yield return i;
+        }
     }
 
     // The largest run's page in Debian's Chromium: navigation to charts drawn, three times, and a screenshot to look at.
