@@ -7,7 +7,7 @@ namespace ProCo.Web.Runs;
 
 /// <summary>
 /// Collects metric points, vectors and events from trainers and writes them in batches (one
-/// transaction each, every 100 ms or 2,000 items), off the training thread. Nothing vanishes: a batch
+/// transaction each, every 100 ms, or at once when <see cref="MaxBatch"/> items wait), off the training thread. Nothing vanishes: a batch
 /// the database refuses is tried <see cref="Attempts"/> times, then each of its runs is marked failed
 /// with the reason (<see cref="FailureOf"/>), which the run's next flush and step raise
 /// (<see cref="MetricWriteException"/>), so the run fails loudly with everything acknowledged before stored.
@@ -18,6 +18,12 @@ public sealed class MetricWriter : BackgroundService
 {
     /// <summary>Items the queue holds at most before <c>Add</c> waits (back-pressure on the trainer).</summary>
     public const int Capacity = 100_000;
+
+    /// <summary>
+    /// Items of one batch at most. A batch pays per series for its summaries, so a backlog (many runs, or
+    /// a trainer ahead of the store) is written in large batches; a quiet run's batch is what 100 ms gathered.
+    /// </summary>
+    public const int MaxBatch = 50_000;
 
     /// <summary>Tries of one batch before its runs are marked failed.</summary>
     public const int Attempts = 3;
@@ -116,11 +122,11 @@ public sealed class MetricWriter : BackgroundService
             // Gather for up to 100 ms so a batch carries many points (and, over Redis, where a point is
             // sent only once stored, this is most of the step-to-browser latency).
             var deadline = DateTime.UtcNow.AddMilliseconds(100);
-            while (batch.Count < 2000)
+            while (batch.Count < MaxBatch)
             {
-                while (batch.Count < 2000 && reader.TryRead(out var item)) batch.Add(item);
+                while (batch.Count < MaxBatch && reader.TryRead(out var item)) batch.Add(item);
                 var left = deadline - DateTime.UtcNow;
-                if (batch.Count >= 2000 || left <= TimeSpan.Zero) break;
+                if (batch.Count >= MaxBatch || left <= TimeSpan.Zero) break;
                 try
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(25, left.TotalMilliseconds)), stoppingToken);
