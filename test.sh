@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Chromium, Fashion-MNIST, PostgreSQL and Redis, npm packages, dotnet
+# Installs what the tests need (Chromium, Fashion-MNIST, PostgreSQL and Redis, pandas, npm packages, dotnet
 # tools) when missing, then runs every test of the solution. Screenshots of the browser tests land in
 # tests/ProCo.Browser.Tests/bin/Release/net10.0/screenshots.
 set -euo pipefail
@@ -11,6 +11,7 @@ require_node
 ensure_fashion_mnist
 ensure_chromium
 ensure_servers
+ensure_pandas
 restore_tools
 log=$(mktemp)
 set +e

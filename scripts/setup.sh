@@ -73,6 +73,13 @@ ensure_servers() {
     apt_install "${missing[@]}" || { echo "The store tests need Debian's postgresql and redis-server packages." >&2; exit 1; }
 }
 
+# A test loads the runs CSV with pandas, as a researcher would (Debian's python3-pandas for /usr/bin/python3).
+ensure_pandas() {
+    if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import pandas" 2>/dev/null; then return; fi
+    say "Installing Debian's python3-pandas for the runs CSV test"
+    apt_install python3-pandas || { echo "The runs CSV test needs /usr/bin/python3 with pandas (Debian package 'python3-pandas')." >&2; exit 1; }
+}
+
 restore_tools() {
     dotnet tool restore >/dev/null
 }

@@ -88,6 +88,39 @@ public sealed class SweepTests(WebOnlyStudioFactory factory) : IClassFixture<Web
         Assert.Equal(drawn, await Rates(second));
         var stored = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/sweeps/{first.GetProperty("id").GetInt64()}", UriKind.Relative))).RootElement;
         Assert.Equal((4, 7), (stored.GetProperty("spec").GetProperty("samples").GetInt32(), stored.GetProperty("spec").GetProperty("samplerSeed").GetInt32()));
+
+        // The runs CSV, as pandas reads it: one column per configuration field, each run's drawn values in it.
+        var csv = Path.Combine(Path.GetTempPath(), $"proco-runs-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(csv, await http.GetStringAsync(new Uri("/api/runs/export.csv", UriKind.Relative)));
+        try
+        {
+            var run = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/bin/python3",
+                ["-c", "import sys, pandas; d = pandas.read_csv(sys.argv[1]); print(','.join(d.columns)); "
+                       + "s = d[d['sweep_id'] == int(sys.argv[2])].sort_values('id'); "
+                       + "print(s['config.learningRate'].dtype, s['config.seed'].dtype, pandas.api.types.is_numeric_dtype(s['config.alpha']), s['config.dataset'].iloc[0]); "
+                       + "print(';'.join(f'{i}={lr!r}' for i, lr in zip(s['id'], s['config.learningRate'])))",
+                 csv, first.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var output = await run.StandardOutput.ReadToEndAsync();
+            var error = await run.StandardError.ReadToEndAsync();
+            await run.WaitForExitAsync();
+            Assert.True(run.ExitCode == 0, error);
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var columns = lines[0].Split(',');
+            Assert.All(ProCo.Training.Engine.ConfigSchema.Fields, f => Assert.Contains("config." + f.Name, columns));
+            Assert.Contains("sweep_id", columns);
+            Assert.Equal("float64 int64 True fashion-mnist", lines[1]);
+            // Each run's learning rate in the CSV is the one its configuration holds, as the API lists it.
+            var listed = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/runs?pageSize=500", UriKind.Relative))).RootElement.GetProperty("items")
+                .EnumerateArray().Where(r => r.GetProperty("sweepId").ValueKind == JsonValueKind.Number && r.GetProperty("sweepId").GetInt64() == first.GetProperty("id").GetInt64())
+                .OrderBy(r => r.GetProperty("id").GetInt64())
+                .Select(r => $"{r.GetProperty("id").GetInt64()}={r.GetProperty("config").GetProperty("learningRate").GetDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
+            Assert.Equal(string.Join(';', listed), lines[2]);
+        }
+        finally
+        {
+            File.Delete(csv);
+        }
     }
 
     [Theory]

@@ -314,20 +314,33 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
         return checkpoint is not null && folders.ResolveInside(checkpoint.RelativePath) is { } path ? (checkpoint, path) : null;
     }
 
-    /// <summary>Every run as CSV, one row each.</summary>
+    /// <summary>
+    /// Every run as CSV, one row each: its summary columns, then one column per configuration field
+    /// (<c>config.</c> and the field's JSON name, as <see cref="ConfigSchema.Fields"/> lists them), empty where the
+    /// run does not record the field (an imported log records a few).
+    /// </summary>
     public async Task<string> CsvAsync(CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var runs = await db.Runs.AsNoTracking().OrderBy(r => r.Id).ToListAsync(ct);
-        var csv = new StringBuilder("id,name,status,method,dataset,imbalance_factor,epochs,completed_epochs,best_top1,last_top1,last_many,last_medium,last_few,tags,imported,created_at,finished_at\n");
+        var fields = ConfigSchema.Fields;
+        var csv = new StringBuilder("id,name,status,method,dataset,imbalance_factor,epochs,completed_epochs,best_top1,last_top1,last_many,last_medium,last_few,tags,imported,created_at,finished_at,"
+            + "test_top1,sweep_id,precision,device,started_at");
+        foreach (var field in fields) csv.Append(",config.").Append(field.Name);
+        csv.Append('\n');
         foreach (var r in runs)
         {
-            csv.AppendLine(string.Join(',',
+            csv.Append(string.Join(',',
                 r.Id.ToString(CultureInfo.InvariantCulture), Csv(r.Name), r.Status, r.Method, r.Dataset, Num(r.ImbalanceFactor),
                 r.Epochs.ToString(CultureInfo.InvariantCulture), r.CompletedEpochs.ToString(CultureInfo.InvariantCulture),
                 Num(r.BestTop1), Num(r.LastTop1), Num(r.LastMany), Num(r.LastMedium), Num(r.LastFew), Csv(r.Tags),
                 r.IsImported ? "true" : "false", r.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
-                r.FinishedAt?.ToString("O", CultureInfo.InvariantCulture) ?? ""));
+                r.FinishedAt?.ToString("O", CultureInfo.InvariantCulture) ?? "",
+                Num(r.TestTop1), r.SweepId?.ToString(CultureInfo.InvariantCulture) ?? "", Csv(r.Precision ?? ""), Csv(r.Device ?? ""),
+                r.StartedAt?.ToString("O", CultureInfo.InvariantCulture) ?? ""));
+            var config = ConfigFields.Of(r.ConfigJson) ?? [];
+            foreach (var field in fields) csv.Append(',').Append(config.TryGetValue(field.Name, out var value) ? ConfigCell(value) : "");
+            csv.Append('\n');
         }
         return csv.ToString();
     }
@@ -356,6 +369,10 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
             await writer.WriteAsync('\n');
         }
     }
+
+    // A number as written (a negative one too: the formula guard is for text); anything else as text.
+    private static string ConfigCell(string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? value : Csv(value);
 
     private static string Num(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 
