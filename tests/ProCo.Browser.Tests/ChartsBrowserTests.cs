@@ -41,7 +41,7 @@ public sealed class ChartsBrowserTests(StudioServer server, ITestOutputHelper ou
 
         // The six-epoch accuracy is drawn as measured; its legend names runs and series in words.
         var acc = await StateAsync(page, "acc");
-        var valTop1 = acc.Lines.Single(l => l.Label == "smooth ProCo · test top-1");
+        var valTop1 = acc.Lines.Single(l => l.Label == $"#{proco} smooth ProCo · test top-1");
         Assert.False(valTop1.Smoothed);
         Assert.Equal(valTop1.Raw, valTop1.Drawn);
         Assert.Equal(6, valTop1.X);
@@ -55,8 +55,9 @@ public sealed class ChartsBrowserTests(StudioServer server, ITestOutputHelper ou
         Assert.Contains(loss.Lines, l => l.Raw != l.Drawn);
         // The plain-CE run has no ProCo loss line; the imported copy's per-step loss ends at epoch 6.
         Assert.Equal(
-            ["smooth CE · classification loss (train)", "smooth ProCo · ProCo loss (train)", "smooth ProCo · classification loss (train)",
-             "smooth ProCo, imported back · ProCo loss (train)", "smooth ProCo, imported back · classification loss (train)"],
+            new[] { $"#{ce} smooth CE · classification loss (train)", $"#{proco} smooth ProCo · ProCo loss (train)", $"#{proco} smooth ProCo · classification loss (train)",
+             $"#{imported} smooth ProCo, imported back · ProCo loss (train)", $"#{imported} smooth ProCo, imported back · classification loss (train)" }
+            .Order(StringComparer.Ordinal),
             loss.Labels.Order(StringComparer.Ordinal));
         Assert.All(loss.Lines, l => Assert.Equal(6.0, l.X, 3));
         var rawStyle = await page.Locator("[data-chart=loss] .u-legend tr.studio-raw").First.EvaluateAsync<string>("r => getComputedStyle(r).display");
@@ -82,7 +83,7 @@ public sealed class ChartsBrowserTests(StudioServer server, ITestOutputHelper ou
         // Asked for, short series are smoothed too.
         await page.Locator("[data-test=smooth-short] input, input[data-test=smooth-short]").CheckAsync();
         await page.WaitForFunctionAsync("() => studioTest.chartState('acc').lines.every(l => l.smoothed)");
-        valTop1 = (await StateAsync(page, "acc")).Lines.Single(l => l.Label == "smooth ProCo · test top-1");
+        valTop1 = (await StateAsync(page, "acc")).Lines.Single(l => l.Label == $"#{proco} smooth ProCo · test top-1");
         Assert.NotEqual(valTop1.Raw, valTop1.Drawn);
     }
 
@@ -148,8 +149,8 @@ public sealed class ChartsBrowserTests(StudioServer server, ITestOutputHelper ou
         var epochChart = await StateAsync(page, "loss");
         var stepChart = await StateAsync(page, "loss-by-step");
         Assert.Equal(("epoch", "step"), (epochChart.X, stepChart.X));
-        Assert.All(epochChart.Labels, l => Assert.StartsWith("to export ·", l, StringComparison.Ordinal));
-        Assert.All(stepChart.Labels, l => Assert.StartsWith("exported by an older version ·", l, StringComparison.Ordinal));
+        Assert.All(epochChart.Labels, l => Assert.StartsWith($"#{id} to export ·", l, StringComparison.Ordinal));
+        Assert.All(stepChart.Labels, l => Assert.StartsWith($"#{unknown} exported by an older version ·", l, StringComparison.Ordinal));
         await page.ScreenshotAsync(new() { Path = Shot("compare-with-step-chart.png"), FullPage = true });
     }
 

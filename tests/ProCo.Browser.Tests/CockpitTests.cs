@@ -176,8 +176,8 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         Assert.Equal(2, perRun.Length);
         Assert.All(perRun, n => Assert.Equal(4, n)); // train and test top-1 at 2 epochs
         var legend = await page.Locator("[data-chart=acc] .u-legend").InnerTextAsync();
-        Assert.Contains("compare A · test top-1", legend, StringComparison.Ordinal);
-        Assert.Contains("compare B · test top-1", legend, StringComparison.Ordinal);
+        Assert.Contains($"#{a} compare A · test top-1", legend, StringComparison.Ordinal);
+        Assert.Contains($"#{b} compare B · test top-1", legend, StringComparison.Ordinal);
         await page.ScreenshotAsync(new() { Path = Shot("compare.png"), FullPage = true });
     }
 

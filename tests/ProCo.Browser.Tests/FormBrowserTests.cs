@@ -73,7 +73,8 @@ public sealed class FormBrowserTests(StudioServer server, ITestOutputHelper outp
         await page.ScreenshotAsync(new() { Path = Shot("random-search.png"), FullPage = true });
 
         await page.Locator("[data-test=queue]").ClickAsync();
-        await WaitForLocationAsync(page, "^/runs$");
+        // A sweep lands on its own page.
+        await WaitForLocationAsync(page, @"^/sweeps/\d+$");
         using var http = Server.Http();
         var runs = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/runs?pageSize=500", UriKind.Relative))).RootElement
             .GetProperty("items").EnumerateArray().Where(r => r.GetProperty("name").GetString()!.StartsWith("random search · lr ", StringComparison.Ordinal)).ToArray();

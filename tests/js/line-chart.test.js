@@ -64,3 +64,17 @@ test('sorted tables merge on one x axis, holes where a line has no point, shared
   assert.deepEqual(joinSorted([[[1, 3], [10, 30]], [[2, 3], [20, 31]]]),
     [[1, 2, 3], [10, undefined, 30], [undefined, 20, 31]]);
 });
+
+test('% of training puts runs of 6 and 400 epochs on one axis, start to end, and a zoom there reads the right steps', () => {
+  const short = { stepsPerEpoch: 10, detail: { run: { isImported: false, epochs: 6 } }, stores: new Map() };
+  const long = { stepsPerEpoch: 0, detail: { run: { isImported: true, epochs: 400 } }, stores: new Map() };
+  assert.deepEqual(xsIn({ run: short, perStep: false, store: store([[1, 1], [3, 2], [6, 3]]) }, 'percent'), [100 / 6, 50, 100]);
+  assert.deepEqual(xsIn({ run: short, perStep: true, store: store([[30, 1], [60, 2]]) }, 'percent'), [50, 100]);
+  // The authors' per-epoch points count from 0: epoch 1 of 400 is 0.25 %.
+  assert.deepEqual(xsIn({ run: long, perStep: false, store: store([[0, 1], [199, 2], [399, 3]]) }, 'percent'), [0.25, 50, 100]);
+  // A log with no epoch length: its per-step line runs to its own last step.
+  assert.deepEqual(xsIn({ run: long, perStep: true, store: store([[5000, 1], [10000, 2]]) }, 'percent'), [50, 100]);
+  // Zoomed to 50-100 % of the 6-epoch run: epochs 3 to 6, steps 30 to 60 of its per-step line.
+  assert.deepEqual(stepRange({ run: short, perStep: true, store: store([[1, 1]]) }, 50, 100, 'percent'), [29, 61]);
+  assert.deepEqual(stepRange({ run: short, perStep: false, store: store([[1, 1]]) }, 50, 100, 'percent'), [2, 7]);
+});

@@ -16,6 +16,7 @@ public static class SweepsApi
             .WithSummary("Queue a grid (every combination of the listed values) or a random search (samples drawn from lists and ranges), all runs or none")
             .RequireAuthorization(Permissions.Policy(StudioAction.Queue))
             .Produces<SweepResult>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests);
+        sweeps.MapGet("/", ListAsync).WithSummary("Every sweep, newest first: what varied, its runs counted by state, its best run");
         sweeps.MapGet("/{id:long}", GetAsync).WithSummary("A sweep: what varied and how, the base configuration, its runs");
         return app;
     }
@@ -30,6 +31,9 @@ public static class SweepsApi
         var result = await service.QueueAsync(request, user, ct);
         return TypedResults.Created($"/api/sweeps/{result.Id}", result);
     }
+
+    private static async Task<Ok<IReadOnlyList<SweepSummary>>> ListAsync(SweepService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.ListAsync(ct));
 
     private static async Task<Results<Ok<SweepView>, NotFound>> GetAsync(long id, SweepService service, CancellationToken ct) =>
         await service.FindAsync(id, ct) is { } sweep ? TypedResults.Ok(sweep) : TypedResults.NotFound();

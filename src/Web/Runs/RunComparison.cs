@@ -1,3 +1,5 @@
+using ProCo.Training.Engine;
+
 namespace ProCo.Web.Runs;
 
 /// <summary>A field whose value differs among compared runs.</summary>
@@ -16,13 +18,15 @@ public sealed record RunComparison(IReadOnlyList<RunSummary> Runs, IReadOnlyList
         new([.. runs.Select(r => r.Run)], Differ([.. runs.Select(r => r.ConfigJson)]), global::ProCo.Web.Runs.SeedGroups.Of(runs));
 
     /// <summary>
-    /// Fields whose values differ among the configurations that have them ("–" where a run lacks the
-    /// field): an imported log records only a few fields, and a field it lacks is unknown, not different.
+    /// Training fields whose values differ among the configurations that have them ("–" where a run lacks the
+    /// field): an imported log records only a few fields, and a field it lacks is unknown, not different. What only an
+    /// import records (its source, its folder) is no training field and no difference.
     /// </summary>
     public static IReadOnlyList<ConfigDifference> Differ(IReadOnlyList<string> configs)
     {
         var parsed = configs.Select(json => ConfigFields.Of(json) ?? []).ToList();
-        return [.. parsed.SelectMany(p => p.Keys).Distinct()
+        var training = ConfigSchema.Fields.Select(f => f.Name).ToHashSet();
+        return [.. parsed.SelectMany(p => p.Keys).Distinct().Where(training.Contains)
             .Select(field => new ConfigDifference(field, [.. parsed.Select(p => p.TryGetValue(field, out var v) ? (v.Length == 0 ? "(none)" : v) : "–")]))
             .Where(row => row.Values.Where(v => v != "–").Distinct().Count() > 1)];
     }

@@ -16,8 +16,18 @@ public sealed record SweepRequest(string? Name, IReadOnlyList<string>? Tags, Tra
 public sealed record SweepResult(long Id, IReadOnlyList<long> RunIds);
 
 /// <summary>A stored sweep, as the API answers it.</summary>
+/// <param name="Varied">The configuration fields it lists values of (JSON names), in the order runs are named by them.</param>
+/// <param name="BestRunId">Its run of the highest best top-1 so far, if any has one.</param>
 public sealed record SweepView(long Id, string Name, string Kind, SweepSpec Spec, TrainingConfig? BaseConfig, string? CreatedBy, DateTimeOffset CreatedAt,
-    IReadOnlyList<RunSummary> Runs);
+    IReadOnlyList<RunSummary> Runs, IReadOnlyList<string> Varied, long? BestRunId);
+
+/// <summary>A sweep as the sweeps list shows it: what varied, how far its runs are, and its best run.</summary>
+/// <param name="Varied">The fields it lists values of (JSON names).</param>
+/// <param name="Finished">Runs that succeeded.</param>
+/// <param name="Live">Runs queued or training.</param>
+/// <param name="Stopped">Runs that failed, were cancelled or were interrupted.</param>
+public sealed record SweepSummary(long Id, string Name, string Kind, string? CreatedBy, DateTimeOffset CreatedAt, IReadOnlyList<string> Varied,
+    int Runs, int Finished, int Live, int Stopped, long? BestRunId, string? BestRunName, double? BestTop1);
 
 /// <summary>
 /// Grids and random searches as one command, for the new-run form, the API (<c>POST /api/sweeps</c>) and the CLI
@@ -102,7 +112,34 @@ public sealed class SweepService(IDbContextFactory<ProCoDbContext> factory, RunS
         var sweep = await db.Sweeps.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
         if (sweep is null) return null;
         var members = await db.Runs.AsNoTracking().Where(r => r.SweepId == id).OrderBy(r => r.Id).ToListAsync(cancellationToken);
-        return new SweepView(sweep.Id, sweep.Name, sweep.Kind, JsonSerializer.Deserialize<SweepSpec>(sweep.SpecJson, TrainingConfig.Json) ?? new SweepSpec(),
-            TrainingConfig.FromJson(sweep.BaseConfigJson), sweep.CreatedBy, sweep.CreatedAt, [.. members.Select(RunSummary.From)]);
+        var spec = SpecOf(sweep);
+        return new SweepView(sweep.Id, sweep.Name, sweep.Kind, spec, TrainingConfig.FromJson(sweep.BaseConfigJson), sweep.CreatedBy, sweep.CreatedAt,
+            [.. members.Select(RunSummary.From)], [.. spec.Varied.Select(f => f.Name)], Best(members)?.Id);
     }
+
+    /// <summary>Every sweep, newest first, with its runs counted by state and its best run.</summary>
+    public async Task<IReadOnlyList<SweepSummary>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var sweeps = await db.Sweeps.AsNoTracking().OrderByDescending(s => s.Id).ToListAsync(cancellationToken);
+        // The members' summary columns only: no configuration, no metric table.
+        var members = (await db.Runs.AsNoTracking().Where(r => r.SweepId != null)
+                .Select(r => new Run { Id = r.Id, SweepId = r.SweepId, Name = r.Name, Status = r.Status, BestTop1 = r.BestTop1 })
+                .ToListAsync(cancellationToken))
+            .ToLookup(r => r.SweepId!.Value);
+        return [.. sweeps.Select(sweep =>
+        {
+            var runs = members[sweep.Id].ToList();
+            var best = Best(runs);
+            return new SweepSummary(sweep.Id, sweep.Name, sweep.Kind, sweep.CreatedBy, sweep.CreatedAt, [.. SpecOf(sweep).Varied.Select(f => f.Name)],
+                runs.Count, runs.Count(r => r.Status == RunStatus.Succeeded), runs.Count(r => r.Status.IsLive()),
+                runs.Count(r => r.Status is RunStatus.Failed or RunStatus.Cancelled or RunStatus.Interrupted), best?.Id, best?.Name, best?.BestTop1);
+        })];
+    }
+
+    // The run of the highest best top-1 (the earlier on a tie); null while none has one.
+    private static Run? Best(IEnumerable<Run> runs) =>
+        runs.Where(r => r.BestTop1 is { } top1 && double.IsFinite(top1)).OrderByDescending(r => r.BestTop1).ThenBy(r => r.Id).FirstOrDefault();
+
+    private static SweepSpec SpecOf(Sweep sweep) => JsonSerializer.Deserialize<SweepSpec>(sweep.SpecJson, TrainingConfig.Json) ?? new SweepSpec();
 }

@@ -154,19 +154,34 @@ public sealed record SweepSpec
         {
             var value = field.Get(member);
             if (ListOf(field) is null && Equals(value, field.Get(baseConfig))) continue;
-            parts.Add(field.Property switch
-            {
-                nameof(TrainingConfig.Method) => (string)value!,
-                nameof(TrainingConfig.ImbalanceFactor) => string.Create(CultureInfo.InvariantCulture, $"imb {1 / (double)value!:0.##}"),
-                nameof(TrainingConfig.Alpha) => $"α {field.Format(value)}",
-                nameof(TrainingConfig.LearningRate) => $"lr {field.Format(value)}",
-                nameof(TrainingConfig.WeightDecay) => $"wd {field.Format(value)}",
-                nameof(TrainingConfig.Temperature) => $"τ {field.Format(value)}",
-                _ => $"{field.Label.ToLowerInvariant()} {field.Format(value)}",
-            });
+            parts.Add(field.Property == nameof(TrainingConfig.Method) ? (string)value! : $"{ShortLabel(field)} {FormatValue(field, value)}");
         }
         return parts.Count > 0 ? string.Join(", ", parts) : "base";
     }
+
+    /// <summary>The fields this sweep lists values of, in <see cref="Fields"/> order.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<ConfigField> Varied => [.. Fields.Where(f => ListOf(f) is not null)];
+
+    /// <summary>A sweep field as run names and sweep tables head it: "α", "lr", "wd", "τ", "imb", "seed", "method".</summary>
+    public static string ShortLabel(ConfigField field) => field.Property switch
+    {
+        nameof(TrainingConfig.ImbalanceFactor) => "imb",
+        nameof(TrainingConfig.Alpha) => "α",
+        nameof(TrainingConfig.LearningRate) => "lr",
+        nameof(TrainingConfig.WeightDecay) => "wd",
+        nameof(TrainingConfig.Temperature) => "τ",
+        _ => field.Label.ToLowerInvariant(),
+    };
+
+    /// <summary>The short label of a field named by its JSON name (<see cref="ShortLabel(ConfigField)"/>); the name itself when no sweep field has it.</summary>
+    public static string ShortLabel(string name) => Fields.FirstOrDefault(f => f.Name == name) is { } field ? ShortLabel(field) : name;
+
+    /// <summary>A sweep field's value as run names show it (an imbalance as its factor, "imb 100").</summary>
+    public static string FormatValue(ConfigField field, object? value) =>
+        field.Property == nameof(TrainingConfig.ImbalanceFactor) && value is double ratio && ratio > 0
+            ? (1 / ratio).ToString("0.##", CultureInfo.InvariantCulture)
+            : field.Format(value);
 
     /// <summary>The title of a field's list: "Alpha values", "Methods".</summary>
     public static string Title(ConfigField field) => field.Label + (field.Kind == ConfigFieldKind.Choice ? "s" : " values");

@@ -1,8 +1,8 @@
-// The controls above each line chart: the x axis (epoch, step or wall time), a log y scale, the
+// The controls above each line chart: the x axis (epoch, % of training, step or wall time), a log y scale, the
 // series drawn, and exports: the chart as a PNG (title, plot and legend) and its raw data as CSV
 // (every stored point of the series shown, from the server, not the downsampled points drawn).
 
-const MODE_NAMES = { epoch: 'epoch', step: 'step', time: 'wall time' };
+const MODE_NAMES = { epoch: 'epoch', percent: '% of training', step: 'step', time: 'wall time' };
 
 // An HTML element with its properties, data attributes and children (shared with hparams.js).
 export function element(tag, { dataset = {}, ...props } = {}, ...children) {
@@ -26,6 +26,7 @@ const slug = text => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|
 export function addTools(chart) {
   const x = element('select', { title: 'x axis', dataset: { test: 'x-axis' } },
     ...chart.modes.map(m => element('option', { value: m, textContent: MODE_NAMES[m] })));
+  x.value = chart.mode;
   x.addEventListener('change', () => chart.setMode(x.value));
   const log = element('input', { type: 'checkbox', dataset: { test: 'log-y' } });
   log.addEventListener('change', () => chart.setLogY(log.checked));

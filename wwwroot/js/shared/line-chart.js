@@ -82,13 +82,24 @@ export function timed(line) {
   return run.stores.get(run.elapsedSeries).last <= epochsHeld(run);
 }
 
-// X values of a line in one of the three x modes: 'epoch', 'step' (global step) or 'time'
-// (seconds since the run started; the chart scales them to minutes or hours).
+// X values of a line in one of the four x modes: 'epoch', 'percent' (of the run's training),
+// 'step' (global step) or 'time' (seconds since the run started; the chart scales them to minutes
+// or hours).
 export function xsIn(line, mode) {
   const span = stepsPerPoint(line);
   if (mode === 'step') return line.store.steps.map(s => s * span);
   if (mode === 'time') return line.store.steps.map(s => elapsedAt(line.run, s * span));
+  if (mode === 'percent') { const total = trainingLength(line); return xsOf(line).map(x => (100 * x) / total); }
   return xsOf(line);
+}
+
+// What 100 % of training is for a line, in its own x units: the run's planned epochs (those an
+// imported log holds), or, for a line on a step axis of its own, its last step. Runs of 6 and 400
+// epochs then share one axis, start to end.
+function trainingLength(line) {
+  if (placementOf(line) === 'step') return line.store.steps[line.store.length - 1] || 1;
+  const { run } = line;
+  return (run.detail?.run?.isImported ? epochsHeld(run) : run.detail?.run?.epochs) || epochsHeld(run) || 1;
 }
 
 // X value of every point of a line on the epoch axis.
@@ -105,6 +116,10 @@ export function xsOf(line) {
 // whole, as its steps are not known without the points).
 export function stepRange(line, minX, maxX, mode = 'epoch') {
   if (mode === 'time') return [-Infinity, Infinity];
+  if (mode === 'percent') {
+    const total = trainingLength(line);
+    return stepRange(line, (minX * total) / 100, (maxX * total) / 100, placementOf(line) === 'step' ? 'step' : 'epoch');
+  }
   if (mode === 'step') {
     const span = stepsPerPoint(line);
     return [Math.floor(minX / span) - 1, Math.ceil(maxX / span) + 1];
@@ -147,7 +162,7 @@ export function joinSorted(tables) {
 const DASH_STYLE = dash => (!dash ? 'solid' : dash[0] > 3 ? 'dashed' : 'dotted');
 const faint = hex => `${hex}4d`; // 30 % opacity
 
-const X_LABELS = { epoch: 'epoch', step: 'step' };
+const X_LABELS = { epoch: 'epoch', percent: '% of training', step: 'step' };
 
 // Seconds to the unit that suits the longest time drawn.
 function timeUnit(maxSeconds) {
@@ -162,8 +177,8 @@ export class LineChart {
   // (their chart offers step and wall time only).
   constructor(el, title, yLabel, lines, onZoom, options = {}) {
     this.el = el; this.title = title; this.yLabel = yLabel; this.lines = lines; this.onZoom = onZoom;
-    this.modes = options.x === 'step' ? ['step', 'time'] : ['epoch', 'step', 'time'];
-    this.mode = this.modes[0];
+    this.modes = options.x === 'step' ? ['step', 'percent', 'time'] : ['epoch', 'percent', 'step', 'time'];
+    this.mode = options.mode && this.modes.includes(options.mode) ? options.mode : this.modes[0];
     this.logY = false; this.hidden = new Set();
     this.smoothing = 0; this.smoothShort = false; this.zoom = null; this.chart = null; this.shown = [];
     this.tools = addTools(this);
@@ -186,7 +201,7 @@ export class LineChart {
   // Lines that can be drawn now: holding points, not hidden, and placeable on the x axis.
   drawable() {
     return this.lines.filter(l => l.store.length > 0 && !this.hidden.has(l.name)
-      && !(this.mode === 'epoch' && placementOf(l) === 'steps' && !(l.run.stepsPerEpoch > 0))
+      && !((this.mode === 'epoch' || this.mode === 'percent') && placementOf(l) === 'steps' && !(l.run.stepsPerEpoch > 0))
       && !(this.mode === 'time' && !timed(l)));
   }
 
@@ -216,7 +231,7 @@ export class LineChart {
         { label: `${l.label} (high)`, class: 'studio-raw', stroke: 'transparent', width: 0, points: { show: false } });
       bands.push({ series: [low + 1, low], fill: faint(l.color) });
     });
-    const xValue = (u, v) => v == null ? '–' : this.mode === 'step' ? String(Math.round(v)) : (+v).toFixed(2);
+    const xValue = (u, v) => v == null ? '–' : this.mode === 'step' ? String(Math.round(v)) : this.mode === 'percent' ? `${(+v).toFixed(1)} %` : (+v).toFixed(2);
     this.chart = new uPlot({
       title: this.title, width: this.width(), height: 240,
       scales: { x: { time: false }, y: this.logY ? { distr: 3 } : {} },
@@ -313,7 +328,8 @@ export class LineChart {
 
 // The charts of one chart definition in its container: the lines on the epoch axis, and below them,
 // in a chart of their own, per-step lines whose epoch length is unknown, against their step.
-export function chartsFor(el, def, lines, onZoom) {
+// options.mode: the x axis the charts start on (epoch, percent, step, time), where they offer it.
+export function chartsFor(el, def, lines, onZoom, options = {}) {
   const byStep = lines.filter(l => placementOf(l) === 'step');
   const byEpoch = lines.filter(l => !byStep.includes(l));
   const charts = [];
@@ -323,7 +339,7 @@ export function chartsFor(el, def, lines, onZoom) {
     const perStep = byEpoch.filter(l => l.perStep).map(placementOf);
     const title = !perStep.includes('epochs') ? def.title
       : perStep.every(p => p === 'epochs') ? def.title.replace('(per step)', '(per epoch)') : def.title.replace(/ \(per step\)/, '');
-    const chart = new LineChart(el, title, def.unit, byEpoch, onZoom);
+    const chart = new LineChart(el, title, def.unit, byEpoch, onZoom, { mode: options.mode });
     chart.key = def.key;
     charts.push(chart);
   }
@@ -336,7 +352,7 @@ export function chartsFor(el, def, lines, onZoom) {
       el.after(host);
     }
     const title = `${def.title.replace(/ \(per step\)/, '')}, by step (epoch length not recorded)`;
-    const chart = new LineChart(host, title, def.unit, byStep, onZoom, { x: 'step' });
+    const chart = new LineChart(host, title, def.unit, byStep, onZoom, { x: 'step', mode: options.mode });
     chart.key = charts.length ? `${def.key}-by-step` : def.key;
     charts.push(chart);
   }

@@ -31,9 +31,32 @@ public partial class ComparePage
 
     protected override async Task OnParametersSetAsync()
     {
-        var ids = (Ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
-            .Select(s => long.TryParse(s, out var id) ? id : -1).Where(id => id > 0).Distinct().ToList();
+        var asked = (Ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+        var ids = asked.Select(s => long.TryParse(s, out var id) ? id : -1).Where(id => id > 0).Distinct().ToList();
         (_runs, _diff, _groups) = await Queries.CompareAsync(ids);
+        // What the address named but no run answers (deleted, mistyped), said rather than dropped.
+        _unknown = [.. asked.Where(s => !long.TryParse(s, out var id) || _runs.All(r => r.Id != id))];
+    }
+
+    private IReadOnlyList<string> _unknown = [];
+
+    // Runs of different lengths start on the % of training axis, so a 6-epoch run is not a sliver beside 400 epochs.
+    private bool LengthsDiffer => _runs.Select(r => r.Epochs).Where(e => e > 0).Distinct().Count() > 1;
+
+    // A notice when the runs differ in what makes their curves incomparable: dataset or length.
+    private string? MixedNotice
+    {
+        get
+        {
+            var parts = new List<string>();
+            var datasets = _runs.Select(r => r.Dataset.Length > 0 ? r.Dataset : "unknown").Distinct().ToList();
+            if (datasets.Count > 1) parts.Add($"datasets ({string.Join(", ", datasets)})");
+            var epochs = _runs.Select(r => r.Epochs).Where(e => e > 0).Distinct().Order().ToList();
+            if (epochs.Count > 1) parts.Add($"length ({epochs[0]} to {epochs[^1]} epochs)");
+            if (parts.Count == 0) return null;
+            return $"These runs differ in {string.Join(" and ", parts)}." + (epochs.Count > 1 ? " Curves start on the % of training axis; each chart's x menu switches to epochs, steps or wall time." : "")
+                + (datasets.Count > 1 ? " Accuracies on different datasets are not comparable." : "");
+        }
     }
 
     // Adding or removing a run changes the address (so it can be shared or bookmarked) and the page follows it.
@@ -57,7 +80,7 @@ public partial class ComparePage
     // Rows of the accuracy table: a run, or a seed group with each value's mean and spread.
     private IEnumerable<(string Label, IReadOnlyList<RunSummary> Members)> TableRows =>
         _groupSeeds ? _groups.Select(g => (g.Label, (IReadOnlyList<RunSummary>)g.Ids.Select(id => _runs.First(r => r.Id == id)).ToList()))
-                    : _runs.Select(r => (r.Name, (IReadOnlyList<RunSummary>)[r]));
+                    : _runs.Select(r => ($"#{r.Id} {r.Name}", (IReadOnlyList<RunSummary>)[r]));
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -88,7 +111,7 @@ public partial class ComparePage
         await _chartModule.MountAsync(_charts, _runs.Select(r => r.Id).ToArray(), new
         {
             groups, band = _band, fields = _diff.Select(d => d.Field).ToArray(),
-            smoothing = _smoothing, smoothShort = _smoothShort,
+            smoothing = _smoothing, smoothShort = _smoothShort, xMode = LengthsDiffer ? "percent" : "epoch",
         });
         if (!failed && _chartModule.Error is not null) StateHasChanged();
     }

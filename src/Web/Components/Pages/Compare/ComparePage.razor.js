@@ -13,18 +13,18 @@ const DASHES = [undefined, [6, 4], [2, 3]];
 export { dispose, setSmoothing };
 
 // options: { groups: [{ ids, label }] (seed groups to draw as one), band: 'minmax' | 'std',
-// fields: configuration fields that differ, smoothing, smoothShort }.
+// fields: configuration fields that differ, smoothing, smoothShort, xMode: the x axis the charts start on }.
 export async function mount(root, runIds, options = {}) {
   return register(root, await mountCompare(root, runIds, options));
 }
 
-async function mountCompare(root, runIds, { groups = [], band = 'minmax', fields = [], smoothing = 0, smoothShort = false }) {
+async function mountCompare(root, runIds, { groups = [], band = 'minmax', fields = [], smoothing = 0, smoothShort = false, xMode = 'epoch' }) {
   const [table, runs] = await Promise.all([seriesTableAsync(), Promise.all(runIds.map(loadRunAsync))]);
   runs.forEach(run => noteEpochs(run, table));
   // What is drawn: each run alone, or in its place the seed group it belongs to.
   const grouped = new Set(groups.flatMap(g => g.ids));
   const entries = [
-    ...runs.filter(r => !grouped.has(r.id)).map(run => ({ label: run.name, runs: [run] })),
+    ...runs.filter(r => !grouped.has(r.id)).map(run => ({ label: `#${run.id} ${run.name}`, runs: [run] })),
     ...groups.map(g => ({ label: g.label, runs: g.ids.map(id => runs.find(r => r.id === id)).filter(Boolean) })),
   ].sort((a, b) => runs.indexOf(a.runs[0]) - runs.indexOf(b.runs[0]));
 
@@ -56,14 +56,14 @@ async function mountCompare(root, runIds, { groups = [], band = 'minmax', fields
         return refineAsync(run, names, from, to);
       }));
       if (refined.some(Boolean)) made.forEach(c => c.redraw());
-    });
+    }, { mode: xMode });
     made.forEach(c => c.setSmoothing(smoothing, smoothShort));
     charts.push(...made);
   }
 
   const hparamsEl = root.querySelector('[data-hparams]');
   const hparams = hparamsEl && fields.length
-    ? new HyperparameterView(hparamsEl, runs.map(run => ({ id: run.id, name: run.name, config: parseConfig(run.detail.configJson), summary: run.detail.run })), fields)
+    ? new HyperparameterView(hparamsEl, runs.map(run => ({ id: run.id, name: `#${run.id} ${run.name}`, config: parseConfig(run.detail.configJson), summary: run.detail.run })), fields)
     : null;
   hparams?.draw();
   return { runs, charts, hparams, dispose: async () => { charts.forEach(c => c.destroy()); hparams?.destroy(); } };

@@ -163,7 +163,7 @@ public partial class NewRunPage
             if (Refused(planErrors) || OverBudget(user, plan.Members.Count)) return;
             var queued = await Sweeps.QueueAsync(sweep, user);
             Snackbar.Add($"{queued.RunIds.Count} runs queued (sweep {queued.Id}).", Severity.Success);
-            Navigation.NavigateTo("/runs");
+            Navigation.NavigateTo($"/sweeps/{queued.Id}");
         }
         finally
         {

@@ -1,0 +1,173 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace ProCo.Browser.Tests;
+
+/// <summary>
+/// Sweeps in Chromium: a 3 × 2 grid queued from the form lands on its sweep page, and its six runs are told apart
+/// wherever they are named (sweep page, runs list, Compare's chips, legends and diff); a demo run beside the paper's
+/// runs is compared by % of training, with a notice of what differs.
+/// </summary>
+[Collection(BrowserTestGroup.Name)]
+public sealed partial class SweepBrowserTests(StudioServer server, ITestOutputHelper output) : BrowserTest(server, output)
+{
+    [Fact]
+    public async Task AThreeByTwoGrid_QueuedFromTheForm_ShowsSixDistinguishableRuns_OnItsSweepPage_TheList_AndCompare()
+    {
+        using var http = Server.Http();
+        // The form is filled from a tiny run (clone), so the six runs train in seconds.
+        var template = await Runs.CreateAsync(http, Runs.Tiny(epochs: 1), "grid template");
+        var page = await NewPageAsync();
+        await page.GotoAsync($"/runs/new?clone={template}");
+        await StudioServer.WaitForInteractiveAsync(page);
+        await page.Locator("input[data-test=name]").FillAsync("ui grid");
+        await page.Locator("input[data-test=grid-alpha]").FillAsync("0.5, 1, 2");
+        await page.Locator("input[data-test=grid-seed]").FillAsync("0, 1");
+        await Assertions.Expect(page.Locator("[data-test=run-count]")).ToHaveTextAsync("6 runs will be queued.");
+        await page.Locator("[data-test=queue]").ClickAsync();
+        await WaitForLocationAsync(page, @"^/sweeps/\d+$");
+        var sweepId = long.Parse(SweepPath().Match(new Uri(page.Url).AbsolutePath).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+        // The sweep page: what varied, and six runs, each with its id and a name of its own.
+        await Assertions.Expect(page.Locator("[data-test=sweep-name]")).ToContainTextAsync($"Sweep {sweepId} · ui grid");
+        await Assertions.Expect(page.Locator("[data-test=sweep-varied]")).ToContainTextAsync("0.5, 1, 2");
+        var runLinks = page.Locator("[data-test=sweep-run]");
+        await Assertions.Expect(runLinks).ToHaveCountAsync(6);
+        var names = await runLinks.AllInnerTextsAsync();
+        Assert.Equal(6, names.Distinct().Count());
+        Assert.Contains("ui grid · α 0.5, seed 1", names);
+        var sweep = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/sweeps/{sweepId}", UriKind.Relative))).RootElement;
+        var ids = sweep.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("id").GetInt64()).ToArray();
+        Assert.Equal(["alpha", "seed"], sweep.GetProperty("varied").EnumerateArray().Select(v => v.GetString()));
+        var rows = await page.Locator("[data-test=sweep-runs] tbody tr").AllInnerTextsAsync();
+        Assert.All(ids, id => Assert.Single(rows, r => r.Contains($"#{id}", StringComparison.Ordinal)));
+        await page.ScreenshotAsync(new() { Path = Shot("sweep-page.png"), FullPage = true });
+
+        // As the runs finish, the best one is named and marked.
+        foreach (var id in ids) await Runs.WaitForStatusAsync(http, id, "Succeeded", TimeSpan.FromSeconds(300));
+        await Assertions.Expect(page.Locator("[data-test=sweep-best]")).ToContainTextAsync("best top-1", new() { Timeout = 20_000 });
+        var best = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/sweeps/{sweepId}", UriKind.Relative))).RootElement.GetProperty("bestRunId").GetInt64();
+        await Assertions.Expect(page.Locator("[data-test=sweep-best]")).ToContainTextAsync($"#{best}");
+        await Assertions.Expect(page.Locator("tr.sweep-best-row")).ToContainTextAsync($"#{best}");
+        await Assertions.Expect(page.Locator("[data-test=sweep-summary]")).ToContainTextAsync("6 runs: 6 done", new() { Timeout = 20_000 });
+        await page.ScreenshotAsync(new() { Path = Shot("sweep-page-done.png"), FullPage = true });
+
+        // The sweeps list has it, with its varied fields and its best run.
+        await page.GotoAsync("/sweeps");
+        var row = page.Locator($"[data-test=sweep-row][data-sweep='{sweepId}']");
+        await Assertions.Expect(row).ToContainTextAsync("α · seed");
+        await Assertions.Expect(row).ToContainTextAsync($"#{best}");
+        await page.ScreenshotAsync(new() { Path = Shot("sweeps-list.png"), FullPage = true });
+
+        // The runs list names each with its id and links its sweep.
+        await page.GotoAsync("/runs");
+        await StudioServer.WaitForInteractiveAsync(page);
+        foreach (var id in ids)
+        {
+            var listed = page.Locator($"tr.run-{id}");
+            await Assertions.Expect(listed).ToContainTextAsync($"#{id}");
+            await Assertions.Expect(listed.Locator("[data-test=row-sweep]")).ToContainTextAsync($"sweep {sweepId}");
+        }
+
+        // The column chooser toggles from its label and from its box; the name keeps a usable width with the recipe shown.
+        await page.Locator("button[aria-label='Choose columns']").ClickAsync();
+        var recipe = page.Locator("[data-test=column-hyper]");
+        var recipeHeader = page.Locator("th", new() { HasText = "Recipe" });
+        await Assertions.Expect(recipeHeader).ToHaveCountAsync(0);
+        await recipe.GetByText("Recipe").ClickAsync();
+        await Assertions.Expect(recipeHeader).ToHaveCountAsync(1);
+        await recipe.Locator("svg").First.ClickAsync();
+        await Assertions.Expect(recipeHeader).ToHaveCountAsync(0);
+        await recipe.GetByText("Recipe").ClickAsync();
+        await Assertions.Expect(recipeHeader).ToHaveCountAsync(1);
+        await page.Keyboard.PressAsync("Escape");
+        var nameWidth = await page.Locator($"tr.run-{ids[0]} td[data-label=Name]").EvaluateAsync<double>("e => e.getBoundingClientRect().width");
+        Assert.True(nameWidth >= 180, $"the name column is {nameWidth} px wide");
+        await page.ScreenshotAsync(new() { Path = Shot("runs-with-recipe.png"), FullPage = true });
+
+        // Compare all six: chips, legends and the diff's headers each name a run by its id and its own name.
+        await page.GotoAsync($"/sweeps/{sweepId}");
+        await StudioServer.WaitForInteractiveAsync(page);
+        await page.Locator("[data-test=compare-sweep]").ClickAsync();
+        await WaitForLocationAsync(page, $@"^/compare\?ids={string.Join(',', ids)}$");
+        await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 20_000 });
+        var chips = await page.Locator("[data-test=compare-chip]").AllInnerTextsAsync();
+        Assert.Equal(6, chips.Distinct().Count());
+        Assert.All(ids, id => Assert.Single(chips, c => c.StartsWith($"#{id} ", StringComparison.Ordinal)));
+        var legend = await page.EvaluateAsync<string[]>("() => studioTest.chartState('acc').labels");
+        Assert.Equal(6, legend.Count(l => l.EndsWith("· test top-1", StringComparison.Ordinal)));
+        Assert.Equal(6, legend.Where(l => l.EndsWith("· test top-1", StringComparison.Ordinal)).Distinct().Count());
+        var headers = await page.Locator("[data-test=diff] thead th").AllInnerTextsAsync();
+        Assert.All(ids, id => Assert.Single(headers, h => h.StartsWith($"#{id} ", StringComparison.Ordinal)));
+        Assert.Equal(["alpha", "seed"], (await page.Locator("[data-test=diff] tr[data-field]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.field)")).Order());
+        // One length, one dataset: no notice, the epoch axis.
+        await Assertions.Expect(page.Locator("[data-test=mixed-notice]")).ToHaveCountAsync(0);
+        await page.ScreenshotAsync(new() { Path = Shot("compare-sweep.png"), FullPage = true });
+
+        // Dark, and on a phone.
+        var dark = await NewPageAsync();
+        await dark.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        await dark.GotoAsync($"/sweeps/{sweepId}");
+        await StudioServer.WaitForInteractiveAsync(dark);
+        await Assertions.Expect(dark.Locator("[data-test=sweep-run]")).ToHaveCountAsync(6);
+        await dark.ScreenshotAsync(new() { Path = Shot("sweep-page-dark.png"), FullPage = true });
+        var phone = await NewPageAsync(390, 844);
+        await phone.GotoAsync($"/sweeps/{sweepId}");
+        await StudioServer.WaitForInteractiveAsync(phone);
+        await Assertions.Expect(phone.Locator("[data-test=sweep-run]")).ToHaveCountAsync(6);
+        // Nothing pushes the page sideways, and the navigation rail gives its width to the page.
+        Assert.False(await phone.Locator(".studio-drawer").IsVisibleAsync());
+        Assert.True(await phone.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth + 1"), "the sweep page scrolls sideways at 390 px");
+        await phone.ScreenshotAsync(new() { Path = Shot("sweep-page-phone.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task ADemoRunBesideThePapersRuns_IsComparedByPercentOfTraining_WithANoticeOfWhatDiffers()
+    {
+        using var http = Server.Http();
+        var demo = await Runs.CreateAsync(http, Runs.Tiny(epochs: 2), "short demo");
+        var imported = await http.PostAsync(new Uri("/api/import/reference", UriKind.Relative), null);
+        Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
+        var paper = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/runs?pageSize=500", UriKind.Relative))).RootElement.GetProperty("items")
+            .EnumerateArray().Where(r => r.GetProperty("isImported").GetBoolean() && r.GetProperty("dataset").GetString() == "cifar10" && r.GetProperty("epochs").GetInt32() == 200)
+            .Select(r => r.GetProperty("id").GetInt64()).Order().Take(2).ToArray();
+        Assert.Equal(2, paper.Length);
+        await Runs.WaitForStatusAsync(http, demo, "Succeeded", TimeSpan.FromSeconds(300));
+
+        var page = await NewPageAsync();
+        await page.GotoAsync($"/compare?ids={demo},{paper[0]},{paper[1]},999999");
+        await StudioServer.WaitForInteractiveAsync(page);
+        await page.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 20_000 });
+        // What differs is said; the unknown run is named, not dropped in silence.
+        await Assertions.Expect(page.Locator("[data-test=mixed-notice]")).ToContainTextAsync("differ in datasets (fashion-mnist, cifar10)");
+        await Assertions.Expect(page.Locator("[data-test=mixed-notice]")).ToContainTextAsync("length (2 to 200 epochs)");
+        await Assertions.Expect(page.Locator("[data-test=unknown-runs]")).ToContainTextAsync("'999999'");
+        // Import-only details are no differences.
+        var fields = await page.Locator("[data-test=diff] tr[data-field]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.field)");
+        Assert.DoesNotContain("folder", fields);
+        Assert.DoesNotContain("source", fields);
+
+        // Every run's accuracy spans the axis, 0-100 % of its training.
+        var acc = await page.EvaluateAsync<JsonElement>("() => studioTest.chartState('acc')");
+        Assert.Equal("% of training", acc.GetProperty("x").GetString());
+        var tops = acc.GetProperty("lines").EnumerateArray().Where(l => l.GetProperty("label").GetString()!.EndsWith("· test top-1", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, tops.Count);
+        Assert.All(tops, l => Assert.Equal(100.0, l.GetProperty("x").GetDouble(), 6));
+        Assert.Contains(tops, l => l.GetProperty("firstX").GetDouble() == 50.0); // the demo's first of two epochs
+        // Its legend scrolls inside its box: never taller than half the plot.
+        var legendHeight = await page.Locator("[data-chart=loss] .u-legend").EvaluateAsync<double>("e => e.getBoundingClientRect().height");
+        Assert.True(legendHeight <= 121, $"legend {legendHeight} px");
+        // The x menu still offers epochs.
+        await page.Locator("[data-chart=acc] select[data-test=x-axis]").SelectOptionAsync("epoch");
+        await page.WaitForFunctionAsync("() => studioTest.chartState('acc').x === 'epoch'");
+        Assert.Contains("% of training", await page.Locator("[data-chart=acc] select[data-test=x-axis] option").AllInnerTextsAsync());
+        await page.Locator("[data-chart=acc] select[data-test=x-axis]").SelectOptionAsync("percent");
+        await page.Locator("[data-chart=acc]").ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync(new() { Path = Shot("compare-mixed.png"), FullPage = true });
+    }
+
+    [GeneratedRegex(@"^/sweeps/(\d+)$")]
+    private static partial Regex SweepPath();
+}
