@@ -454,6 +454,9 @@ namespace ProCo.Migrations.Schema
                     b.Property<double?>("TestTop1")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("TrainedBy")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Worker")
                         .HasColumnType("TEXT");
 

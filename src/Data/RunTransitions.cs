@@ -52,6 +52,7 @@ public static class RunTransitions
             {
                 To(s, Claim, RunStatus.Running);
                 s.SetProperty(r => r.Worker, worker)
+                    .SetProperty(r => r.TrainedBy, worker)
                     .SetProperty(r => r.LeaseUntil, leaseUntil)
                     .SetProperty(r => r.JobId, jobId)
                     .SetProperty(r => r.Attempts, r => r.Attempts + 1)

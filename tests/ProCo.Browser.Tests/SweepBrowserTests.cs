@@ -168,6 +168,39 @@ public sealed partial class SweepBrowserTests(StudioServer server, ITestOutputHe
         await page.ScreenshotAsync(new() { Path = Shot("compare-mixed.png"), FullPage = true });
     }
 
+    [Fact]
+    public async Task ARunsPage_OpensWithAnOverview_WhenWhereAndHow_AndItsConfigurationAsATable_CopyableAsACommandLine()
+    {
+        using var http = Server.Http();
+        var id = await Runs.CreateAsync(http, Runs.Tiny(epochs: 1, lr: 0.07), "overview");
+        await Runs.WaitForStatusAsync(http, id, "Succeeded", TimeSpan.FromSeconds(300));
+        var detail = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}", UriKind.Relative))).RootElement;
+        var config = ProCo.Training.Engine.TrainingConfig.FromJson(detail.GetProperty("configJson").GetString()!);
+
+        var page = await NewPageAsync();
+        await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        await page.GotoAsync($"/runs/{id}");
+        await StudioServer.WaitForInteractiveAsync(page);
+        var overview = page.Locator("[data-test=overview]");
+        await Assertions.Expect(page.Locator("[data-test=run-id]")).ToHaveTextAsync($"run #{id}");
+        await Assertions.Expect(overview.Locator("[data-test=overview-duration]")).ToContainTextAsync("Took");
+        await Assertions.Expect(overview.Locator("[data-test=overview-worker]")).Not.ToContainTextAsync("–");
+        await Assertions.Expect(overview).ToContainTextAsync("Precision fp32");
+
+        await overview.Locator("[data-test=configuration] .mud-expand-panel-header").ClickAsync();
+        var lr = overview.Locator("[data-test=config-table] tr[data-field=learningRate]");
+        await Assertions.Expect(lr).ToContainTextAsync("0.07");
+        await Assertions.Expect(lr).ToHaveClassAsync(new Regex("studio-changed"));
+        await Assertions.Expect(overview.Locator("[data-test=config-table] tr[data-field=momentum]")).Not.ToHaveClassAsync(new Regex("studio-changed"));
+        var line = ProCo.Web.Cli.TrainCommandLine.Of(config);
+        Assert.Contains("--lr 0.07", line, StringComparison.Ordinal);
+        await Assertions.Expect(overview.Locator("[data-test=command-line]")).ToHaveTextAsync(line);
+        await overview.Locator("[data-test=copy-command]").ClickAsync();
+        await Assertions.Expect(page.GetByText("The command line is on the clipboard.")).ToBeVisibleAsync();
+        Assert.Equal(line, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        await page.ScreenshotAsync(new() { Path = Shot("run-overview.png"), FullPage = false });
+    }
+
     [GeneratedRegex(@"^/sweeps/(\d+)$")]
     private static partial Regex SweepPath();
 }

@@ -106,6 +106,41 @@ public class CommandLineTests
         Assert.Contains("--feat-dim", TrainCommand.Create().Options.Select(o => o.Name));
     }
 
+    [Fact]
+    public void ARunsCommandLine_TrainsTheSameConfiguration_ForEveryPreset_EveryFieldChanged_AndQuotedText()
+    {
+        // Split as a POSIX shell splits it: words, and single-quoted text with '\'' for a quote.
+        static string[] Split(string line)
+        {
+            var words = new List<string>();
+            var word = new System.Text.StringBuilder();
+            var (quoted, any) = (false, false);
+            for (var i = 0; i < line.Length; i++)
+            {
+                var c = line[i];
+                if (quoted) { if (c == '\'') quoted = false; else word.Append(c); }
+                else if (c == '\'') (quoted, any) = (true, true);
+                else if (c == '\\') { word.Append(line[++i]); any = true; }
+                else if (c == ' ') { if (word.Length > 0 || any) words.Add(word.ToString()); word.Clear(); any = false; }
+                else { word.Append(c); any = true; }
+            }
+            if (word.Length > 0 || any) words.Add(word.ToString());
+            return [.. words];
+        }
+        var changed = ConfigSchema.Fields.Aggregate(new TrainingConfig(), (c, f) => f.With(c, NonDefaults[f.Property].Expected))
+            with { InitFrom = "my weights/it's.pth" };
+        var configs = Presets.All.Select(p => p.Config).Append(changed).Append(new TrainingConfig()).ToList();
+        foreach (var config in configs)
+        {
+            var line = TrainCommandLine.Of(config);
+            var words = Split(line);
+            Assert.Equal(["proco", "train", "--dataset", config.Dataset, "--imbalance"], words.Take(5));
+            Assert.Equal(config.ToJson(), TrainCommand.ConfigFor(words[2..]).ToJson());
+        }
+        Assert.Equal("proco train --dataset cifar100 --imbalance 0.01 --epochs 200", TrainCommandLine.Of(new TrainingConfig()));
+        Assert.Contains("--init-from 'my weights/it'\\''s.pth'", TrainCommandLine.Of(changed), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new[] { "train", "--epoch", "60" }, "Unrecognised argument '--epoch'. See 'train --help'.")]
     [InlineData(new[] { "bench", "--stepz", "5" }, "Unrecognised argument '--stepz'. See 'bench --help'.")]

@@ -17,3 +17,18 @@ export function followNewest(el) {
   el.addEventListener('scroll', () => { atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 24; });
   new MutationObserver(() => { if (atEnd) el.scrollTop = el.scrollHeight; }).observe(el, { childList: true, subtree: true });
 }
+
+// Copies text to the clipboard; where the page may not (a plain-http address that is not this
+// machine), selects it in a hidden box and copies that. True when it was copied.
+export async function copyText(text) {
+  try {
+    if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(text); return true; }
+  } catch { /* fall back below */ }
+  const box = Object.assign(document.createElement('textarea'), { value: text });
+  box.style.position = 'fixed'; box.style.opacity = '0';
+  document.body.append(box);
+  box.select();
+  const done = document.execCommand('copy');
+  box.remove();
+  return done;
+}

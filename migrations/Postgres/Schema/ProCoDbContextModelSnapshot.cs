@@ -469,6 +469,9 @@ namespace ProCo.Migrations.Postgres.Schema
                     b.Property<double?>("TestTop1")
                         .HasColumnType("double precision");
 
+                    b.Property<string>("TrainedBy")
+                        .HasColumnType("text");
+
                     b.Property<string>("Worker")
                         .HasColumnType("text");
 

@@ -33,7 +33,10 @@ public class Run
     public int CompletedEpochs { get; set; }
     /// <summary>0..1 over the whole schedule.</summary>
     public double Progress { get; set; }
+    /// <summary>The worker holding the run while it trains (cleared when it stops).</summary>
     public string? Worker { get; set; }
+    /// <summary>The worker that last took the run, kept after it stops: where it trained.</summary>
+    public string? TrainedBy { get; set; }
     /// <summary>Until when the worker holding the run is trusted to be alive.</summary>
     public DateTimeOffset? LeaseUntil { get; set; }
     public string? JobId { get; set; }

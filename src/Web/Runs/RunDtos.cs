@@ -12,14 +12,14 @@ public sealed record RunSummary(
     double? LastMedium, double? LastFew, IReadOnlyList<string> Tags, bool IsImported, DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, string Recipe, string? Precision,
     bool Live, bool CanCancel, bool CanResume, bool CanDelete, double? TestTop1 = null, string? Device = null, long? SweepId = null,
-    JsonElement? Config = null)
+    JsonElement? Config = null, string? Worker = null, int Attempts = 0)
 {
     public static RunSummary From(Run run) => new(
         run.Id, run.Name, run.Status, run.Method, run.Dataset, run.ImbalanceFactor, run.Epochs,
         run.CompletedEpochs, run.Progress, EtaOf(run.Status, run.StartedAt, run.Progress), run.BestTop1, run.LastTop1, run.LastMany, run.LastMedium, run.LastFew,
         SplitTags(run.Tags), run.IsImported, run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error, RecipeOf(run), run.Precision,
         run.Status.IsLive(), run.Status.CanCancel(run.IsImported), run.Status.CanResume(run.IsImported), run.Status.CanDelete(), run.TestTop1,
-        run.Device, run.SweepId, ConfigOf(run.ConfigJson));
+        run.Device, run.SweepId, ConfigOf(run.ConfigJson), run.Worker ?? run.TrainedBy, run.Attempts);
 
     /// <summary>
     /// The stored configuration as the API answers it (every field a trained run has; an imported log's few), or null
