@@ -52,13 +52,35 @@ public sealed class CompareBrowserTests(StudioServer server, ITestOutputHelper o
         await page.WaitForFunctionAsync("() => studioTest.hparams() !== null");
         var hp = await page.EvaluateAsync<JsonElement>("() => studioTest.hparams()");
         var axes = hp.GetProperty("axes").EnumerateArray().Select(e => e.GetString()).ToArray();
-        Assert.Equal(["alpha", "seed"], axes.Take(2).Order());
+        // Axes named in words (not code keys), drawn by ECharts in SVG.
+        Assert.Equal(["Seed", "α (ProCo weight)"], axes.Take(2).Order(StringComparer.Ordinal));
         Assert.Contains("best top-1 %", axes);
         Assert.Equal(3, hp.GetProperty("lines").GetInt32());
         Assert.Equal(("alpha", "lastFew"), (hp.GetProperty("x").GetString(), hp.GetProperty("y").GetString()));
         Assert.Equal([1.0, 1.0, 2.0], hp.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("x").GetDouble()).Order());
-        await page.Locator("[data-test=parallel]").ScrollIntoViewIfNeededAsync();
+        var parallel = page.Locator("[data-test=parallel]");
+        await Assertions.Expect(parallel.Locator("svg text", new() { HasText = "α (ProCo weight)" }).First).ToBeVisibleAsync();
+        // Each run's line in its colour of the line charts, named by number and name in the legend.
+        await Assertions.Expect(parallel.GetByText($"#{c} hp alpha 2 seed 0")).ToBeVisibleAsync();
+        await parallel.ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync(new() { Path = Shot("compare-hparams.png"), FullPage = true });
+        // Brushing the alpha axis to 1.5-2.5 keeps one run: the others are dimmed in the accuracy table.
+        var alphaAxis = axes.ToList().IndexOf("α (ProCo weight)");
+        await page.EvaluateAsync("a => studioTest.brushHparams(a, 1.5, 2.5)", alphaAxis);
+        await Assertions.Expect(page.Locator("[data-test=hparams-note]")).ToContainTextAsync("1 of 3 runs inside the brushed ranges");
+        await Assertions.Expect(page.Locator("tr.studio-dimmed[data-test=shots-row]")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator($"[data-test=shots-row][data-runs='{c}']")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("studio-dimmed"));
+        await page.ScreenshotAsync(new() { Path = Shot("compare-hparams-brushed.png"), FullPage = true });
+        // Dark: the views redraw in the dark theme's ink, every run shown again.
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        await page.WaitForFunctionAsync("() => document.documentElement.dataset.theme === 'dark'");
+        await Assertions.Expect(page.Locator("tr.studio-dimmed[data-test=shots-row]")).ToHaveCountAsync(0);
+        await parallel.ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync(new() { Path = Shot("compare-hparams-dark.png") });
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
+        await page.WaitForFunctionAsync("() => document.documentElement.dataset.theme === 'light'");
+        await page.EvaluateAsync("a => studioTest.brushHparams(a, 0, 10)", alphaAxis);
+        await Assertions.Expect(page.Locator("tr.studio-dimmed[data-test=shots-row]")).ToHaveCountAsync(0);
 
         // Group seeds: the two alpha-1 runs become one row (mean ± sd) and one line per series with a band.
         await page.Locator("[data-test=group-seeds] input, input[data-test=group-seeds]").CheckAsync();

@@ -36,8 +36,10 @@ window.studioTest = {
   },
   hparams: () => {
     const h = first()?.hparams;
-    return h ? { axes: h.axes.map(a => a.label), lines: h.parallel.querySelectorAll('polyline').length, points: h.points, x: h.pickX.value, y: h.pickY.value } : null;
+    return h && h.parallel ? { axes: h.axes.map(a => a.label), kinds: h.scales.map(s => s.kind), lines: h.lineCount(), points: h.points, x: h.pickX.value, y: h.pickY.value } : null;
   },
+  // Brushes one axis of the parallel coordinates to [lo, hi], as a drag along it does (ECharts' own action).
+  brushHparams: (axis, lo, hi) => first().hparams.parallel.dispatchAction({ type: 'axisAreaSelect', parallelAxisIndex: axis, intervals: [[lo, hi]] }),
   latencies: () => first().latencies ?? [],
   // Cost of storing n live points in a series, and of redrawing its chart with them.
   appendCost: (series, key, n) => {

@@ -110,7 +110,8 @@ public partial class ComparePage
         var groups = _groupSeeds ? _groups.Where(g => g.Ids.Count > 1).Select(g => new { ids = g.Ids, label = g.Label }).ToArray() : [];
         await _chartModule.MountAsync(_charts, _runs.Select(r => r.Id).ToArray(), new
         {
-            groups, band = _band, fields = _diff.Select(d => d.Field).ToArray(),
+            groups, band = _band,
+            fields = _diff.Select(d => new { name = d.Field, label = ProCo.Training.Engine.ConfigSchema.Fields.FirstOrDefault(f => f.Name == d.Field)?.Label ?? d.Field }).ToArray(),
             smoothing = _smoothing, smoothShort = _smoothShort, xMode = LengthsDiffer ? "percent" : "epoch",
         });
         if (!failed && _chartModule.Error is not null) StateHasChanged();

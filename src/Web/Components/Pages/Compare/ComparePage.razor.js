@@ -13,7 +13,7 @@ const DASHES = [undefined, [6, 4], [2, 3]];
 export { dispose, setSmoothing };
 
 // options: { groups: [{ ids, label }] (seed groups to draw as one), band: 'minmax' | 'std',
-// fields: configuration fields that differ, smoothing, smoothShort, xMode: the x axis the charts start on }.
+// fields: [{ name, label }] of the configuration fields that differ, smoothing, smoothShort, xMode: the x axis the charts start on }.
 export async function mount(root, runIds, options = {}) {
   return register(root, await mountCompare(root, runIds, options));
 }
@@ -62,10 +62,17 @@ async function mountCompare(root, runIds, { groups = [], band = 'minmax', fields
   }
 
   const hparamsEl = root.querySelector('[data-hparams]');
+  // Each run in its colour of the line charts; brushing dims the runs outside the brushed ranges in the accuracy table.
+  const dim = ids => document.querySelectorAll('[data-test=shots-row]').forEach(row => {
+    const members = (row.dataset.runs || '').split(',').map(Number);
+    row.classList.toggle('studio-dimmed', ids != null && !members.some(id => ids.includes(id)));
+  });
   const hparams = hparamsEl && fields.length
-    ? new HyperparameterView(hparamsEl, runs.map(run => ({ id: run.id, name: `#${run.id} ${run.name}`, config: parseConfig(run.detail.configJson), summary: run.detail.run })), fields)
+    ? new HyperparameterView(hparamsEl, runs.map((run, i) => ({
+      id: run.id, name: `#${run.id} ${run.name}`, config: parseConfig(run.detail.configJson), summary: run.detail.run, color: COLORS[i % COLORS.length],
+    })), fields, dim)
     : null;
-  hparams?.draw();
+  await hparams?.draw();
   return { runs, charts, hparams, dispose: async () => { charts.forEach(c => c.destroy()); hparams?.destroy(); } };
 }
 
