@@ -75,6 +75,12 @@ public sealed class AccountsBrowserTests(StudioServer server, ITestOutputHelper 
 
         // The operator cancels; the run's log says who did.
         await page.Locator("[data-test=cancel-run]").ClickAsync();
+        // Asked first; kept training, nothing happens; confirmed, it stops.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Keep training" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-dialog")).ToHaveCountAsync(0);
+        Assert.Equal(0, await page.Locator("[data-test=run-status] [data-status=Cancelled]").CountAsync());
+        await page.Locator("[data-test=cancel-run]").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = ProCo.Web.Components.Shared.CancelConfirmation.Yes }).ClickAsync();
         await page.Locator("[data-test=run-status] [data-status=Cancelled]").WaitForAsync(new() { Timeout = 60_000 });
         await page.GetByText("Cancel requested.").First.WaitForAsync(new() { Timeout = 10_000 });
         Assert.Contains("olga", await page.Locator("[data-test=console]").InnerTextAsync(), StringComparison.Ordinal);

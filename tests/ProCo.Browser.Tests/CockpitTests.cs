@@ -125,6 +125,15 @@ public sealed partial class CockpitTests(StudioServer server, ITestOutputHelper 
         for (var attempt = 1; ; attempt++)
         {
             await row.Locator("[data-test=cancel]").ClickAsync();
+            var confirm = page.GetByRole(AriaRole.Button, new() { Name = ProCo.Web.Components.Shared.CancelConfirmation.Yes });
+            try
+            {
+                await confirm.ClickAsync(new() { Timeout = 5_000 });
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+                continue;
+            }
             var answered = page.GetByText("Stopping at the next step").First;
             try
             {

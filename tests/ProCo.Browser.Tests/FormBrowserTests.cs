@@ -47,6 +47,24 @@ public sealed class FormBrowserTests(StudioServer server, ITestOutputHelper outp
         await Assertions.Expect(queue).ToBeEnabledAsync();
         await Assertions.Expect(queue).ToHaveTextAsync("Queue 4 runs");
         await page.ScreenshotAsync(new() { Path = Shot("form-grid.png"), FullPage = true });
+
+        // This server's limit is said as the value is typed, not after queueing.
+        await epochs.FillAsync("5000");
+        await epochs.PressAsync("Tab");
+        await Assertions.Expect(errors).ToContainTextAsync("At most 1,000 epochs on this server (ProCo:Limits:MaxEpochs).");
+        await Assertions.Expect(queue).ToBeDisabledAsync();
+        await epochs.FillAsync("2");
+        await epochs.PressAsync("Tab");
+        await Assertions.Expect(queue).ToBeEnabledAsync();
+        // An imbalance typed as its factor says how it is read.
+        var imbalance = page.Locator("input[data-test=imbalance]");
+        await imbalance.FillAsync("5");
+        await imbalance.PressAsync("Tab");
+        var imbalanceBox = page.Locator(".mud-input-control", new() { Has = imbalance });
+        await Assertions.Expect(imbalanceBox.Locator(".mud-input-helper-text")).ToHaveTextAsync("read as imbalance 5 = ratio 0.2");
+        // A built-in dataset hides the fields only an image folder reads.
+        Assert.Equal(0, await page.Locator("input[data-test=crop-size]").CountAsync());
+        Assert.Equal(0, await page.Locator("input[data-test=loader-threads]").CountAsync());
     }
 
     [Fact]

@@ -181,6 +181,14 @@ public sealed partial class SweepBrowserTests(StudioServer server, ITestOutputHe
         await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
         await page.GotoAsync($"/runs/{id}");
         await StudioServer.WaitForInteractiveAsync(page);
+        // The keyboard's first stop skips the bar and the navigation: the next stop is on the page itself.
+        await page.Locator("body").FocusAsync();
+        await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("skip-link", await page.EvaluateAsync<string?>("() => document.activeElement?.dataset?.test ?? null"));
+        await page.Keyboard.PressAsync("Enter");
+        await page.Keyboard.PressAsync("Tab");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.getElementById('main-content').contains(document.activeElement)"),
+            "after the skip link, Tab goes into the page");
         var overview = page.Locator("[data-test=overview]");
         await Assertions.Expect(page.Locator("[data-test=run-id]")).ToHaveTextAsync($"run #{id}");
         await Assertions.Expect(overview.Locator("[data-test=overview-duration]")).ToContainTextAsync("Took");

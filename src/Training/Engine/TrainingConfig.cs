@@ -21,9 +21,9 @@ public sealed record TrainingConfig
     public string Dataset { get; init; } = "cifar100";
 
     /// <summary>Smallest over largest class count: 0.01 is "imbalance 100"; 1 keeps the dataset balanced.</summary>
-    [ConfigField("Data", "Imbalance factor", Option = "imbalance", Help = "0.01 = imbalance 100", Min = 0, MinExclusive = true, Max = 1,
+    [ConfigField("Data", "Imbalance factor", Option = "imbalance", Help = "0.01 or 100 = imbalance 100", Min = 0, MinExclusive = true, Max = 1,
         Step = 0.01, ReciprocalAboveOne = true,
-        Error = "The imbalance factor is smallest over largest class count, in (0, 1]: 0.01 for imbalance 100.")]
+        Error = "The imbalance is smallest over largest class count, above 0 and at most 1 (0.01), or typed as its factor, 1 or more (100): both mean imbalance 100.")]
     public double ImbalanceFactor { get; init; } = 0.01;
 
     /// <summary>exp (the CIFAR-LT benchmark) or step.</summary>

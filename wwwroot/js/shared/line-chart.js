@@ -164,6 +164,13 @@ const faint = hex => `${hex}4d`; // 30 % opacity
 
 const X_LABELS = { epoch: 'epoch', percent: '% of training', step: 'step' };
 
+// Tick spacings of the x axis by mode: epochs tick at whole epochs (or quarters within one epoch),
+// never at 1.1 or 2.5; % of training at round shares.
+const X_TICKS = {
+  epoch: { incrs: [0.25, 0.5, 1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000] },
+  percent: { incrs: [1, 2, 5, 10, 20, 25, 50] },
+};
+
 // Seconds to the unit that suits the longest time drawn.
 function timeUnit(maxSeconds) {
   if (maxSeconds > 10 * 3600) return { label: 'wall time (h)', divisor: 3600 };
@@ -235,7 +242,7 @@ export class LineChart {
     this.chart = new uPlot({
       title: this.title, width: this.width(), height: 240,
       scales: { x: { time: false }, y: this.logY ? { distr: 3 } : {} },
-      axes: [axis({ label: this.xLabel }), axis({ label: this.logY ? `${this.yLabel} (log)` : this.yLabel, size: 60 })],
+      axes: [axis({ label: this.xLabel, ...X_TICKS[this.mode] }), axis({ label: this.logY ? `${this.yLabel} (log)` : this.yLabel, size: 60 })],
       series: [{ label: this.xLabel, value: xValue }, ...raw, ...drawn, ...edges],
       bands,
       legend: { live: true, markers: { width: 3, dash: (u, i) => DASH_STYLE(u.series[i].dash) } },

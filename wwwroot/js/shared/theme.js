@@ -11,9 +11,12 @@ export function inkColours() {
 }
 
 // A uPlot axis whose colours follow the theme.
+// Its tick labels and name are 13 px (uPlot draws 12 px by default; canvas text is not scaled with the page).
 export function axis(options = {}) {
   return {
     stroke: () => inkColours().text,
+    font: '13px system-ui, sans-serif',
+    labelFont: 'bold 13px system-ui, sans-serif',
     ...options,
     grid: { stroke: () => inkColours().grid, width: 1, ...(options.grid || {}) },
     ticks: { stroke: () => inkColours().ticks, width: 1, ...(options.ticks || {}) },

@@ -18,6 +18,7 @@ public partial class NewRunPage
     [Inject] private RunService Runs { get; set; } = null!;
     [Inject] private ActionBudget Budget { get; set; } = null!;
     [Inject] private SweepService Sweeps { get; set; } = null!;
+    [Inject] private TrainingLimits Limits { get; set; } = null!;
     [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private DatasetCatalog Catalog { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
@@ -102,9 +103,31 @@ public partial class NewRunPage
         Revalidate();
     }
 
+    // Fields that only an image folder reads (crop, loader threads, unreadable files, the torchvision width): not shown
+    // for a built-in dataset while they keep their defaults.
+    private static readonly HashSet<string> ImageFolderFields =
+        [nameof(TrainingConfig.CropSize), nameof(TrainingConfig.LoaderThreads), nameof(TrainingConfig.UnreadableImages), nameof(TrainingConfig.WidthDivisor)];
+
+    private bool Shown(ConfigField field) =>
+        !ImageFolderFields.Contains(field.Property)
+        || KnownDatasets.Find(_form.Values[nameof(TrainingConfig.Dataset)] as string ?? "") is null
+        || !Equals(_form.Values[field.Property], field.Default);
+
     private void Revalidate()
     {
         (_baseConfig, _configs, _errors) = Check(_form, _grid);
+        if (_errors.Count > 0) return;
+        // What this server will train (epochs, parameters, memory), said as the values are typed, not after queueing:
+        // the limits the API and the queue apply, from the same place.
+        foreach (var config in _configs)
+        {
+            foreach (var (name, messages) in Limits.Check(config))
+            {
+                var property = ConfigSchema.Fields.FirstOrDefault(f => f.Name == name)?.Property ?? name;
+                _errors.TryAdd(GridForm.Varies(_grid, property) ? GridForm.Key(property) : property, messages[0]);
+            }
+        }
+        if (_errors.Count > 0) _configs = [];
     }
 
     /// <summary>
@@ -262,6 +285,10 @@ public partial class NewRunPage
             _ when Random && field.Property == nameof(TrainingConfig.WeightDecay) => "1e-5..1e-3 log",
             _ when Random => "0.5..2",
             _ when field.ReciprocalAboveOne => "0.01, 0.02, 0.1",
+            // Values a researcher would try for this field, not one example for all of them.
+            _ when field.Property == nameof(TrainingConfig.LearningRate) => "0.05, 0.1, 0.3",
+            _ when field.Property == nameof(TrainingConfig.WeightDecay) => "1e-4, 2e-4, 5e-4",
+            _ when field.Property == nameof(TrainingConfig.Temperature) => "0.07, 0.1, 0.2",
             _ => "0.5, 1, 2",
         };
 

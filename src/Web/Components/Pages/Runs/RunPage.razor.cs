@@ -213,6 +213,7 @@ public partial class RunPage
 
     private async Task CancelAsync()
     {
+        if (!await CancelConfirmation.AskAsync(Dialogs, Id, _run?.Name ?? "")) return;
         if (Budget.Take((await Auth).User, null, 1) is { } refusal)
         {
             Snackbar.Add(refusal.Message, Severity.Warning);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using MudBlazor;
 using ProCo.Data.Entities;
+using ProCo.Training.Engine;
 using ProCo.Web.Accounts;
 using ProCo.Web.Components.Shared;
 using ProCo.Web.Live;
@@ -98,6 +99,7 @@ public partial class RunsPage
 
     private async Task CancelAsync(RunSummary run)
     {
+        if (!await CancelConfirmation.AskAsync(Dialogs, run.Id, run.Name)) return;
         if (Budget.Take((await Auth).User, null, 1) is { } refusal)
         {
             Snackbar.Add(refusal.Message, Severity.Warning);
@@ -133,6 +135,33 @@ public partial class RunsPage
         var (error, message) = await Runs.DeleteAsync(run.Id, (await Auth).User);
         Snackbar.Add(message, error == RunActionError.None ? Severity.Success : Severity.Error);
         await LoadAsync();
+    }
+
+    // The empty list's first step: the CPU demo queued as it is (about a minute on two cores), and its page opened.
+    private async Task QueueDemoAsync()
+    {
+        var user = (await Auth).User;
+        var request = new RunRequest(null, ["demo"], Presets.CpuDemo);
+        if (Runs.Validate(request) is { Count: > 0 } errors)
+        {
+            Snackbar.Add(string.Join(" ", errors.Select(e => e.Value[0])), Severity.Warning);
+            return;
+        }
+        if (Budget.Take(user, null, 1) is { } refusal)
+        {
+            Snackbar.Add(refusal.Message, Severity.Warning);
+            return;
+        }
+        _busy = true;
+        try
+        {
+            var run = await Runs.CreateAsync(request, user);
+            Navigation.NavigateTo($"/runs/{run.Id}");
+        }
+        finally
+        {
+            _busy = false;
+        }
     }
 
     private async Task AddPaperRunsAsync()
