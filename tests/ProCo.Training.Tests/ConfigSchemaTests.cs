@@ -30,7 +30,7 @@ public sealed class ConfigSchemaTests
         Assert.Equal("Between 1 and 10000 epochs.", errors[nameof(TrainingConfig.Epochs)]);
         Assert.Equal("Momentum in [0, 1).", errors[nameof(TrainingConfig.Momentum)]);
         Assert.Equal("Use proco or la or ce.", errors[nameof(TrainingConfig.Method)]);
-        Assert.StartsWith("The imbalance factor is smallest over largest", errors[nameof(TrainingConfig.ImbalanceFactor)], StringComparison.Ordinal);
+        Assert.StartsWith("The imbalance is smallest over largest class count, above 0 and at most 1 (0.01), or typed as its factor", errors[nameof(TrainingConfig.ImbalanceFactor)], StringComparison.Ordinal);
         Assert.Equal("Dataset is required.", errors[nameof(TrainingConfig.Dataset)]);
         Assert.Equal("Device is required.", errors[nameof(TrainingConfig.Device)]);
         Assert.Equal(6, errors.Count);

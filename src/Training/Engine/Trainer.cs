@@ -48,6 +48,9 @@ public sealed class Trainer : IDisposable
     private readonly HashSet<string> _skippedFiles = [];
     private LossScaler? _scaler;
 
+    // Held while libtorch's global generator is seeded and drawn from.
+    private static readonly object GlobalRandom = new();
+
     /// <summary>Builds model, optimizer and losses on the configured device.</summary>
     public Trainer(TrainingConfig config, TrainingData data) : this(config, data, null)
     {
@@ -67,9 +70,14 @@ public sealed class Trainer : IDisposable
             throw new InvalidOperationException($"Device {_config.Device} was asked for, but CUDA is not available in this build or on this machine.");
 
         NativeAllocator.Tune();
-        manual_seed(_config.Seed);
         Spec = ModelSpec.For(_config, data.Train.Channels, data.Train.NumClasses);
-        _model = new ProCoModel(Spec);
+        // The initial weights come from libtorch's one global generator: seeding it and drawing them is one step, so
+        // that two runs starting at once in one process (a worker's two devices, parallel tests) each get their seed's weights.
+        lock (GlobalRandom)
+        {
+            manual_seed(_config.Seed);
+            _model = new ProCoModel(Spec);
+        }
         _model.to(_device);
         UsePrecision(PrecisionPlan.Resolve(_config.Precision, _device));
         _optimizer = optim.SGD(_model.parameters(), _config.LearningRate, _config.Momentum, weight_decay: _config.WeightDecay);
