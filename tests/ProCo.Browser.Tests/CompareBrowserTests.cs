@@ -82,6 +82,16 @@ public sealed class CompareBrowserTests(StudioServer server, ITestOutputHelper o
         await page.EvaluateAsync("a => studioTest.brushHparams(a, 0, 10)", alphaAxis);
         await Assertions.Expect(page.Locator("tr.studio-dimmed[data-test=shots-row]")).ToHaveCountAsync(0);
 
+        // On a phone: the page does not scroll sideways (the parallel view scrolls inside its own box).
+        var phone = await NewPageAsync(390, 844);
+        await phone.GotoAsync($"/compare?ids={a},{b},{c}");
+        await phone.Locator("[data-studio-ready=true]").WaitForAsync(new() { Timeout = 20_000 });
+        await phone.WaitForFunctionAsync("() => studioTest.hparams() !== null");
+        Assert.True(await phone.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth + 1"),
+            "Compare scrolls sideways at 390 px: " + await phone.EvaluateAsync<string>("() => document.documentElement.scrollWidth + ' px'"));
+        await phone.Locator("[data-test=parallel]").ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync(new() { Path = Shot("compare-hparams-phone.png"), FullPage = true });
+
         // Group seeds: the two alpha-1 runs become one row (mean ± sd) and one line per series with a band.
         await page.Locator("[data-test=group-seeds] input, input[data-test=group-seeds]").CheckAsync();
         await page.WaitForFunctionAsync("() => studioTest.groupMembers?.('acc')?.length > 0", null, new() { Timeout = 20_000 });

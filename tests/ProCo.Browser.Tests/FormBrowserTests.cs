@@ -75,6 +75,10 @@ public sealed class FormBrowserTests(StudioServer server, ITestOutputHelper outp
         await StudioServer.WaitForInteractiveAsync(page);
         await page.Locator("input[data-test=name]").FillAsync("random search");
         await page.Locator("[data-test=random-search] input, input[data-test=random-search]").CheckAsync();
+        // Switched on, nothing typed yet: no error, a hint, and nothing to queue.
+        await Assertions.Expect(page.Locator("[data-test=run-count]")).ToHaveTextAsync("Type a list or a range above: random search draws from them.");
+        await Assertions.Expect(page.Locator("[data-test=form-errors]")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-test=queue]")).ToBeDisabledAsync();
         await page.Locator("input[data-test=grid-lr]").FillAsync("0.01..0.1 log");
         await page.Locator("input[data-test=grid-seed]").FillAsync("0, 1");
         var samples = page.Locator("input[data-test=samples]");

@@ -71,6 +71,18 @@ public sealed partial class SweepBrowserTests(StudioServer server, ITestOutputHe
             await Assertions.Expect(listed.Locator("[data-test=row-sweep]")).ToContainTextAsync($"sweep {sweepId}");
         }
 
+        // Filtered by configuration: this sweep's runs with alpha of 1 or more and seed 1 are two; with alpha of 1 or more, four.
+        var configFilter = page.Locator("input[data-test=config-filter]");
+        var mine = page.Locator("tr.run-row [data-test=row-sweep]", new() { HasTextRegex = new Regex($@"sweep {sweepId}\s*$") });
+        await configFilter.FillAsync("alpha >= 1, seed = 1");
+        await Assertions.Expect(mine).ToHaveCountAsync(2);
+        await configFilter.FillAsync("alpha >= 1");
+        await Assertions.Expect(mine).ToHaveCountAsync(4);
+        await configFilter.FillAsync("beta >= 1");
+        await Assertions.Expect(page.Locator(".mud-input-control", new() { Has = configFilter }).Locator(".mud-input-helper-text.mud-input-error")).ToContainTextAsync("'beta' is no configuration field");
+        await configFilter.FillAsync("");
+        await Assertions.Expect(mine).ToHaveCountAsync(6);
+
         // The column chooser toggles from its label and from its box; the name keeps a usable width with the recipe shown.
         await page.Locator("button[aria-label='Choose columns']").ClickAsync();
         var recipe = page.Locator("[data-test=column-hyper]");

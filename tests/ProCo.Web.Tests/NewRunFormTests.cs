@@ -160,6 +160,10 @@ public sealed class RandomSearchTests
         var five = Search(5, 1, (nameof(TrainingConfig.Alpha), "1, 2"), (nameof(TrainingConfig.Method), "proco, la"));
         Assert.Empty(five.Expand(Presets.CpuDemo));
         Assert.Equal("These lists hold only 4 different configurations: ask for at most 4 samples, or use a grid.", five.Errors["Samples"]);
+        // Switched on with nothing typed: the form shows no error yet, and has nothing to queue.
+        var (_, untyped, untypedErrors) = NewRunPage.Check(NewRunPage.RunForm.From(Presets.CpuDemo), Search(3, 1));
+        Assert.Empty(untyped);
+        Assert.Empty(untypedErrors);
         var nothing = Search(3, 1, (nameof(TrainingConfig.Seed), "0, 1"));
         Assert.Empty(nothing.Expand(Presets.CpuDemo));
         Assert.StartsWith("Random search draws from a list or a range", nothing.Errors["Samples"], StringComparison.Ordinal);

@@ -139,6 +139,8 @@ public partial class NewRunPage
     {
         var baseConfig = form.ToConfig(out var errors);
         foreach (var (field, message) in baseConfig.Validate()) errors.TryAdd(field, message);
+        // A random search with nothing typed yet has nothing to draw: no run, and no error before anything is typed.
+        if (grid.Random && grid.Lists.Values.All(string.IsNullOrWhiteSpace)) return (baseConfig, [], errors);
         var configs = grid.Expand(baseConfig);
         foreach (var (field, message) in grid.Errors) errors[GridForm.Key(field)] = message;
         foreach (var memberErrors in configs.Select(c => c.Validate()))

@@ -46,8 +46,22 @@ public partial class RunsPage
     private Timer? _timer;
     private RefreshCoalescer? _refresh;
 
+    // Conditions on configuration fields ("alpha >= 0.5, seed = 1"), and why the text cannot be read, if it cannot.
+    private string? _configFilterText;
+    private ConfigFilter _configFilter = ConfigFilter.None;
+    private string? _configFilterError;
+
+    private void SetConfigFilter(string? text)
+    {
+        _configFilterText = text;
+        var (filter, error) = ConfigFilter.Parse(text);
+        _configFilterError = error;
+        // While the text cannot be read, the table keeps the last filter that could.
+        if (error is null) _configFilter = filter;
+    }
+
     private IEnumerable<RunSummary> Filtered => (_runs ?? []).Where(r =>
-        (_status is null || r.Status == _status) && (_dataset is null || r.Dataset == _dataset) && (_method is null || r.Method == _method) &&
+        _configFilter.Matches(r) && (_status is null || r.Status == _status) && (_dataset is null || r.Dataset == _dataset) && (_method is null || r.Method == _method) &&
         (string.IsNullOrWhiteSpace(_search) || r.Name.Contains(_search, StringComparison.OrdinalIgnoreCase) ||
          r.Tags.Any(t => t.Contains(_search, StringComparison.OrdinalIgnoreCase))));
 
