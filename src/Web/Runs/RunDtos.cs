@@ -19,24 +19,7 @@ public sealed record RunSummary(
         run.CompletedEpochs, run.Progress, EtaOf(run.Status, run.StartedAt, run.Progress), run.BestTop1, run.LastTop1, run.LastMany, run.LastMedium, run.LastFew,
         SplitTags(run.Tags), run.IsImported, run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error, RecipeOf(run), run.Precision,
         run.Status.IsLive(), run.Status.CanCancel(run.IsImported), run.Status.CanResume(run.IsImported), run.Status.CanDelete(), run.TestTop1,
-        run.Device, run.SweepId, ConfigOf(run.ConfigJson), run.Worker ?? run.TrainedBy, run.Attempts);
-
-    /// <summary>
-    /// The stored configuration as the API answers it (every field a trained run has; an imported log's few), or null
-    /// when the stored text is not a JSON object.
-    /// </summary>
-    public static JsonElement? ConfigOf(string json)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            return doc.RootElement.ValueKind == JsonValueKind.Object ? doc.RootElement.Clone() : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+        run.Device, run.SweepId, ConfigFields.Element(run.ConfigJson), run.Worker ?? run.TrainedBy, run.Attempts);
 
     public static IReadOnlyList<string> SplitTags(string tags) =>
         tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -27,7 +27,21 @@ public sealed record SweepView(long Id, string Name, string Kind, SweepSpec Spec
 /// <param name="Live">Runs queued or training.</param>
 /// <param name="Stopped">Runs that failed, were cancelled or were interrupted.</param>
 public sealed record SweepSummary(long Id, string Name, string Kind, string? CreatedBy, DateTimeOffset CreatedAt, IReadOnlyList<string> Varied,
-    int Runs, int Finished, int Live, int Stopped, long? BestRunId, string? BestRunName, double? BestTop1);
+    int Runs, int Finished, int Live, int Stopped, long? BestRunId, string? BestRunName, double? BestTop1)
+{
+    /// <summary>Runs counted by state: succeeded, queued or training, and failed, cancelled or interrupted.</summary>
+    public static (int Finished, int Live, int Stopped) Count(IEnumerable<RunStatus> statuses)
+    {
+        var (finished, live, stopped) = (0, 0, 0);
+        foreach (var status in statuses)
+        {
+            if (status == RunStatus.Succeeded) finished++;
+            else if (status.IsLive()) live++;
+            else if (status is RunStatus.Failed or RunStatus.Cancelled or RunStatus.Interrupted) stopped++;
+        }
+        return (finished, live, stopped);
+    }
+}
 
 /// <summary>
 /// Grids and random searches as one command, for the new-run form, the API (<c>POST /api/sweeps</c>) and the CLI
@@ -131,9 +145,9 @@ public sealed class SweepService(IDbContextFactory<ProCoDbContext> factory, RunS
         {
             var runs = members[sweep.Id].ToList();
             var best = Best(runs);
+            var (finished, live, stopped) = SweepSummary.Count(runs.Select(r => r.Status));
             return new SweepSummary(sweep.Id, sweep.Name, sweep.Kind, sweep.CreatedBy, sweep.CreatedAt, [.. SpecOf(sweep).Varied.Select(f => f.Name)],
-                runs.Count, runs.Count(r => r.Status == RunStatus.Succeeded), runs.Count(r => r.Status.IsLive()),
-                runs.Count(r => r.Status is RunStatus.Failed or RunStatus.Cancelled or RunStatus.Interrupted), best?.Id, best?.Name, best?.BestTop1);
+                runs.Count, finished, live, stopped, best?.Id, best?.Name, best?.BestTop1);
         })];
     }
 

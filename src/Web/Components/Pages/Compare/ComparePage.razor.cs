@@ -40,6 +40,9 @@ public partial class ComparePage
 
     private IReadOnlyList<string> _unknown = [];
 
+    // A differing field as the page names it: its label in the schema (every difference is a training field).
+    private static string LabelOf(string field) => ProCo.Training.Engine.ConfigSchema.Get(field).Label;
+
     // Runs of different lengths start on the % of training axis, so a 6-epoch run is not a sliver beside 400 epochs.
     private bool LengthsDiffer => _runs.Select(r => r.Epochs).Where(e => e > 0).Distinct().Count() > 1;
 
@@ -111,7 +114,7 @@ public partial class ComparePage
         await _chartModule.MountAsync(_charts, _runs.Select(r => r.Id).ToArray(), new
         {
             groups, band = _band,
-            fields = _diff.Select(d => new { name = d.Field, label = ProCo.Training.Engine.ConfigSchema.Fields.FirstOrDefault(f => f.Name == d.Field)?.Label ?? d.Field }).ToArray(),
+            fields = _diff.Select(d => new { name = d.Field, label = LabelOf(d.Field) }).ToArray(),
             smoothing = _smoothing, smoothShort = _smoothShort, xMode = LengthsDiffer ? "percent" : "epoch",
         });
         if (!failed && _chartModule.Error is not null) StateHasChanged();
