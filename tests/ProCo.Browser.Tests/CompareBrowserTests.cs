@@ -8,6 +8,22 @@ namespace ProCo.Browser.Tests;
 [Collection(BrowserTestGroup.Name)]
 public sealed class CompareBrowserTests(StudioServer server, ITestOutputHelper output) : BrowserTest(server, output)
 {
+    /// <summary>
+    /// Types into Compare's run picker and clicks the run named <paramref name="name"/> once the list
+    /// shows the search for <paramref name="typed"/>: the picker opens on focus with the latest runs
+    /// and replaces them when its debounced search answers, so an item clicked from the first list can
+    /// be gone before the click lands (CI saw the click lost that way once).
+    /// </summary>
+    private static async Task PickRunAsync(IPage page, ILocator picker, string typed, string name)
+    {
+        await picker.FillAsync(typed);
+        await page.WaitForFunctionAsync(
+            "t => { const items = [...document.querySelectorAll('.mud-popover-open .mud-list-item')];"
+            + " return items.length > 0 && items.every(i => i.textContent.toLowerCase().includes(t)); }",
+            typed, new() { Timeout = 20_000 });
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = name }).ClickAsync();
+    }
+
     [Fact]
     public async Task RunsAreAddedAndRemovedInPlace_SeedsGroupIntoAMeanWithABand_AndAlphaIsPlottedAgainstFewShot()
     {
@@ -24,8 +40,7 @@ public sealed class CompareBrowserTests(StudioServer server, ITestOutputHelper o
 
         // Add the third run from the page itself.
         var add = page.Locator("[data-test=add-run] input, input[data-test=add-run]");
-        await add.FillAsync("alpha 2");
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "hp alpha 2 seed 0" }).ClickAsync();
+        await PickRunAsync(page, add, "alpha 2", "hp alpha 2 seed 0");
         await WaitForLocationAsync(page, $@"^/compare\?ids={a},{b},{c}$");
         await Assertions.Expect(page.Locator("[data-test=compare-chip]")).ToHaveCountAsync(3);
         await Assertions.Expect(add).ToHaveValueAsync("");
@@ -39,12 +54,10 @@ public sealed class CompareBrowserTests(StudioServer server, ITestOutputHelper o
         await page.Locator($"[data-test=compare-chip][data-run='{c}'] .mud-chip-close-button").ClickAsync();
         await WaitForLocationAsync(page, $@"^/compare\?ids={a}$");
         await Assertions.Expect(page.GetByText("Add two or more runs above")).ToBeVisibleAsync();
-        await add.FillAsync("alpha 2");
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "hp alpha 2 seed 0" }).ClickAsync();
+        await PickRunAsync(page, add, "alpha 2", "hp alpha 2 seed 0");
         await WaitForLocationAsync(page, $@"^/compare\?ids={a},{c}$");
         await page.WaitForFunctionAsync("() => studioTest.comparePoints('acc').length === 2 && studioTest.comparePoints('acc').every(n => n > 0)", null, new() { Timeout = 20_000 });
-        await add.FillAsync("seed 1");
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "hp alpha 1 seed 1" }).ClickAsync();
+        await PickRunAsync(page, add, "seed 1", "hp alpha 1 seed 1");
         await WaitForLocationAsync(page, $@"^/compare\?ids={a},{c},{b}$");
         await page.WaitForFunctionAsync("() => studioTest.comparePoints('acc').length === 3", null, new() { Timeout = 20_000 });
 
