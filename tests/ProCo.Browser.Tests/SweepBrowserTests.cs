@@ -54,6 +54,22 @@ public sealed partial class SweepBrowserTests(StudioServer server, ITestOutputHe
         await Assertions.Expect(page.Locator("[data-test=sweep-summary]")).ToContainTextAsync("6 runs: 6 done", new() { Timeout = 20_000 });
         await page.ScreenshotAsync(new() { Path = Shot("sweep-page-done.png"), FullPage = true });
 
+        // Sorting from the keyboard: Tab goes from header to header; Best top-1 starts with the best run, then reverses.
+        await page.Locator("[data-test=sweep-runs] button[data-sort=id]").FocusAsync();
+        for (var i = 0; i < 6 && !await page.EvaluateAsync<bool>("() => document.activeElement?.dataset.sort === 'best'"); i++)
+            await page.Keyboard.PressAsync("Tab");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.activeElement?.dataset.sort === 'best'"), "Tab does not reach the Best top-1 header");
+        await page.Keyboard.PressAsync("Enter");
+        var bestHeader = page.Locator("[data-test=sweep-runs] th", new() { Has = page.Locator("button[data-sort=best]") });
+        await Assertions.Expect(bestHeader).ToHaveAttributeAsync("aria-sort", "descending");
+        var bestOf = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/sweeps/{sweepId}", UriKind.Relative))).RootElement
+            .GetProperty("runs").EnumerateArray().ToDictionary(r => r.GetProperty("id").GetInt64(), r => r.GetProperty("bestTop1").GetDouble());
+        async Task<double> FirstRowsBest() => bestOf[long.Parse(Regex.Match(await page.Locator("[data-test=sweep-runs] tbody tr").First.InnerTextAsync(), @"#(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)];
+        Assert.Equal(bestOf.Values.Max(), await FirstRowsBest());
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(bestHeader).ToHaveAttributeAsync("aria-sort", "ascending");
+        Assert.Equal(bestOf.Values.Min(), await FirstRowsBest());
+
         // The sweeps list has it, with its varied fields and its best run.
         await page.GotoAsync("/sweeps");
         var row = page.Locator($"[data-test=sweep-row][data-sweep='{sweepId}']");
@@ -133,6 +149,14 @@ public sealed partial class SweepBrowserTests(StudioServer server, ITestOutputHe
         Assert.False(await phone.Locator(".studio-drawer").IsVisibleAsync());
         Assert.True(await phone.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth + 1"), "the sweep page scrolls sideways at 390 px");
         await phone.ScreenshotAsync(new() { Path = Shot("sweep-page-phone.png"), FullPage = true });
+        // The runs list on the phone: a sort control in place of the header row, and cell labels kept whole ("Name", not "Na me").
+        await phone.GotoAsync("/runs");
+        await StudioServer.WaitForInteractiveAsync(phone);
+        await Assertions.Expect(phone.Locator("[data-test=sort-select]")).ToBeVisibleAsync();
+        var nameCell = phone.Locator($"tr.run-{ids[0]} td[data-label=Name]");
+        Assert.Equal("nowrap", await nameCell.EvaluateAsync<string>("e => getComputedStyle(e, '::before').whiteSpace"));
+        Assert.True(await phone.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth + 1"), "the runs list scrolls sideways at 390 px");
+        await phone.ScreenshotAsync(new() { Path = Shot("runs-phone.png"), FullPage = false });
     }
 
     [Fact]

@@ -36,6 +36,25 @@ public partial class RunsPage
     [Inject] private IJSRuntime JS { get; set; } = null!;
 
     private List<RunSummary>? _runs;
+    // Newest first until a header is clicked; results start with the best run, dates with the newest.
+    private readonly TableSort<RunSummary> _sort = new TableSort<RunSummary>("created", descending: true)
+        .Add("name", r => r.Name).Add("status", r => r.Status).Add("dataset", r => r.Dataset).Add("method", r => r.Method)
+        .Add("imbalance", r => r.ImbalanceFactor)
+        .Add("best", r => r.BestTop1, descendingFirst: true).Add("last", r => r.LastTop1, descendingFirst: true)
+        .Add("created", r => r.CreatedAt, descendingFirst: true);
+
+    private static readonly Dictionary<string, string> SortTitles = new()
+    {
+        ["name"] = "Name", ["status"] = "Status", ["dataset"] = "Dataset", ["method"] = "Method", ["imbalance"] = "Imbalance",
+        ["best"] = "Best top-1", ["last"] = "Last top-1", ["created"] = "Created",
+    };
+
+    private string SortChoice => $"{_sort.Key}:{(_sort.Descending ? "desc" : "asc")}";
+
+    private void SetSortChoice(string? choice)
+    {
+        if (choice?.Split(':') is [var key, var direction] && _sort.Has(key)) _sort.Set(key, direction == "desc");
+    }
     private HashSet<RunSummary> _selected = [];
     // Shown by default: what fits a laptop screen next to the navigation; the rest is a click away.
     private HashSet<string> _hidden = ["hyper", "tags", "created"];
