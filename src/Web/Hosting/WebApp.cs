@@ -91,6 +91,8 @@ public static class WebApp
             config.SnackbarConfiguration.ShowCloseIcon = true;
         });
 
+        builder.Services.AddScoped<ProCo.Web.Components.Shared.PageRunActions>();
+
         var app = builder.Build();
         if (Exposure.Problem(app.Configuration, app.Services.GetRequiredService<ProCoOptions>().Auth.Enabled) is { } problem)
             throw new StartupRefusedException(problem);

@@ -139,6 +139,9 @@ public sealed class RunQueries(IDbContextFactory<ProCoDbContext> factory, RunFol
     /// <summary>The live workers and the runs they train (the Workers page, <c>GET /api/workers</c>).</summary>
     public Task<IReadOnlyList<WorkerView>> WorkersAsync(CancellationToken ct = default) => waits.LiveWorkersAsync(ct);
 
+    /// <summary>Runs training now and runs waiting, in the order workers take them (<see cref="WaitReasons.QueueAsync"/>).</summary>
+    public Task<QueueView> QueueAsync(int take = 200, CancellationToken ct = default) => waits.QueueAsync(take, ct);
+
     /// <summary>Why a queued run has not started, or null (not queued, or no such run).</summary>
     public async Task<string?> WaitingAsync(long id, CancellationToken ct = default)
     {

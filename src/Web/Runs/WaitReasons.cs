@@ -25,6 +25,28 @@ public sealed class WaitReasons(IDbContextFactory<ProCoDbContext> factory, IOpti
         return [.. workers.Select(w => WorkerView.From(w, [.. running.Where(r => r.Worker == w.Name)]))];
     }
 
+    /// <summary>
+    /// The queue as workers see it: runs training now (oldest start first), then queued runs in the
+    /// order workers take them (per queue, by id), each with its place in its queue and why it waits.
+    /// At most <paramref name="take"/> queued runs are listed; <see cref="QueueView.QueuedTotal"/> counts all.
+    /// </summary>
+    public async Task<QueueView> QueueAsync(int take = 200, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var running = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running).OrderBy(r => r.StartedAt).ThenBy(r => r.Id).ToListAsync(ct);
+        var queued = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Queued && !r.IsImported)
+            .OrderBy(r => r.Queue).ThenBy(r => r.Id).Take(take).ToListAsync(ct);
+        var total = await db.Runs.CountAsync(r => r.Status == RunStatus.Queued && !r.IsImported, ct);
+        var entries = new List<QueueEntry>(queued.Count);
+        // Listed by queue, then id: every run ahead of a listed one in its queue is listed too.
+        foreach (var group in queued.GroupBy(r => r.Queue))
+        {
+            var position = 0;
+            foreach (var run in group) entries.Add(new QueueEntry(RunSummary.From(run), run.Queue, ++position, await ForAsync(run, ct)));
+        }
+        return new QueueView([.. running.Select(r => new QueueEntry(RunSummary.From(r), r.Queue, 0, null))], entries, total);
+    }
+
     /// <summary>The reason a run waits, or null when it is not waiting to start.</summary>
     public async Task<string?> ForAsync(Run run, CancellationToken ct = default)
     {
@@ -68,6 +90,12 @@ public sealed class WaitReasons(IDbContextFactory<ProCoDbContext> factory, IOpti
                $"{able.Count} live worker{(able.Count == 1 ? "" : "s")} with {dataset} ha{(able.Count == 1 ? "s" : "ve")} {slots} slot{(slots == 1 ? "" : "s")}, {busy} busy.";
     }
 }
+
+/// <summary>A run in the queue: its queue, its place in it (1 = next; 0 for a run training now) and why it waits.</summary>
+public sealed record QueueEntry(RunSummary Run, string Queue, int Position, string? Waiting);
+
+/// <summary>What <c>GET /api/queue</c> and the Queue page show.</summary>
+public sealed record QueueView(IReadOnlyList<QueueEntry> Running, IReadOnlyList<QueueEntry> Queued, int QueuedTotal);
 
 /// <summary>A run a worker trains now.</summary>
 public sealed record WorkerRun(long Id, string Name, string Worker, double Progress, int CompletedEpochs, int Epochs);

@@ -16,7 +16,7 @@ public partial class NewRunPage
 {
     [CascadingParameter] private Task<AuthenticationState> Auth { get; set; } = null!;
     [Inject] private RunService Runs { get; set; } = null!;
-    [Inject] private ActionBudget Budget { get; set; } = null!;
+    [Inject] private PageRunActions Actions { get; set; } = null!;
     [Inject] private SweepService Sweeps { get; set; } = null!;
     [Inject] private TrainingLimits Limits { get; set; } = null!;
     [Inject] private RunQueries Queries { get; set; } = null!;
@@ -197,12 +197,7 @@ public partial class NewRunPage
     }
 
     // Each run a submission queues counts against the user's actions a minute, as through the API.
-    private bool OverBudget(System.Security.Claims.ClaimsPrincipal user, int runs)
-    {
-        if (Budget.Take(user, null, runs) is not { } refusal) return false;
-        Snackbar.Add(refusal.Message, Severity.Warning);
-        return true;
-    }
+    private bool OverBudget(System.Security.Claims.ClaimsPrincipal user, int runs) => Actions.OverBudget(user, runs);
 
     // What the server refuses that the form could not know (this server's limits), said at once.
     private bool Refused(Dictionary<string, string[]> errors)

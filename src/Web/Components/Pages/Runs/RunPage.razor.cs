@@ -28,6 +28,7 @@ public partial class RunPage
     [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private RunService Runs { get; set; } = null!;
     [Inject] private ActionBudget Budget { get; set; } = null!;
+    [Inject] private PageRunActions Actions { get; set; } = null!;
     [Inject] private RunChanges Changes { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private IJSRuntime JS { get; set; } = null!;
@@ -213,27 +214,12 @@ public partial class RunPage
 
     private async Task CancelAsync()
     {
-        if (!await CancelConfirmation.AskAsync(Dialogs, Id, _run?.Name ?? "")) return;
-        if (Budget.Take((await Auth).User, null, 1) is { } refusal)
-        {
-            Snackbar.Add(refusal.Message, Severity.Warning);
-            return;
-        }
-        var (error, message) = await Runs.CancelAsync(Id, (await Auth).User);
-        Snackbar.Add(message, error == RunActionError.None ? Severity.Info : Severity.Warning);
-        await LoadAsync();
+        if (await Actions.CancelAsync((await Auth).User, Id, _run?.Name ?? "")) await LoadAsync();
     }
 
     private async Task ResumeAsync()
     {
-        if (Budget.Take((await Auth).User, null, 1) is { } refusal)
-        {
-            Snackbar.Add(refusal.Message, Severity.Warning);
-            return;
-        }
-        var (error, message) = await Runs.ResumeAsync(Id, (await Auth).User);
-        Snackbar.Add(message, error == RunActionError.None ? Severity.Success : Severity.Warning);
-        await LoadAsync();
+        if (await Actions.ResumeAsync((await Auth).User, Id, _run?.Name ?? "")) await LoadAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -27,7 +27,7 @@ public partial class RunsPage
     private HashSet<StudioAction> _can = [];
     [Inject] private RunQueries Queries { get; set; } = null!;
     [Inject] private RunService Runs { get; set; } = null!;
-    [Inject] private ActionBudget Budget { get; set; } = null!;
+    [Inject] private PageRunActions Actions { get; set; } = null!;
     [Inject] private ImportService Imports { get; set; } = null!;
     [Inject] private RunChanges Changes { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
@@ -132,42 +132,17 @@ public partial class RunsPage
 
     private async Task CancelAsync(RunSummary run)
     {
-        if (!await CancelConfirmation.AskAsync(Dialogs, run.Id, run.Name)) return;
-        if (Budget.Take((await Auth).User, null, 1) is { } refusal)
-        {
-            Snackbar.Add(refusal.Message, Severity.Warning);
-            return;
-        }
-        var (error, message) = await Runs.CancelAsync(run.Id, (await Auth).User);
-        Snackbar.Add($"{run.Name}: {message}", error == RunActionError.None ? Severity.Info : Severity.Warning);
-        await LoadAsync();
+        if (await Actions.CancelAsync((await Auth).User, run.Id, run.Name)) await LoadAsync();
     }
 
     private async Task ResumeAsync(RunSummary run)
     {
-        if (Budget.Take((await Auth).User, null, 1) is { } refusal)
-        {
-            Snackbar.Add(refusal.Message, Severity.Warning);
-            return;
-        }
-        var (error, message) = await Runs.ResumeAsync(run.Id, (await Auth).User);
-        Snackbar.Add($"{run.Name}: {message}", error == RunActionError.None ? Severity.Success : Severity.Warning);
-        await LoadAsync();
+        if (await Actions.ResumeAsync((await Auth).User, run.Id, run.Name)) await LoadAsync();
     }
 
     private async Task DeleteAsync(RunSummary run)
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync("Delete run?",
-            $"Delete \"{run.Name}\" with its metrics and checkpoints? This cannot be undone.", yesText: "Delete", cancelText: "Keep it");
-        if (confirmed != true) return;
-        if (Budget.Take((await Auth).User, null, 1) is { } refusal)
-        {
-            Snackbar.Add(refusal.Message, Severity.Warning);
-            return;
-        }
-        var (error, message) = await Runs.DeleteAsync(run.Id, (await Auth).User);
-        Snackbar.Add(message, error == RunActionError.None ? Severity.Success : Severity.Error);
-        await LoadAsync();
+        if (await Actions.DeleteAsync((await Auth).User, run.Id, run.Name)) await LoadAsync();
     }
 
     // The empty list's first step: the CPU demo queued as it is (about a minute on two cores), and its page opened.
@@ -180,11 +155,7 @@ public partial class RunsPage
             Snackbar.Add(string.Join(" ", errors.Select(e => e.Value[0])), Severity.Warning);
             return;
         }
-        if (Budget.Take(user, null, 1) is { } refusal)
-        {
-            Snackbar.Add(refusal.Message, Severity.Warning);
-            return;
-        }
+        if (Actions.OverBudget(user)) return;
         _busy = true;
         try
         {
