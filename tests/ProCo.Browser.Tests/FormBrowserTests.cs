@@ -79,6 +79,11 @@ public sealed class FormBrowserTests(StudioServer server, ITestOutputHelper outp
         await Assertions.Expect(page.Locator("[data-test=run-count]")).ToHaveTextAsync("Type a list or a range above: random search draws from them.");
         await Assertions.Expect(page.Locator("[data-test=form-errors]")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("[data-test=queue]")).ToBeDisabledAsync();
+        // The imbalance list suggests a range in the paper's terms and says both forms are read.
+        var imbalance = page.Locator("input[data-test=grid-imbalance]");
+        await Assertions.Expect(imbalance).ToHaveAttributeAsync("placeholder", "10..100 log");
+        await Assertions.Expect(page.Locator(".mud-input-control", new() { Has = imbalance }).Locator(".mud-input-helper-text"))
+            .ToContainTextAsync("100 and 0.01 are both imbalance 100");
         await page.Locator("input[data-test=grid-lr]").FillAsync("0.01..0.1 log");
         await page.Locator("input[data-test=grid-seed]").FillAsync("0, 1");
         var samples = page.Locator("input[data-test=samples]");

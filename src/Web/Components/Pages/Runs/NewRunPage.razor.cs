@@ -281,13 +281,18 @@ public partial class NewRunPage
             _ when Random && field.Property == nameof(TrainingConfig.LearningRate) => "0.01..0.3 log",
             _ when Random && field.Property == nameof(TrainingConfig.WeightDecay) => "1e-5..1e-3 log",
             _ when Random => "0.5..2",
-            _ when field.ReciprocalAboveOne => "0.01, 0.02, 0.1",
+            // The paper's imbalance ratios; 0.01, 0.02, 0.1 mean the same (HelperText says so).
+            _ when field.ReciprocalAboveOne => "100, 50, 10",
             // Values a researcher would try for this field, not one example for all of them.
             _ when field.Property == nameof(TrainingConfig.LearningRate) => "0.05, 0.1, 0.3",
             _ when field.Property == nameof(TrainingConfig.WeightDecay) => "1e-4, 2e-4, 5e-4",
             _ when field.Property == nameof(TrainingConfig.Temperature) => "0.07, 0.1, 0.2",
             _ => "0.5, 1, 2",
         };
+
+        /// <summary>How a list's values are read, where that is not obvious (an imbalance typed as ratio or factor).</summary>
+        public static string? Helper(ConfigField field) =>
+            field.ReciprocalAboveOne ? "ratio or factor: 100 and 0.01 are both imbalance 100" : null;
 
         /// <summary>The sweep these lists describe.</summary>
         public SweepSpec ToSpec() => new()
