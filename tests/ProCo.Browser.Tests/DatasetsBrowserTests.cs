@@ -67,4 +67,39 @@ public sealed class DatasetsBrowserTests(StudioServer server, ITestOutputHelper 
         using var http = Server.Http();
         Assert.Equal(System.Net.HttpStatusCode.NoContent, (await http.DeleteAsync(new Uri("/api/datasets/flowers", UriKind.Relative))).StatusCode);
     }
+
+    [Fact]
+    public async Task TheBuiltInFashionMnist_ShowsItsCountsAndTheLongTailARunTrainsOn_AndAMissingCifarHasADownloadThatSaysWhyItStopped()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync("/datasets");
+        await StudioServer.WaitForInteractiveAsync(page);
+        // Counted from its label files: Debian's Fashion-MNIST has 6,000 training and 1,000 test images per class.
+        var fashion = page.Locator("[data-test=builtin][data-name=fashion-mnist]");
+        await Assertions.Expect(fashion.Locator("[data-test=builtin-counts]")).ToHaveTextAsync("60,000 train · 10,000 test · 10 classes", new() { Timeout = 30_000 });
+        // The subset a run trains on, as the public code draws it: 6,000 down to 60 at imbalance 100.
+        var expected = ProCo.Training.Datasets.LongTail.Counts(6000, 10, 0.01, ProCo.Training.Datasets.ImbalanceProfile.Exponential);
+        var summary = page.Locator("[data-test=profile-summary]");
+        await Assertions.Expect(summary).ToContainTextAsync($"At imbalance 100 a run on fashion-mnist trains on {expected.Sum():N0} images: 6,000 for the largest class down to 60");
+        await Assertions.Expect(page.Locator("[data-test=class-profile]").Last).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex("10 classes from 6,000 to 60"));
+        await page.Locator("[data-test=profile-imbalance] .mud-chip", new() { HasTextRegex = new System.Text.RegularExpressions.Regex(@"imbalance 10\b") }).ClickAsync();
+        await Assertions.Expect(summary).ToContainTextAsync("down to 600 for the smallest");
+        await page.ScreenshotAsync(new() { Path = Shot("datasets-builtin.png"), FullPage = true });
+
+        // CIFAR-10 is not here: Download fetches it in the background (this server's mirror does not answer), and the row says why it stopped.
+        var cifar = page.Locator("[data-test=builtin][data-name=cifar10]");
+        await cifar.Locator("[data-test=download]").ClickAsync();
+        await Assertions.Expect(cifar.Locator("[data-test=download-error]")).ToContainTextAsync("The download stopped: Cannot download http://127.0.0.1:", new() { Timeout = 30_000 });
+        await Assertions.Expect(cifar.Locator("[data-test=download-error]")).ToContainTextAsync("cifar-10-python.tar.gz");
+        await Assertions.Expect(cifar.Locator("[data-test=download]")).ToBeEnabledAsync();
+        await page.ScreenshotAsync(new() { Path = Shot("datasets-download-failed.png"), FullPage = true });
+        using var http = Server.Http();
+        var state = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/datasets/cifar10/download", UriKind.Relative))).RootElement;
+        Assert.False(state.GetProperty("running").GetBoolean());
+        Assert.Contains("cifar-10-python.tar.gz", state.GetProperty("error").GetString(), StringComparison.Ordinal);
+        // A dataset on disk is not downloaded again.
+        var again = await http.PostAsync(new Uri("/api/datasets/fashion-mnist/download", UriKind.Relative), null);
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("already on disk", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

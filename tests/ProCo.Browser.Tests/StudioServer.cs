@@ -54,7 +54,9 @@ public sealed class StudioServer : IAsyncLifetime
         string[] logs = ProCo.Tests.ReferenceFolders.ReferenceLogsOverridden ? [$"--ProCo:ReferenceLogsDir={ReferenceLogs}"] : [];
         _app = await WebApp.BuildAsync(["--urls", "http://127.0.0.1:0", $"--ProCo:DataDir={DataDir}",
             "--ProCo:Jobs:QueuePollSeconds=0.5", "--ProCo:Jobs:RenewSeconds=0.5", "--Logging:LogLevel:Default=Warning",
-            "--environment", "Development", .. logs, "--ProCo:Auth:Enabled=true"]);
+            "--environment", "Development", .. logs, "--ProCo:Auth:Enabled=true",
+            // Downloads go to a loopback port nobody listens on: the page's download fails fast and says why.
+            $"--ProCo:DownloadMirror=http://127.0.0.1:{ClosedPort()}/"]);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
@@ -68,6 +70,13 @@ public sealed class StudioServer : IAsyncLifetime
         await SignInAsync(page, "admin");
         _adminSession = await context.StorageStateAsync();
         await context.CloseAsync();
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Creates an account with <see cref="Password"/> and returns an API token for it.</summary>

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ProCo.Training.Datasets;
 using ProCo.Web.Accounts;
 using ProCo.Web.Hosting;
 using ProCo.Web.Runs;
@@ -25,6 +26,14 @@ public static class DatasetsApi
                 : TypedResults.Conflict($"'{name}' is being verified already."))
             .RequireAuthorization(Permissions.Policy(StudioAction.ManageDatasets)).CountsAsAction()
             .WithSummary("Decode every image of a registered dataset in the background; the unreadable ones land in its scan");
+        group.MapPost("/{name}/download", Results<Accepted<DatasetDownload>, Conflict<string>> (string name, BuiltInDatasets builtIn, ClaimsPrincipal user) =>
+                builtIn.StartDownload(name, user) is { } refusal ? TypedResults.Conflict(refusal)
+                : TypedResults.Accepted($"/api/datasets/{name}/download", builtIn.Download(DatasetCatalog.NormalizeName(name))))
+            .RequireAuthorization(Permissions.Policy(StudioAction.ManageDatasets)).CountsAsAction()
+            .WithSummary("Download a missing built-in dataset (CIFAR-10/100, Fashion-MNIST) from its official source (or ProCo:DownloadMirror) in the background, checksums verified");
+        group.MapGet("/{name}/download", Results<Ok<DatasetDownload>, NotFound> (string name, BuiltInDatasets builtIn) =>
+                builtIn.Download(DatasetCatalog.NormalizeName(name)) is { } state ? TypedResults.Ok(state) : TypedResults.NotFound())
+            .WithSummary("Where the last download of a built-in dataset stands: bytes so far, or why it stopped");
         group.MapDelete("/{name}", Results<NoContent, NotFound> (string name, DatasetService datasets, ClaimsPrincipal user) =>
                 datasets.Remove(name, user) ? TypedResults.NoContent() : TypedResults.NotFound())
             .RequireAuthorization(Permissions.Policy(StudioAction.ManageDatasets)).CountsAsAction()

@@ -39,6 +39,12 @@ public sealed class ProCoOptions
     /// <summary>Explicit folder per dataset key (fashion-mnist, cifar10, cifar100).</summary>
     public Dictionary<string, string> Datasets { get; set; } = [];
 
+    /// <summary>
+    /// A folder URL serving the built-in datasets' official files under their published names (a
+    /// lab's mirror), used by downloads from the Datasets page; checksums are still the published ones.
+    /// </summary>
+    public string? DownloadMirror { get; set; }
+
     /// <summary>Also look for datasets where distribution packages install them (/usr/share/datasets).</summary>
     public bool SearchSystemDatasets { get; set; } = true;
 

@@ -44,6 +44,7 @@ public static class RunServiceCollectionExtensions
         services.TryAddSingleton<TrainingLimits>();
         services.TryAddSingleton<WeightsLibrary>();
         services.TryAddSingleton<DatasetService>();
+        services.TryAddSingleton<BuiltInDatasets>();
         services.TryAddSingleton<RunService>();
         services.TryAddSingleton<SweepService>();
         services.TryAddSingleton<WaitReasons>();
