@@ -72,7 +72,8 @@ async function mountCompare(root, runIds, { groups = [], band = 'minmax', fields
       id: run.id, name: `#${run.id} ${run.name}`, config: parseConfig(run.detail.configJson), summary: run.detail.run, color: COLORS[i % COLORS.length],
     })), fields, dim)
     : null;
-  await hparams?.draw();
+  // Drawn once ECharts (1 MB, loaded on first use) is in: the line charts above never wait for it.
+  hparams?.draw().catch(e => console.error('hyperparameter views:', e));
   return { runs, charts, hparams, dispose: async () => { charts.forEach(c => c.destroy()); hparams?.destroy(); } };
 }
 
