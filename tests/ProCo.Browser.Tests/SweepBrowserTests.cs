@@ -106,11 +106,29 @@ public sealed partial class SweepBrowserTests(StudioServer server, ITestOutputHe
         await Assertions.Expect(recipeHeader).ToHaveCountAsync(0);
         await recipe.GetByText("Recipe").ClickAsync();
         await Assertions.Expect(recipeHeader).ToHaveCountAsync(1);
-        await recipe.Locator("svg").First.ClickAsync();
+        await recipe.Locator("input").ClickAsync();
         await Assertions.Expect(recipeHeader).ToHaveCountAsync(0);
         await recipe.GetByText("Recipe").ClickAsync();
         await Assertions.Expect(recipeHeader).ToHaveCountAsync(1);
         await page.Keyboard.PressAsync("Escape");
+        // And from the keyboard: Enter opens the chooser on its first box, Tab walks the boxes, Space toggles, Escape closes.
+        var tagsHeader = page.Locator("th", new() { HasText = "Tags" });
+        await Assertions.Expect(tagsHeader).ToHaveCountAsync(0);
+        await page.Locator("button[aria-label='Choose columns']").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForFunctionAsync("() => document.activeElement?.closest('[data-test=column-progress]') != null");
+        for (var i = 0; i < 12 && !await page.EvaluateAsync<bool>("() => document.activeElement?.closest('[data-test=column-tags]') != null"); i++)
+            await page.Keyboard.PressAsync("Tab");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.activeElement?.closest('[data-test=column-tags]') != null"), "Tab does not reach the Tags box");
+        await page.Keyboard.PressAsync("Space");
+        await Assertions.Expect(tagsHeader).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-test=column-tags] input")).ToBeCheckedAsync();
+        await page.ScreenshotAsync(new() { Path = Shot("runs-column-chooser.png") });
+        await page.Keyboard.PressAsync("Space");
+        await Assertions.Expect(tagsHeader).ToHaveCountAsync(0);
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(page.Locator("[data-test=column-chooser]")).ToHaveCountAsync(0);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.activeElement?.getAttribute('aria-label') === 'Choose columns'"), "Escape does not return to the button");
         var nameWidth = await page.Locator($"tr.run-{ids[0]} td[data-label=Name]").EvaluateAsync<double>("e => e.getBoundingClientRect().width");
         Assert.True(nameWidth >= 180, $"the name column is {nameWidth} px wide");
         await page.ScreenshotAsync(new() { Path = Shot("runs-with-recipe.png"), FullPage = true });

@@ -32,3 +32,6 @@ export async function copyText(text) {
   box.remove();
   return done;
 }
+
+// Focus the first element matching a selector (a panel just opened), if there is one.
+export function focusFirst(selector) { document.querySelector(selector)?.focus(); }

@@ -103,6 +103,11 @@ public partial class RunsPage
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        if (_focusChooser && _settings is not null)
+        {
+            _focusChooser = false;
+            await (await _settings.ModuleAsync()).InvokeVoidAsync("focusFirst", "#column-chooser input");
+        }
         if (!firstRender) return;
         _settings = new ChartModule(JS, "./js/settings.js");
         var saved = await (await _settings.ModuleAsync()).InvokeAsync<string?>("loadSetting", "runs.hiddenColumns");
@@ -121,6 +126,29 @@ public partial class RunsPage
     }
 
     private void OnRunChanged(RunMessage message) => _refresh?.Request();
+
+    private bool _chooserOpen;
+    private MudIconButton? _chooserButton;
+
+    private bool _focusChooser;
+
+    // Opening moves focus to the first box (once it is drawn), as a menu would.
+    private void ToggleChooserAsync()
+    {
+        _chooserOpen = !_chooserOpen;
+        _focusChooser = _chooserOpen;
+    }
+
+    private async Task CloseChooserAsync()
+    {
+        _chooserOpen = false;
+        if (_chooserButton is not null) await _chooserButton.FocusAsync();
+    }
+
+    private async Task ChooserKeyAsync(Microsoft.AspNetCore.Components.Web.KeyboardEventArgs e)
+    {
+        if (e.Key == "Escape") await CloseChooserAsync();
+    }
 
     private async Task ToggleColumnAsync(string key)
     {
