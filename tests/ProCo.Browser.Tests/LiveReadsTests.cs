@@ -35,7 +35,8 @@ public sealed class LiveReadsTests(StudioServer server, ITestOutputHelper output
         await Task.Delay(TimeSpan.FromSeconds(3));
         var (open, commands) = await reads.SelectsPerSecondAsync(Window);
         var epochs = await page.Locator("[data-test=epoch-progress]").InnerTextAsync();
-        Assert.Equal("Running", await Runs.StatusAsync(http, id));
+        var status = await Runs.StatusAsync(http, id);
+        Assert.True(status == "Running", $"run {id} is {status}: {await Runs.ErrorsAsync(http, id)}");
 
         var window = Window.TotalSeconds;
         var named = DatabaseReads.From(commands, "run page");

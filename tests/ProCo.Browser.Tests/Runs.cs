@@ -23,6 +23,14 @@ public static class Runs
     public static async Task<string> StatusAsync(HttpClient http, long id) =>
         JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}", UriKind.Relative))).RootElement.GetProperty("run").GetProperty("status").GetString()!;
 
+    /// <summary>The run's error lines (with the trainer's stack, where it threw), for a test's failure message.</summary>
+    public static async Task<string> ErrorsAsync(HttpClient http, long id)
+    {
+        var events = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}/events", UriKind.Relative))).RootElement;
+        var list = events.ValueKind == JsonValueKind.Array ? events : events.GetProperty("events");
+        return string.Join("\n", list.EnumerateArray().Where(e => e.GetProperty("level").GetString() == "error").Select(e => e.GetProperty("message").GetString()));
+    }
+
     public static async Task WaitForStatusAsync(HttpClient http, long id, string status, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -31,7 +39,7 @@ public static class Runs
         {
             last = await StatusAsync(http, id);
             if (last == status) return;
-            if (last == "Failed" && status != "Failed") throw new InvalidOperationException($"run {id} failed");
+            if (last == "Failed" && status != "Failed") throw new InvalidOperationException($"run {id} failed:\n{await ErrorsAsync(http, id)}");
             await Task.Delay(200);
         }
         throw new TimeoutException($"run {id} is {last}, not {status}, after {timeout}");

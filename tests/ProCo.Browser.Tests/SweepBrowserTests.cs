@@ -247,10 +247,8 @@ public sealed partial class SweepBrowserTests(StudioServer server, ITestOutputHe
         await Assertions.Expect(page.Locator("[data-test=run-id]")).ToHaveTextAsync($"run #{id}");
         await Assertions.Expect(overview.Locator("[data-test=overview-duration]")).ToContainTextAsync("Took");
         await Assertions.Expect(overview.Locator("[data-test=overview-worker]")).Not.ToContainTextAsync("–");
-        // The arithmetic it trained in, as the run records it (auto: bf16 where the CPU has it, else fp32).
-        var precision = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/runs/{id}", UriKind.Relative))).RootElement.GetProperty("run").GetProperty("precision").GetString();
-        Assert.Contains(precision, new[] { "fp32", "bf16" });
-        await Assertions.Expect(overview).ToContainTextAsync($"Precision {precision}");
+        // auto trains in fp32 on the CPU, whatever the CPU offers.
+        await Assertions.Expect(overview).ToContainTextAsync("Precision fp32");
 
         await overview.Locator("[data-test=configuration] .mud-expand-panel-header").ClickAsync();
         var lr = overview.Locator("[data-test=config-table] tr[data-field=learningRate]");

@@ -144,14 +144,15 @@ public sealed class PrecisionTests : IClassFixture<TrainerTests.FashionData>, ID
     }
 
     [Fact]
-    public void Auto_ChoosesBf16ExactlyWhereTheCpuComputesItNatively_AndChannelsLastOnlyForAReducedType()
+    public void Auto_IsFp32OnTheCpu_SayingWhatTheCpuOffers_AndChannelsLastOnlyForAReducedType()
     {
         var plan = PrecisionPlan.Resolve(PrecisionPlan.Auto, CPU);
         var native = HardwareSupport.CpuFlags.Contains("avx512_bf16") || HardwareSupport.CpuFlags.Contains("amx_bf16");
-        Assert.Equal(native ? PrecisionPlan.Bf16 : PrecisionPlan.Fp32, plan.Name);
-        Assert.StartsWith("auto: this CPU ", plan.Reason, StringComparison.Ordinal);
+        Assert.Equal(PrecisionPlan.Fp32, plan.Name);
+        Assert.StartsWith("auto: fp32 on the CPU, the public code's arithmetic (", plan.Reason, StringComparison.Ordinal);
+        Assert.Contains(native ? "bf16 is opt-in" : "bf16 would be emulated", plan.Reason, StringComparison.Ordinal);
         // fp32 keeps the contiguous layout, whose BatchNorm statistics match the public code's (StepEquivalenceTests).
-        Assert.Equal(native, plan.Mode.ChannelsLast);
+        Assert.False(plan.Mode.ChannelsLast);
         Assert.True(PrecisionPlan.Resolve(PrecisionPlan.Bf16, CPU).Mode.ChannelsLast);
         Assert.False(PrecisionPlan.Resolve(PrecisionPlan.Fp32, CPU).Mode.ChannelsLast);
         Assert.False(plan.LossScaling);

@@ -36,14 +36,22 @@ public sealed record PrecisionPlan(string Name, ComputeMode Mode, bool LossScali
             : null;
 
     /// <summary>
-    /// Resolves a precision setting for a device. <c>auto</c> gives bf16 where the hardware computes it
-    /// natively (a CPU with avx512_bf16 or AMX, a GPU of compute capability 8.0 or newer), fp32 elsewhere.
+    /// Resolves a precision setting for a device. <c>auto</c> gives fp32 on the CPU, the public code's
+    /// arithmetic, whatever the CPU offers (bf16 there is opt-in): on an AVX-512 CPU with avx512_bf16,
+    /// libtorch 2.10's bf16 CPU kernels failed a 40-epoch run of the browser tests at epoch 29 with a
+    /// native "alpha must not be a floating point number" error that no fp32 run has shown, and a test
+    /// host died in a suite that trained in bf16. On a GPU of compute capability 8.0 or newer <c>auto</c>
+    /// gives bf16, fp32 on older ones.
     /// </summary>
     public static PrecisionPlan Resolve(string setting, Device device)
     {
         if (setting != Auto) return For(setting, device, "as configured");
-        return HardwareSupport.FastBf16(device) is { } why
-            ? For(Bf16, device, $"auto: {why}")
+        if (device.type == DeviceType.CPU)
+            return For(Fp32, device, HardwareSupport.FastBf16(device) is { } why
+                ? $"auto: fp32 on the CPU, the public code's arithmetic ({why}: bf16 is opt-in, --precision bf16)"
+                : $"auto: fp32 on the CPU, the public code's arithmetic ({HardwareSupport.NoFastBf16(device)})");
+        return HardwareSupport.FastBf16(device) is { } fast
+            ? For(Bf16, device, $"auto: {fast}")
             : For(Fp32, device, $"auto: {HardwareSupport.NoFastBf16(device)}");
     }
 

@@ -59,7 +59,7 @@ public static class Presets
     /// <summary>
     /// All presets: the demo first, then CIFAR-10/100-LT at imbalance 100, 50, 10 for 200 epochs and CIFAR-100-LT 100 for 400,
     /// then the ImageNet-LT and iNaturalist 2018 rows. The paper's rows train in float32 (contiguous layout), as the public
-    /// code does; the demo in auto (bf16 where the hardware computes it natively).
+    /// code does; the demo in auto (fp32 on the CPU, bf16 on a recent GPU).
     /// </summary>
     public static IReadOnlyList<Preset> All { get; } = Build();
 
@@ -68,7 +68,7 @@ public static class Presets
         var list = new List<Preset>
         {
             new("cpu-demo", "CPU demo: Fashion-MNIST-LT (imbalance 100)",
-                "ResNet-8, 1000 images per class before the long-tail draw, 6 epochs: about 20 seconds on two CPU cores (bf16 where the CPU has it).", CpuDemo),
+                "ResNet-8, 1000 images per class before the long-tail draw, 6 epochs: about 20-60 seconds on two CPU cores.", CpuDemo),
         };
         foreach (var dataset in new[] { "cifar10", "cifar100" })
         {

@@ -177,13 +177,13 @@ public sealed record TrainingConfig
 
     /// <summary>
     /// Arithmetic of the network: fp32 as the public code, bf16 or fp16 mixed precision (float32 master weights, BatchNorm
-    /// statistics and optimizer state; float64 vMF terms; fp16 with dynamic loss scaling), or auto: bf16 where the CPU or GPU
-    /// computes it natively, fp32 elsewhere (<see cref="PrecisionPlan.Resolve"/>).
+    /// statistics and optimizer state; float64 vMF terms; fp16 with dynamic loss scaling), or auto: fp32 on the CPU, bf16 on a
+    /// GPU that computes it natively (<see cref="PrecisionPlan.Resolve"/>).
     /// </summary>
     [ConfigField("Optimisation", "Precision",
         Help = "fp32 is the public code's arithmetic (the paper's presets); bf16/fp16 are faster where native and do not reproduce " +
-               "its numbers exactly; auto: bf16 where the CPU or GPU computes it natively, else fp32",
-        Choices = ["auto=auto (bf16 where native, else fp32)", "fp32=fp32 (as the public code: reproduces the paper)", "bf16=bf16 mixed (faster, not exact)",
+               "its numbers exactly; auto: fp32 on the CPU, bf16 on a GPU that computes it natively",
+        Choices = ["auto=auto (fp32 on the CPU, bf16 on a recent GPU)", "fp32=fp32 (as the public code: reproduces the paper)", "bf16=bf16 mixed (faster, not exact)",
             "fp16=fp16 mixed (faster, not exact)"])]
     public string Precision { get; init; } = PrecisionPlan.Auto;
 
