@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -18,7 +17,7 @@ public sealed class ReconnectBrowserTests(StudioServer server, ITestOutputHelper
     public async Task WhileTheServerIsDown_ABannerSaysSinceWhen_LiveValuesReadAsLastKnown_AndThePageReloadsOnceItIsBack()
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "proco-reconnect-" + Guid.NewGuid().ToString("N"));
-        var port = FreePort();
+        var port = StudioServer.FreePort();
         var address = new Uri($"http://127.0.0.1:{port}/");
         var serve = await StartServeAsync(port, dataDir);
         try
@@ -71,13 +70,6 @@ public sealed class ReconnectBrowserTests(StudioServer server, ITestOutputHelper
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>`proco serve` from this test's output folder, once it answers.</summary>

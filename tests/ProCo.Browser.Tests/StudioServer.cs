@@ -56,7 +56,7 @@ public sealed class StudioServer : IAsyncLifetime
             "--ProCo:Jobs:QueuePollSeconds=0.5", "--ProCo:Jobs:RenewSeconds=0.5", "--Logging:LogLevel:Default=Warning",
             "--environment", "Development", .. logs, "--ProCo:Auth:Enabled=true",
             // Downloads go to a loopback port nobody listens on: the page's download fails fast and says why.
-            $"--ProCo:DownloadMirror=http://127.0.0.1:{ClosedPort()}/"]);
+            $"--ProCo:DownloadMirror=http://127.0.0.1:{FreePort()}/"]);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
@@ -72,7 +72,8 @@ public sealed class StudioServer : IAsyncLifetime
         await context.CloseAsync();
     }
 
-    private static int ClosedPort()
+    /// <summary>A loopback port nobody listens on now (a server of a test's own, or one that must refuse).</summary>
+    public static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();

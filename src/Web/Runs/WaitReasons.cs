@@ -38,11 +38,13 @@ public sealed class WaitReasons(IDbContextFactory<ProCoDbContext> factory, IOpti
             .OrderBy(r => r.Queue).ThenBy(r => r.Id).Take(take).ToListAsync(ct);
         var total = await db.Runs.CountAsync(r => r.Status == RunStatus.Queued && !r.IsImported, ct);
         var entries = new List<QueueEntry>(queued.Count);
+        // The live workers are read once for the whole list, not once per waiting run.
+        var live = await LiveWorkersAsync(ct);
         // Listed by queue, then id: every run ahead of a listed one in its queue is listed too.
         foreach (var group in queued.GroupBy(r => r.Queue))
         {
             var position = 0;
-            foreach (var run in group) entries.Add(new QueueEntry(RunSummary.From(run), run.Queue, ++position, await ForAsync(run, ct)));
+            foreach (var run in group) entries.Add(new QueueEntry(RunSummary.From(run), run.Queue, ++position, await ForAsync(run, live, ct)));
         }
         return new QueueView([.. running.Select(r => new QueueEntry(RunSummary.From(r), r.Queue, 0, null))], entries, total);
     }
@@ -52,10 +54,16 @@ public sealed class WaitReasons(IDbContextFactory<ProCoDbContext> factory, IOpti
     {
         ArgumentNullException.ThrowIfNull(run);
         if (run.Status != RunStatus.Queued || run.IsImported) return null;
+        return await ForAsync(run, await LiveWorkersAsync(ct), ct);
+    }
+
+    // The reason a queued run waits, given the live workers.
+    private async Task<string?> ForAsync(Run run, IReadOnlyList<WorkerView> live, CancellationToken ct)
+    {
+        if (run.Status != RunStatus.Queued || run.IsImported) return null;
         var config = ProCo.Training.Engine.TrainingConfig.FromJson(run.ConfigJson);
         var kind = JobQueues.KindOf(config.Device);
         var dataset = DatasetCatalog.NormalizeName(config.Dataset);
-        var live = await LiveWorkersAsync(ct);
         // Every worker takes auto runs.
         var ofKind = live.Where(w => kind == JobQueues.Any || w.Kinds.Contains(kind)).ToList();
         if (ofKind.Count == 0)
