@@ -25,7 +25,12 @@ internal static class BenchCommand
         // Not --warmup: that is the configuration's warm-up epochs, an option of this verb too.
         var warmup = new Option<int>("--warmup-steps") { Description = "Warm-up steps before timing (oneDNN tunes its kernels on the first ones)", DefaultValueFactory = _ => 2 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds over all precisions (and PyTorch); medians are over every round", DefaultValueFactory = _ => 1 };
-        var pytorch = new Option<string?>("--pytorch") { Description = "Also time PyTorch's equivalent step with this script (scripts/pytorch_proco_step.py) and print the ratios" };
+        var pytorch = new Option<string?>("--pytorch")
+        {
+            Description = "Also time PyTorch's equivalent with this script and print the ratios: the training step (scripts/pytorch_proco_step.py), " +
+                          "or with --images the public image pipeline (scripts/pytorch_image_pipeline.py, which needs --public-code)",
+        };
+        var publicCode = new Option<string?>("--public-code") { Description = "With --images --pytorch: a checkout of LeapLabTHU/ProCo (the folder holding ProCo/randaugment.py)" };
         var python = new Option<string>("--python") { Description = "Python with torch for --pytorch", DefaultValueFactory = _ => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3" };
         var fullRuns = new Option<int>("--full-runs") { Description = "Instead of timing steps, train this many seeds to the end for each precision and print time and accuracy" };
         var images = new Option<bool>("--images")
@@ -39,7 +44,7 @@ internal static class BenchCommand
             "Measure training images/second per precision (fp32, bf16, and fp16 where native; --precision for one), augmentation images/second, " +
             "optionally against PyTorch (--pytorch), or whole runs with their accuracy (--full-runs).");
         command.Arguments.Add(dataset);
-        foreach (var option in new Option[] { steps, warmup, rounds, pytorch, python, fullRuns, images }) command.Options.Add(option);
+        foreach (var option in new Option[] { steps, warmup, rounds, pytorch, python, publicCode, fullRuns, images }) command.Options.Add(option);
         options.AddTo(command);
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction((parse, cancellationToken) =>
@@ -50,7 +55,18 @@ internal static class BenchCommand
             var settings = new BenchSettings(precisions, Math.Max(1, parse.GetValue(steps)), Math.Max(0, parse.GetValue(warmup)),
                 Math.Max(1, parse.GetValue(rounds)), parse.GetValue(pytorch), parse.GetValue(python)!);
             if (parse.GetValue(images) || catalog.Registered(config.Dataset) is not null)
-                return Task.FromResult(Images(parse, options, config, catalog, parse.GetValue(warmup), Math.Max(1, parse.GetValue(steps)), Math.Max(1, parse.GetValue(rounds))));
+            {
+                var script = parse.GetValue(pytorch);
+                var checkout = parse.GetValue(publicCode);
+                if (script is not null && checkout is null)
+                {
+                    Console.Error.WriteLine("--images --pytorch times the public pipeline from a checkout of LeapLabTHU/ProCo: give its folder with --public-code PATH.");
+                    return Task.FromResult(2);
+                }
+                var side = script is null ? null : new ImageBench.PublicPipeline(Path.GetFullPath(script), parse.GetValue(python)!, Path.GetFullPath(checkout!));
+                return Task.FromResult(Images(parse, options, config, catalog, parse.GetValue(warmup), Math.Max(1, parse.GetValue(steps)),
+                    Math.Max(1, parse.GetValue(rounds)), side));
+            }
             var runs = parse.GetValue(fullRuns);
             return Task.FromResult(runs > 0
                 ? FullRuns(config, precisions, runs, catalog, Console.Out, cancellationToken)
@@ -60,7 +76,8 @@ internal static class BenchCommand
     }
 
     // The image benchmark on a registered dataset, or on synthetic photos: ResNet-50 at batch 32 unless the options say otherwise.
-    private static int Images(ParseResult parse, ConfigOptions options, TrainingConfig config, DatasetCatalog catalog, int warmup, int steps, int rounds)
+    private static int Images(ParseResult parse, ConfigOptions options, TrainingConfig config, DatasetCatalog catalog, int warmup, int steps, int rounds,
+        ImageBench.PublicPipeline? side)
     {
         if (!options.Given(parse, nameof(TrainingConfig.Arch))) config = config with { Arch = Training.Models.Architectures.ResNet50 };
         if (!options.Given(parse, nameof(TrainingConfig.BatchSize))) config = config with { BatchSize = 32 };
@@ -68,13 +85,13 @@ internal static class BenchCommand
         if (!ConfigOptions.ReportErrors(config, Console.Out)) return 2;
         Console.WriteLine(NativeAllocator.Tune());
         if (catalog.Registered(config.Dataset) is { } registered)
-            return ImageBench.Run(config, (ImageFileSplit)ImageFileDatasets.Load(registered).Train, warmup, steps, rounds, Console.Out);
+            return ImageBench.Run(config, (ImageFileSplit)ImageFileDatasets.Load(registered).Train, warmup, steps, rounds, side, Console.Out);
         var folder = Path.Combine(Path.GetTempPath(), $"proco-bench-images-{Environment.ProcessId}");
         try
         {
             Console.WriteLine($"No image dataset named; writing photo-sized JPEGs to {folder}.");
             var train = ImageBench.Synthetic(folder, config.BatchSize * (warmup + steps + 2), 10);
-            return ImageBench.Run(config, train, warmup, steps, rounds, Console.Out);
+            return ImageBench.Run(config, train, warmup, steps, rounds, side, Console.Out);
         }
         finally
         {
@@ -271,57 +288,63 @@ internal static class BenchCommand
     private static List<PyTorchResult> PyTorchSteps(string script, BenchSettings settings, TrainingConfig config, TrainingData data,
         string precisions, bool channelsLast)
     {
-        var start = new ProcessStartInfo(settings.Python)
+        List<string> arguments =
+        [
+            script, "--precision", precisions, "--batch-size", $"{config.BatchSize}", "--depth", $"{config.Depth}",
+            "--width", $"{config.Width}", "--classes", $"{data.Train.NumClasses}", "--channels", $"{data.Train.Channels}",
+            "--size", $"{((ImageDataset)data.Train).Height}", "--feat-dim", $"{config.FeatDim}", "--steps", $"{settings.Steps}",
+            "--warmup", $"{settings.Warmup}", "--threads", $"{torch.get_num_threads()}",
+        ];
+        if (channelsLast) arguments.Add("--channels-last");
+        return PythonJson(settings.Python, arguments, "PyTorch benchmark", "python3-torch").Select(root =>
+        {
+            var precision = root.GetProperty("precision").GetString()!;
+            var label = (precision == PrecisionPlan.Bf16 ? "bf16 autocast" : precision) + (channelsLast ? ", channels-last" : "");
+            return new PyTorchResult(label, root.GetProperty("version").GetString()!,
+                root.GetProperty("times_s").EnumerateArray().Select(t => t.GetDouble()).ToArray());
+        }).ToList();
+    }
+
+    /// <summary>
+    /// Runs a Python script that prints one JSON object a line and gives them; a failure names <paramref name="what"/>,
+    /// the Debian package it needs (<paramref name="package"/>) and the script's error output.
+    /// </summary>
+    internal static List<JsonElement> PythonJson(string python, IEnumerable<string> arguments, string what, string package)
+    {
+        var start = new ProcessStartInfo(python)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[]
-                 {
-                     script, "--precision", precisions, "--batch-size", $"{config.BatchSize}", "--depth", $"{config.Depth}",
-                     "--width", $"{config.Width}", "--classes", $"{data.Train.NumClasses}", "--channels", $"{data.Train.Channels}",
-                     "--size", $"{((ImageDataset)data.Train).Height}", "--feat-dim", $"{config.FeatDim}", "--steps", $"{settings.Steps}",
-                     "--warmup", $"{settings.Warmup}", "--threads", $"{torch.get_num_threads()}",
-                 })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        if (channelsLast) start.ArgumentList.Add("--channels-last");
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
         Process process;
         try
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {settings.Python}.");
+            process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {python}.");
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException($"Could not start {settings.Python} for the PyTorch benchmark: {e.Message}.", e);
+            throw new InvalidOperationException($"Could not start {python} for the {what}: {e.Message}.", e);
         }
         using (process)
         {
             try
             {
                 var errors = process.StandardError.ReadToEndAsync();
-                var results = new List<PyTorchResult>();
+                var results = new List<JsonElement>();
                 while (process.StandardOutput.ReadLine() is { } line)
                 {
                     using var json = JsonDocument.Parse(line);
-                    var root = json.RootElement;
-                    var precision = root.GetProperty("precision").GetString()!;
-                    var label = (precision == PrecisionPlan.Bf16 ? "bf16 autocast" : precision) + (channelsLast ? ", channels-last" : "");
-                    results.Add(new PyTorchResult(label, root.GetProperty("version").GetString()!,
-                        root.GetProperty("times_s").EnumerateArray().Select(t => t.GetDouble()).ToArray()));
+                    results.Add(json.RootElement.Clone());
                 }
                 process.WaitForExit();
                 if (process.ExitCode != 0)
-                {
-                    throw new InvalidOperationException(
-                        $"The PyTorch benchmark failed (exit {process.ExitCode}); is python3-torch installed for {settings.Python}?\n{errors.Result}");
-                }
+                    throw new InvalidOperationException($"The {what} failed (exit {process.ExitCode}); is {package} installed for {python}?\n{errors.Result}");
                 return results;
             }
             catch (JsonException e)
             {
-                throw new InvalidOperationException($"The PyTorch benchmark printed something other than its results: {e.Message}", e);
+                throw new InvalidOperationException($"The {what} printed something other than its results: {e.Message}", e);
             }
             finally
             {

@@ -61,34 +61,62 @@ internal static class ImageBench
         data.SaveTo(file);
     }
 
-    public static int Run(TrainingConfig config, ImageFileSplit train, int warmup, int steps, int rounds, TextWriter output)
+    /// <summary>The public pipeline's side: the script (scripts/pytorch_image_pipeline.py), its Python, and the public checkout it imports from.</summary>
+    public sealed record PublicPipeline(string Script, string Python, string Checkout);
+
+    public static int Run(TrainingConfig config, ImageFileSplit train, int warmup, int steps, int rounds, PublicPipeline? side, TextWriter output)
     {
         var device = new torch.Device(config.ResolvedDevice);
         var cores = Environment.ProcessorCount;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{train.Name}: {train.Count} images under {train.Root}; crop {config.CropSize}, batch {config.BatchSize}, {config.ContrastViews} views, {cores} cores"));
 
-        // 1. Decoding and augmenting alone, as the loader does it, on one thread and on every core.
+        // 1. Decoding and augmenting alone, as the loader does it, on one thread and on every core; the public pipeline
+        // on the same files with as many worker processes, rounds alternating the two.
         var order = Enumerable.Range(0, train.Count).Select(i => (long)i).ToArray();
         var batches = train.Count / config.BatchSize;
         if (batches < 2) throw new ArgumentException($"{train.Name} has {train.Count} images: the benchmark needs two batches of {config.BatchSize}.");
-        var perCore = 0.0;
-        foreach (var threads in cores == 1 ? [1] : new[] { 1, cores })
+        var counts = cores == 1 ? new[] { 1 } : [1, cores];
+        var ours = counts.ToDictionary(t => t, _ => new List<double>());
+        var theirs = counts.ToDictionary(t => t, _ => new List<double>());
+        var list = side is null ? null : Path.Combine(Path.GetTempPath(), $"proco-bench-files-{Environment.ProcessId}.txt");
+        try
         {
-            using var feed = new FileFeed(config with { LoaderThreads = threads }, train, train.Mean, train.Std, device);
-            feed.TrainBatch(order, 0, 0).Dispose();
-            var watch = Stopwatch.StartNew();
-            var done = 0;
-            while (done < 2 || (watch.Elapsed < TimeSpan.FromSeconds(4) && done < batches))
+            if (list is not null) File.WriteAllLines(list, Enumerable.Range(0, train.Count).Select(train.FullPath));
+            for (var round = 0; round < rounds; round++)
             {
-                feed.TrainBatch(order, 0, done % batches).Dispose();
-                done++;
+                foreach (var threads in counts)
+                {
+                    ours[threads].Add(OurRate(config with { LoaderThreads = threads }, train, order, batches, device));
+                    if (side is not null) theirs[threads].Add(PublicRate(side, list!, config, threads));
+                }
             }
-            var rate = done * config.BatchSize / watch.Elapsed.TotalSeconds;
-            perCore = rate / threads;
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"decode + augment at {config.CropSize} px, {threads} thread{(threads == 1 ? "" : "s")}: {rate:F1} images/s " +
-                $"({rate / threads:F1} per thread; {TrainingMethods.ViewsPerImage(config.Method)} view{(TrainingMethods.ViewsPerImage(config.Method) == 1 ? "" : "s")} each, {watch.Elapsed.TotalMilliseconds / done:F0} ms per batch of {config.BatchSize})"));
+        }
+        finally
+        {
+            if (list is not null) File.Delete(list);
+        }
+        var views = TrainingMethods.ViewsPerImage(config.Method);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"decode + augment at {config.CropSize} px ({views} view{(views == 1 ? "" : "s")} each), images/s, median of {rounds} round{(rounds == 1 ? "" : "s")}:"));
+        foreach (var threads in counts)
+        {
+            var rate = Statistics.Median(ours[threads]);
+            var line = $"  ProCo Studio, {threads} thread{(threads == 1 ? "" : "s")}: {rate:F1} ({rate / threads:F1} per thread)";
+            if (side is not null)
+            {
+                var public_ = Statistics.Median(theirs[threads]);
+                line += $"; public pipeline (PIL + torchvision), {threads} worker{(threads == 1 ? "" : "s")}: {public_:F1} ({public_ / threads:F1} per worker); ratio {rate / public_:F2}x";
+            }
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{line}"));
+        }
+        var perCore = Statistics.Median(ours[counts[^1]]) / counts[^1];
+        var publicPerCore = side is null ? 0 : Statistics.Median(theirs[counts[^1]]) / counts[^1];
+        if (counts.Length > 1)
+        {
+            var scaling = $"  from 1 thread to {cores}: ProCo Studio {Statistics.Median(ours[cores]) / Statistics.Median(ours[1]):F2}x";
+            if (side is not null) scaling += $", public pipeline {Statistics.Median(theirs[cores]) / Statistics.Median(theirs[1]):F2}x";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scaling}"));
         }
 
         // 2. Training steps fed by real decoding (two steps prepared ahead) against random tensors of the same shape.
@@ -107,10 +135,35 @@ internal static class ImageBench
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"training step ({PrecisionPlan.Resolve(config.Precision, device)}, {torch.get_num_threads()} threads): fed by random tensors {r:F3} s, " +
             $"fed by decoding {d:F3} s (medians of {random.Count}: {rounds} round(s) alternating the feeds, {steps} steps after {warmup} warm-up each)"));
+        var publicCores = side is null ? "" : string.Create(CultureInfo.InvariantCulture, $" (the public pipeline: N / {publicPerCore:F0})");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"decoding costs the trainer {d / r:F2}x (target at most 1.10x): this step takes {config.BatchSize / r:F1} images/s and one loader core " +
-            $"makes {perCore:F1}, so a device training at N images/s needs about N / {perCore:F0} loader cores"));
+            $"makes {perCore:F1}, so a device training at N images/s needs about N / {perCore:F0} loader cores{publicCores}"));
         return 0;
+    }
+
+    // Batches decoded and augmented by our loader in about four seconds after one batch of warm-up, in images/s.
+    private static double OurRate(TrainingConfig config, ImageFileSplit train, long[] order, int batches, torch.Device device)
+    {
+        using var feed = new FileFeed(config, train, train.Mean, train.Std, device);
+        feed.TrainBatch(order, 0, 0).Dispose();
+        var watch = Stopwatch.StartNew();
+        var done = 0;
+        while (done < 2 || (watch.Elapsed < TimeSpan.FromSeconds(4) && done < 4 * batches))
+        {
+            feed.TrainBatch(order, 0, done % batches).Dispose();
+            done++;
+        }
+        return done * config.BatchSize / watch.Elapsed.TotalSeconds;
+    }
+
+    // The public pipeline on the same files, one worker process a thread, about four seconds after a batch of warm-up each.
+    private static double PublicRate(PublicPipeline side, string list, TrainingConfig config, int workers)
+    {
+        var result = BenchCommand.PythonJson(side.Python,
+            [side.Script, "--public", side.Checkout, "--files", list, "--workers", $"{workers}", "--batch", $"{config.BatchSize}", "--crop", $"{config.CropSize}",
+                "--warmup", $"{config.BatchSize}", "--seconds", "4"], "public image pipeline", "python3-torchvision").Single();
+        return result.GetProperty("images_per_s").GetDouble();
     }
 
     private static List<double> Time(TrainingConfig config, TrainingData data, int warmup, int steps, Func<TrainingConfig, ITrainingFeed>? feed) =>
