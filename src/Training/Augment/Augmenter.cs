@@ -21,9 +21,17 @@ public sealed class Augmenter : IDisposable
     /// <param name="device">Device the batches live on.</param>
     public Augmenter(double[] mean, double[] std, Device device)
     {
+        MeanValues = mean.Select(v => (float)(v * 255)).ToArray();
+        StdValues = std.Select(v => (float)(v * 255)).ToArray();
         _mean = tensor(mean.Select(v => (float)(v * 255)).ToArray(), device: device).view(1, -1, 1, 1);
         _std = tensor(std.Select(v => (float)(v * 255)).ToArray(), device: device).view(1, -1, 1, 1);
     }
+
+    /// <summary>The per-channel mean on the 0..255 scale, as <see cref="Normalize"/> subtracts it.</summary>
+    public float[] MeanValues { get; }
+
+    /// <summary>The per-channel standard deviation on the 0..255 scale, as <see cref="Normalize"/> divides by it.</summary>
+    public float[] StdValues { get; }
 
     /// <summary>Frees the normalisation constants.</summary>
     public void Dispose()

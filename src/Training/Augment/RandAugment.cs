@@ -35,7 +35,58 @@ public static class RandAugment
 
     private static readonly Op[] Ops = Enum.GetValues<Op>();
 
-    private readonly record struct Plan(Op Op, double Level, bool Negate, bool Bicubic);
+    /// <summary>One drawn operation: which, its level (0..10), whether a signed argument is negated, and whether a geometric one samples bicubically.</summary>
+    public readonly record struct Plan(Op Op, double Level, bool Negate, bool Bicubic);
+
+    /// <summary>One image's draws: for each of the <see cref="Layers"/> layers the operation applied, or null where the layer's coin said no.</summary>
+    public static Plan?[] Draw(Random random)
+    {
+        var drawn = new Plan?[Layers];
+        for (var l = 0; l < Layers; l++)
+        {
+            var op = Ops[random.Next(Ops.Length)];
+            if (random.NextDouble() > Probability) continue;
+            var level = Math.Clamp(Magnitude + MagnitudeStd * Gaussian(random), 0, 10);
+            drawn[l] = new Plan(op, level, random.NextDouble() > 0.5, random.Next(2) == 1);
+        }
+        return drawn;
+    }
+
+    /// <summary>
+    /// Applies one image's drawn operations to its <paramref name="size"/>² RGB bytes in place, each as Pillow computes it
+    /// (<see cref="PixelOps"/>): the same operations as <see cref="Apply"/>, without tensors.
+    /// </summary>
+    public static void ApplyPixels(Span<byte> rgb, int size, Plan?[] drawn)
+    {
+        foreach (var plan in drawn)
+        {
+            if (plan is not { } p) continue;
+            var m = Argument(p);
+            switch (p.Op)
+            {
+                case Op.AutoContrast: PixelOps.AutoContrast(rgb); break;
+                case Op.Equalize: PixelOps.Equalize(rgb); break;
+                case Op.Invert: PixelOps.Invert(rgb); break;
+                case Op.PosterizeTpu: PixelOps.Posterize(rgb, (int)m); break;
+                case Op.Solarize: PixelOps.Solarize(rgb, (int)m); break;
+                case Op.SolarizeAdd: PixelOps.SolarizeAdd(rgb, (int)m, 128); break;
+                case Op.Color: PixelOps.Saturation(rgb, (float)m); break;
+                case Op.Contrast: PixelOps.Contrast(rgb, (float)m); break;
+                case Op.Brightness: PixelOps.Brightness(rgb, (float)m); break;
+                case Op.Sharpness: PixelOps.Sharpness(rgb, size, (float)m); break;
+                case Op.ShearX: PixelOps.Affine(rgb, size, [1, m, 0, 0, 1, 0], p.Bicubic, FillBytes); break;
+                case Op.ShearY: PixelOps.Affine(rgb, size, [1, 0, 0, m, 1, 0], p.Bicubic, FillBytes); break;
+                case Op.TranslateXRel: PixelOps.Affine(rgb, size, [1, 0, m * size, 0, 1, 0], p.Bicubic, FillBytes); break;
+                case Op.TranslateYRel: PixelOps.Affine(rgb, size, [1, 0, 0, 0, 1, m * size], p.Bicubic, FillBytes); break;
+                case Op.Rotate: PixelOps.Rotate(rgb, size, m, p.Bicubic, FillBytes); break;
+            }
+        }
+    }
+
+    private static readonly byte[] FillBytes = [.. FillColor.Select(v => (byte)v)];
+
+    /// <summary>Records one image's draws in <paramref name="trace"/> (see <see cref="Apply"/>).</summary>
+    public static void Trace(AugmentTrace trace, Plan?[] drawn) => TraceImage(trace, drawn);
 
     /// <summary>
     /// Applies RandAugment to a batch of 0..255 float images (B × 3 × H × W), each image independently; <paramref name="trace"/>,
@@ -50,14 +101,9 @@ public static class RandAugment
         for (var l = 0; l < Layers; l++) layers[l] = new Plan?[count];
         for (var i = 0; i < count; i++)
         {
-            for (var l = 0; l < Layers; l++)
-            {
-                var op = Ops[random.Next(Ops.Length)];
-                if (random.NextDouble() > Probability) continue;
-                var level = Math.Clamp(Magnitude + MagnitudeStd * Gaussian(random), 0, 10);
-                layers[l][i] = new Plan(op, level, random.NextDouble() > 0.5, random.Next(2) == 1);
-            }
-            if (trace is not null) TraceImage(trace, [.. layers.Select(layer => layer[i])]);
+            var drawn = Draw(random);
+            for (var l = 0; l < Layers; l++) layers[l][i] = drawn[l];
+            if (trace is not null) Trace(trace, drawn);
         }
 
         using var fill = tensor(FillColor, device: x.device).to_type(x.dtype).view(1, -1, 1, 1);

@@ -121,9 +121,16 @@ public sealed class FileFeed : ITrainingFeed
         using (batch) return new PreparedBatch(batch.Views.to(_device), batch.Labels.to(_device), batch.Skipped);
     }
 
+    // What one view of one image drew: its crop box in the decoded image, the flip, the colour jitter (whether, the order of
+    // brightness, contrast, saturation and hue, and their factors) and the grayscale.
+    private readonly record struct ViewDraw(SKRectI Box, int Width, int Height, bool Flip, bool Jitter, int[] Order, float[] Factors, bool Gray,
+        RandAugment.Plan?[]? Rand);
+
     /// <summary>
     /// Decodes and augments the batch of <paramref name="step"/> in host memory (what the loader threads do; public for the
     /// benchmark). <paramref name="traces"/>, when given (one per view), record each view's draws.
+    /// Each image's views are made by one loader thread from its decoded pixels, with Pillow's arithmetic
+    /// (<see cref="PixelOps"/>), and written normalised into the batch.
     /// </summary>
     public PreparedBatch TrainBatch(long[] order, int epoch, int step, AugmentTrace[]? traces = null)
     {
@@ -131,53 +138,89 @@ public sealed class FileFeed : ITrainingFeed
         var size = _config.CropSize;
         var stepSeed = Seeds.Mix(_config.Seed, epoch, step);
         var indices = Enumerable.Range(0, batch).Select(i => (int)order[(long)step * batch + i]).ToArray();
-        var boxes = new (SKRectI Box, int Width, int Height)[_views, batch];
+        var draws = new ViewDraw[_views, batch];
+        var plane = size * size;
+        var normalised = new float[_views * batch * plane * 3];
+        var rand = _config.ContrastViews switch { "rand-rand" => new[] { true, true, true }, "sim-rand" => [true, true, false], _ => [true, false, false] };
+        var (mean, std) = (_augmenter.MeanValues, _augmenter.StdValues);
         using var scope = NewDisposeScope();
-        var (x, kept, skipped) = Read(batch, _views, i => _train.FullPath(indices[i]), (decoded, i, slot) =>
+        var (kept, skipped) = Read(batch, i => _train.FullPath(indices[i]), (decoded, i) =>
         {
+            var pixels = decoded.GetPixelSpan();
+            var view = new byte[plane * 3];
             for (var v = 0; v < _views; v++)
             {
                 var random = new Random(Seeds.Mix(stepSeed, i, v));
-                var box = CropBox(decoded.Width, decoded.Height, random);
-                boxes[v, i] = (box, decoded.Width, decoded.Height);
-                ImageDecoder.ResizedCrop(decoded, box, size, false, slot(v).Span);
+                var draw = Draw(random, decoded.Width, decoded.Height, v, rand[v]);
+                draws[v, i] = draw;
+                var target = view.AsSpan();
+                PixelOps.ResizedCrop(pixels, decoded.Width, draw.Box.Left, draw.Box.Top, draw.Box.Width, draw.Box.Height, size, target);
+                if (draw.Flip) PixelOps.FlipHorizontal(target, size);
+                if (draw.Jitter)
+                {
+                    foreach (var op in draw.Order)
+                    {
+                        var factor = draw.Factors[op];
+                        switch (op)
+                        {
+                            case 0: PixelOps.Brightness(target, factor); break;
+                            case 1: PixelOps.Contrast(target, factor); break;
+                            case 2: PixelOps.Saturation(target, factor); break;
+                            default: if (v > 0) PixelOps.HueShift(target, factor); break;
+                        }
+                    }
+                }
+                if (draw.Gray) PixelOps.Grayscale(target);
+                if (draw.Rand is not null) RandAugment.ApplyPixels(target, size, draw.Rand);
+                PixelOps.Normalize(target, mean, std, normalised.AsSpan((v * batch + i) * plane * 3, plane * 3));
             }
         });
         if (kept.Length < 2)
             throw new InvalidDataException($"Step {step + 1} of epoch {epoch + 1} has {kept.Length} readable image(s) of {batch}: " +
                                            string.Join("; ", skipped.Take(3).Select(p => $"{p.Path}: {p.Reason}")));
         var n = kept.Length;
-        AugmentTrace? Trace(int view) => traces?[view];
         for (var v = 0; v < _views && traces is not null; v++)
-        {
-            foreach (var i in kept)
-            {
-                var (box, width, height) = boxes[v, i];
-                Augmenter.TraceBox(Trace(v), height, width, box.Top, box.Left, box.Height, box.Width);
-            }
-        }
-        var random = new Random(stepSeed);
-        using var generator = new Generator((ulong)stepSeed);
-        // One flip per row of every view, drawn at once.
-        var flips = new AugmentTrace();
-        x = Augmenter.RandomFlip(x, generator, traces is null ? null : flips);
-        for (var v = 0; v < _views && traces is not null; v++)
-            foreach (var flip in flips.Values["flip"].Skip(v * n).Take(n)) traces[v].Record("flip", flip);
-        var views = new List<Tensor>
-        {
-            _augmenter.Normalize(RandAugment.Apply(Augmenter.ColorJitter(x.narrow(0, 0, n), 0.4, 0.4, 0.4, 0, 1.0, random, Trace(0)), random, Trace(0))),
-        };
-        for (var v = 1; v < _views; v++)
-        {
-            var view = Augmenter.ColorJitter(x.narrow(0, (long)v * n, n), 0.4, 0.4, 0.4, 0.1, 0.8, random, Trace(v));
-            view = Augmenter.RandomGrayscale(view, 0.2, generator, Trace(v));
-            var rand = _config.ContrastViews == "rand-rand" || (_config.ContrastViews == "sim-rand" && v == 1);
-            if (rand) view = RandAugment.Apply(view, random, Trace(v));
-            views.Add(_augmenter.Normalize(view));
-        }
+            foreach (var i in kept) TraceDraw(traces[v], draws[v, i], v);
+
+        var all = tensor(normalised, [_views, batch, 3, size, size]);
+        if (n < batch) all = all.index_select(1, tensor(kept.Select(i => (long)i).ToArray()));
+        all = all.reshape(-1, 3, size, size);
         var labels = tensor(kept.Select(i => _train.Labels[indices[i]]).ToArray());
-        var all = views.Count == 1 ? views[0] : cat(views, 0);
         return new PreparedBatch(all.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), skipped);
+    }
+
+    // One view's draws, from the image's own generator (seed, epoch, step, image, view): the crop box, the flip, for view 0
+    // ColorJitter(0.4, 0.4, 0.4, 0) always, for the contrastive views ColorJitter(0.4, 0.4, 0.4, 0.1) with p 0.8 and
+    // grayscale with p 0.2.
+    private static ViewDraw Draw(Random random, int width, int height, int view, bool randAugment)
+    {
+        var box = CropBox(width, height, random);
+        var flip = random.NextDouble() < 0.5;
+        var jitter = view == 0 || random.NextDouble() < 0.8;
+        int[] order = [0, 1, 2, 3]; // torchvision permutes all four, and skips hue where its range is 0
+        random.Shuffle(order);
+        var factors = new float[4];
+        for (var k = 0; k < 3; k++) factors[k] = (float)(0.6 + 0.8 * random.NextDouble());
+        factors[3] = view == 0 ? 0 : (float)(-0.1 + 0.2 * random.NextDouble());
+        var gray = view > 0 && random.NextDouble() < 0.2;
+        return new ViewDraw(box, width, height, flip, jitter, order, factors, gray, randAugment ? RandAugment.Draw(random) : null);
+    }
+
+    private static void TraceDraw(AugmentTrace trace, ViewDraw draw, int view)
+    {
+        Augmenter.TraceBox(trace, draw.Height, draw.Width, draw.Box.Top, draw.Box.Left, draw.Box.Height, draw.Box.Width);
+        trace.Record("flip", draw.Flip ? 1 : 0);
+        trace.Record("jitter", draw.Jitter ? 1 : 0);
+        if (draw.Jitter)
+        {
+            trace.Record("jitter.brightness", draw.Factors[0]);
+            trace.Record("jitter.contrast", draw.Factors[1]);
+            trace.Record("jitter.saturation", draw.Factors[2]);
+            if (view > 0) trace.Record("jitter.hue", draw.Factors[3]);
+            trace.Record("jitter.first", draw.Order[0]);
+        }
+        if (view > 0) trace.Record("gray", draw.Gray ? 1 : 0);
+        if (draw.Rand is not null) RandAugment.Trace(trace, draw.Rand);
     }
 
     public IEnumerable<PreparedBatch> Evaluation(IImageSplit split)
@@ -189,38 +232,32 @@ public sealed class FileFeed : ITrainingFeed
             var length = Math.Min(_config.EvalBatchSize, files.Count - start);
             var first = start;
             using var scope = NewDisposeScope();
-            var (x, kept, skipped) = Read(length, 1, i => files.FullPath(first + i),
-                (decoded, _, slot) => ImageDecoder.ResizeCentreCrop(decoded, EvalResize, size, slot(0).Span));
+            var image = size * size * 4;
+            var pixels = new byte[length * image];
+            var (kept, skipped) = Read(length, i => files.FullPath(first + i),
+                (decoded, i) => ImageDecoder.ResizeCentreCrop(decoded, EvalResize, size, pixels.AsSpan(i * image, image)));
+            // RGBA bytes to N × 3 × size × size floats; the rows of unreadable files left out.
+            var x = tensor(pixels, [length, size, size, 4], ScalarType.Byte).narrow(3, 0, 3).permute(0, 3, 1, 2).to_type(ScalarType.Float32).contiguous();
+            if (kept.Length < length) x = x.index_select(0, tensor(kept.Select(i => (long)i).ToArray()));
             var labels = tensor(kept.Select(i => files.Labels[first + i]).ToArray());
             yield return OnDevice(new PreparedBatch(_augmenter.Normalize(x).MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), skipped));
         }
     }
 
     /// <summary>
-    /// Decodes <paramref name="count"/> files on the loader threads; <paramref name="cut"/> writes each readable
-    /// image's <paramref name="views"/> views (crop size², RGBA) into the slots it is handed (view v of image i
-    /// goes to row v·count + i). Gives the float 0..255 images of the readable files (N × 3 × size × size, in host
-    /// memory, every view's rows in file order), which files those are, and the unreadable ones.
+    /// Decodes <paramref name="count"/> files on the loader threads and hands each readable one to <paramref name="use"/>
+    /// (with its index) on the thread that decoded it. Gives which files were readable and the unreadable ones.
     /// </summary>
-    private (Tensor Images, int[] Kept, UnreadableImage[] Skipped) Read(int count, int views, Func<int, string> pathOf,
-        Action<SKBitmap, int, Func<int, Memory<byte>>> cut)
+    private (int[] Kept, UnreadableImage[] Skipped) Read(int count, Func<int, string> pathOf, Action<SKBitmap, int> use)
     {
-        var size = _config.CropSize;
-        var image = checked(size * size * 4);
-        var pixels = new byte[checked(views * count * image)];
         var problems = new UnreadableImage?[count];
         _pool.For(count, i =>
         {
             using var decoded = TryDecode(pathOf(i), ref problems[i]);
-            if (decoded is not null) cut(decoded, i, v => pixels.AsMemory((v * count + i) * image, image));
+            if (decoded is not null) use(decoded, i);
         });
         var kept = Enumerable.Range(0, count).Where(i => problems[i] is null).ToArray();
-        // RGBA bytes to N × 3 × size × size floats; the rows of unreadable files left out.
-        var x = tensor(pixels, [views * count, size, size, 4], ScalarType.Byte).narrow(3, 0, 3).permute(0, 3, 1, 2)
-            .to_type(ScalarType.Float32).contiguous();
-        if (kept.Length < count)
-            x = x.index_select(0, tensor(Enumerable.Range(0, views).SelectMany(v => kept.Select(i => (long)(v * count + i))).ToArray()));
-        return (x, kept, [.. problems.OfType<UnreadableImage>()]);
+        return (kept, [.. problems.OfType<UnreadableImage>()]);
     }
 
     // Decodes a file; an unreadable one is noted (skip) or ends the run with its path (fail).

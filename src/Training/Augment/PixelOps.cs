@@ -1,0 +1,476 @@
+namespace ProCo.Training.Augment;
+
+/// <summary>
+/// The public ImageNet pipeline's per-image operations on 8-bit RGB pixels (rows of interleaved R, G, B bytes), as
+/// Pillow 9.4 computes them: the bilinear resize of a crop (Pillow's two-pass fixed-point resampling), flips, the
+/// colour jitter's brightness, contrast, saturation and hue, and the grayscale conversion. Each works in place on one
+/// image's bytes, without tensors or allocations per pixel, so a loader thread makes a view in about the time Pillow
+/// takes; <see cref="ImageOps"/> and <see cref="Augmenter"/> hold the same operations as batched tensors (the CIFAR
+/// views, on the training device).
+/// </summary>
+public static class PixelOps
+{
+    // Pillow's fixed point for 8-bit resampling: 32 bits less 8 for the pixel and 2 for the sign and the sum.
+    private const int PrecisionBits = 32 - 8 - 2;
+
+    /// <summary>
+    /// Crops <paramref name="boxWidth"/> × <paramref name="boxHeight"/> at (<paramref name="left"/>, <paramref name="top"/>)
+    /// out of an RGBA image (<paramref name="source"/>, <paramref name="width"/> pixels a row, alpha ignored) and resizes
+    /// it to <paramref name="size"/>² RGB bytes as <c>image.crop(box).resize((size, size), Image.BILINEAR)</c> does in
+    /// Pillow: a triangle filter widened by the scale when shrinking, coefficients in fixed point, rows first, then columns.
+    /// </summary>
+    public static void ResizedCrop(ReadOnlySpan<byte> source, int width, int left, int top, int boxWidth, int boxHeight, int size,
+        Span<byte> destination) => ResizedCrop(source, width, left, top, boxWidth, boxHeight, size, size, destination);
+
+    /// <summary>As the square <see cref="ResizedCrop(ReadOnlySpan{byte}, int, int, int, int, int, int, Span{byte})"/>, to <paramref name="outWidth"/> × <paramref name="outHeight"/>.</summary>
+    public static void ResizedCrop(ReadOnlySpan<byte> source, int width, int left, int top, int boxWidth, int boxHeight, int outWidth, int outHeight,
+        Span<byte> destination)
+    {
+        if (boxWidth <= 0 || boxHeight <= 0 || left < 0 || top < 0 || left + boxWidth > width || (long)(top + boxHeight) * width * 4 > source.Length)
+            throw new ArgumentOutOfRangeException(nameof(boxWidth), $"The crop box {left},{top} {boxWidth}×{boxHeight} is outside the image.");
+        if (destination.Length < outWidth * outHeight * 3) throw new ArgumentException("The destination is smaller than the output's RGB pixels.", nameof(destination));
+        var (horizontalBounds, horizontalTaps, horizontalWidth) = Coefficients(boxWidth, outWidth);
+        var (verticalBounds, verticalTaps, verticalWidth) = Coefficients(boxHeight, outHeight);
+        // The horizontal pass runs on the rows the vertical one reads.
+        var firstRow = verticalBounds[0];
+        var lastRow = verticalBounds[2 * outHeight - 2] + verticalBounds[2 * outHeight - 1];
+        var rows = lastRow - firstRow;
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(rows * outWidth * 3);
+        try
+        {
+            var temporary = rented.AsSpan(0, rows * outWidth * 3);
+            var half = 1 << (PrecisionBits - 1);
+            for (var r = 0; r < rows; r++)
+            {
+                var line = source.Slice(((top + firstRow + r) * width + left) * 4, boxWidth * 4);
+                var output = temporary.Slice(r * outWidth * 3, outWidth * 3);
+                for (var x = 0; x < outWidth; x++)
+                {
+                    var (from, count) = (horizontalBounds[2 * x], horizontalBounds[2 * x + 1]);
+                    var taps = horizontalTaps.AsSpan(x * horizontalWidth, count);
+                    int red = half, green = half, blue = half;
+                    var pixel = line.Slice(from * 4, count * 4);
+                    for (var k = 0; k < taps.Length; k++)
+                    {
+                        var weight = taps[k];
+                        red += pixel[4 * k] * weight;
+                        green += pixel[4 * k + 1] * weight;
+                        blue += pixel[4 * k + 2] * weight;
+                    }
+                    output[3 * x] = Clip8(red);
+                    output[3 * x + 1] = Clip8(green);
+                    output[3 * x + 2] = Clip8(blue);
+                }
+            }
+            for (var y = 0; y < outHeight; y++)
+            {
+                var (from, count) = (verticalBounds[2 * y] - firstRow, verticalBounds[2 * y + 1]);
+                var taps = verticalTaps.AsSpan(y * verticalWidth, count);
+                var output = destination.Slice(y * outWidth * 3, outWidth * 3);
+                for (var i = 0; i < outWidth * 3; i++)
+                {
+                    var sum = half;
+                    for (var k = 0; k < taps.Length; k++) sum += temporary[(from + k) * outWidth * 3 + i] * taps[k];
+                    output[i] = Clip8(sum);
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static byte Clip8(int value)
+    {
+        var shifted = value >> PrecisionBits;
+        return shifted < 0 ? (byte)0 : shifted > 255 ? (byte)255 : (byte)shifted;
+    }
+
+    // Pillow's precompute_coeffs for the bilinear filter from [0, inSize) to outSize samples, then its 8-bit fixed point:
+    // per output sample the first input and the number of taps (bounds), and the taps (width a sample).
+    private static (int[] Bounds, int[] Taps, int Width) Coefficients(int inSize, int outSize)
+    {
+        var scale = (double)inSize / outSize;
+        var filterScale = Math.Max(scale, 1.0);
+        var support = filterScale; // the triangle's support is 1
+        var width = (int)Math.Ceiling(support) * 2 + 1;
+        var bounds = new int[2 * outSize];
+        var taps = new int[outSize * width];
+        var weights = new double[width];
+        for (var o = 0; o < outSize; o++)
+        {
+            var centre = (o + 0.5) * scale;
+            var first = Math.Max(0, (int)(centre - support + 0.5));
+            var last = Math.Min(inSize, (int)(centre + support + 0.5));
+            var count = last - first;
+            var total = 0.0;
+            var reciprocal = 1.0 / filterScale;
+            for (var k = 0; k < count; k++)
+            {
+                var distance = Math.Abs((k + first - centre + 0.5) * reciprocal);
+                weights[k] = distance < 1.0 ? 1.0 - distance : 0.0;
+                total += weights[k];
+            }
+            for (var k = 0; k < count; k++)
+            {
+                var weight = total != 0.0 ? weights[k] / total : weights[k];
+                taps[o * width + k] = weight < 0 ? (int)(-0.5 + weight * (1 << PrecisionBits)) : (int)(0.5 + weight * (1 << PrecisionBits));
+            }
+            bounds[2 * o] = first;
+            bounds[2 * o + 1] = count;
+        }
+        return (bounds, taps, width);
+    }
+
+    /// <summary>Mirrors an image of <paramref name="size"/>² RGB pixels left-right.</summary>
+    public static void FlipHorizontal(Span<byte> rgb, int size)
+    {
+        for (var y = 0; y < size; y++)
+        {
+            var row = rgb.Slice(y * size * 3, size * 3);
+            for (int a = 0, b = size - 1; a < b; a++, b--)
+            {
+                (row[3 * a], row[3 * b]) = (row[3 * b], row[3 * a]);
+                (row[3 * a + 1], row[3 * b + 1]) = (row[3 * b + 1], row[3 * a + 1]);
+                (row[3 * a + 2], row[3 * b + 2]) = (row[3 * b + 2], row[3 * a + 2]);
+            }
+        }
+    }
+
+    /// <summary>Pillow's "L" conversion of one pixel (ITU-R 601-2 luma in 16-bit fixed point, rounded).</summary>
+    public static byte Luma(byte red, byte green, byte blue) => (byte)((red * 19595 + green * 38470 + blue * 7471 + 0x8000) >> 16);
+
+    /// <summary>Image.blend(degenerate, image, factor) for one value: Pillow's float blend, truncated and clipped to a byte.</summary>
+    private static byte Blend(float degenerate, float value, float factor)
+    {
+        var blended = (int)(degenerate + factor * (value - degenerate));
+        return blended < 0 ? (byte)0 : blended > 255 ? (byte)255 : (byte)blended;
+    }
+
+    /// <summary>ImageEnhance.Brightness: a blend with black.</summary>
+    public static void Brightness(Span<byte> rgb, float factor) => BlendWithConstant(rgb, 0, factor);
+
+    // A blend with a constant image depends on the value alone: one table of 256.
+    private static void BlendWithConstant(Span<byte> rgb, int degenerate, float factor)
+    {
+        Span<byte> table = stackalloc byte[256];
+        for (var v = 0; v < 256; v++) table[v] = Blend(degenerate, v, factor);
+        Lookup(rgb, table);
+    }
+
+    private static void Lookup(Span<byte> values, ReadOnlySpan<byte> table)
+    {
+        for (var i = 0; i < values.Length; i++) values[i] = table[values[i]];
+    }
+
+    /// <summary>ImageEnhance.Contrast: a blend with the image's mean grey level (of its "L" conversion, rounded).</summary>
+    public static void Contrast(Span<byte> rgb, float factor)
+    {
+        long sum = 0;
+        for (var i = 0; i < rgb.Length; i += 3) sum += Luma(rgb[i], rgb[i + 1], rgb[i + 2]);
+        var mean = (int)((double)sum / (rgb.Length / 3) + 0.5);
+        BlendWithConstant(rgb, mean, factor);
+    }
+
+    /// <summary>ImageEnhance.Color (saturation): a blend with the image's "L" conversion.</summary>
+    public static void Saturation(Span<byte> rgb, float factor)
+    {
+        for (var i = 0; i < rgb.Length; i += 3)
+        {
+            float grey = Luma(rgb[i], rgb[i + 1], rgb[i + 2]);
+            rgb[i] = Blend(grey, rgb[i], factor);
+            rgb[i + 1] = Blend(grey, rgb[i + 1], factor);
+            rgb[i + 2] = Blend(grey, rgb[i + 2], factor);
+        }
+    }
+
+    /// <summary>torchvision's grayscale of a PIL image with three output channels: the "L" conversion on every channel.</summary>
+    public static void Grayscale(Span<byte> rgb)
+    {
+        for (var i = 0; i < rgb.Length; i += 3) rgb[i] = rgb[i + 1] = rgb[i + 2] = Luma(rgb[i], rgb[i + 1], rgb[i + 2]);
+    }
+
+    /// <summary>
+    /// torchvision's adjust_hue on a PIL image: Pillow's 8-bit HSV conversion, <c>np.uint8(shift · 255)</c> added to the hue
+    /// byte with wrap-around, and back, with Pillow's float and double steps, byte for byte.
+    /// </summary>
+    public static void HueShift(Span<byte> rgb, float shift)
+    {
+        // np.uint8 of the float: truncated toward zero, then taken modulo 256.
+        var step = (int)((double)shift * 255.0);
+        for (var i = 0; i < rgb.Length; i += 3)
+        {
+            int r = rgb[i], g = rgb[i + 1], b = rgb[i + 2];
+            var max = Math.Max(r, Math.Max(g, b));
+            var min = Math.Min(r, Math.Min(g, b));
+            if (max == min) continue; // grey: hue and saturation 0, unchanged by the shift
+            // rgb2hsv: float steps as Pillow's C code has them.
+            var chroma = (float)(max - min);
+            var saturation = (float)(max - min) / max;
+            var rc = (max - r) / chroma;
+            var gc = (max - g) / chroma;
+            var bc = (max - b) / chroma;
+            float h;
+            if (r == max) h = bc - gc;
+            else if (g == max) h = (float)(2.0 + rc - bc);
+            else h = (float)(4.0 + gc - rc);
+            h = (float)(((double)h / 6.0 + 1.0) % 1.0);
+            var hue = Math.Clamp((int)(h * 255.0), 0, 255);
+            var sat = Math.Clamp((int)(saturation * 255.0), 0, 255);
+            hue = ((hue + step) % 256 + 256) % 256;
+
+            // hsv2rgb: sector, position in it, values rounded half away from zero.
+            var v = (double)max;
+            if (sat == 0)
+            {
+                rgb[i] = rgb[i + 1] = rgb[i + 2] = (byte)max;
+                continue;
+            }
+            var sector = (int)Math.Floor(hue * 6.0 / 255.0);
+            var f = (double)(float)(hue * 6.0 / 255.0 - sector);
+            var fs = (double)(float)(sat / 255.0);
+            var p = (byte)Math.Floor(v * (1.0 - fs) + 0.5);
+            var q = (byte)Math.Floor(v * (1.0 - (double)((float)fs * (float)f)) + 0.5);
+            var t = (byte)Math.Floor(v * (1.0 - fs * (1.0 - f)) + 0.5);
+            var m = (byte)max;
+            (rgb[i], rgb[i + 1], rgb[i + 2]) = (sector % 6) switch
+            {
+                0 => (m, t, p),
+                1 => (q, m, p),
+                2 => (p, m, t),
+                3 => (p, q, m),
+                4 => (t, p, m),
+                _ => (m, p, q),
+            };
+        }
+    }
+
+    /// <summary>ImageOps.invert.</summary>
+    public static void Invert(Span<byte> rgb)
+    {
+        for (var i = 0; i < rgb.Length; i++) rgb[i] = (byte)(255 - rgb[i]);
+    }
+
+    /// <summary>ImageOps.posterize: keeps the top <paramref name="bits"/> bits of every value (0 bits: black).</summary>
+    public static void Posterize(Span<byte> rgb, int bits)
+    {
+        var mask = bits <= 0 ? 0 : (byte)~((1 << (8 - Math.Min(bits, 8))) - 1);
+        for (var i = 0; i < rgb.Length; i++) rgb[i] = (byte)(rgb[i] & mask);
+    }
+
+    /// <summary>ImageOps.solarize: inverts the values at or above <paramref name="threshold"/>.</summary>
+    public static void Solarize(Span<byte> rgb, int threshold)
+    {
+        for (var i = 0; i < rgb.Length; i++) if (rgb[i] >= threshold) rgb[i] = (byte)(255 - rgb[i]);
+    }
+
+    /// <summary>timm's solarize_add: adds <paramref name="add"/> (capped at 255) to the values below <paramref name="threshold"/>.</summary>
+    public static void SolarizeAdd(Span<byte> rgb, int add, int threshold)
+    {
+        for (var i = 0; i < rgb.Length; i++) if (rgb[i] < threshold) rgb[i] = (byte)Math.Min(255, rgb[i] + add);
+    }
+
+    /// <summary>ImageOps.autocontrast (no cutoff): each channel's range stretched to 0..255 by Pillow's table, int(v · scale − lo · scale).</summary>
+    public static void AutoContrast(Span<byte> rgb)
+    {
+        Span<byte> table = stackalloc byte[256];
+        for (var c = 0; c < 3; c++)
+        {
+            int lo = 255, hi = 0;
+            for (var i = c; i < rgb.Length; i += 3)
+            {
+                lo = Math.Min(lo, rgb[i]);
+                hi = Math.Max(hi, rgb[i]);
+            }
+            if (hi <= lo) continue;
+            var scale = 255.0 / (hi - lo);
+            var offset = -lo * scale;
+            for (var v = 0; v < 256; v++) table[v] = (byte)Math.Clamp((int)Math.Floor(v * scale + offset), 0, 255);
+            for (var i = c; i < rgb.Length; i += 3) rgb[i] = table[rgb[i]];
+        }
+    }
+
+    /// <summary>
+    /// ImageOps.equalize per channel: with step = (pixels − count of the last used level) // 255, level i maps to
+    /// (pixels below i + step // 2) // step, at most 255; a channel whose step is 0 stays as it is.
+    /// </summary>
+    public static void Equalize(Span<byte> rgb)
+    {
+        Span<int> histogram = stackalloc int[256];
+        Span<byte> table = stackalloc byte[256];
+        var pixels = rgb.Length / 3;
+        for (var c = 0; c < 3; c++)
+        {
+            histogram.Clear();
+            for (var i = c; i < rgb.Length; i += 3) histogram[rgb[i]]++;
+            var last = 255;
+            while (last > 0 && histogram[last] == 0) last--;
+            var step = (pixels - histogram[last]) / 255;
+            if (step == 0) continue;
+            var before = 0;
+            for (var v = 0; v < 256; v++)
+            {
+                table[v] = (byte)Math.Min(255, (before + step / 2) / step);
+                before += histogram[v];
+            }
+            for (var i = c; i < rgb.Length; i += 3) rgb[i] = table[rgb[i]];
+        }
+    }
+
+    /// <summary>
+    /// ImageEnhance.Sharpness: a blend with the image smoothed by Pillow's SMOOTH kernel (1 1 1 / 1 5 1 / 1 1 1, over 13,
+    /// summed in float and rounded), the border pixels left unfiltered.
+    /// </summary>
+    public static void Sharpness(Span<byte> rgb, int size, float factor)
+    {
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(rgb.Length);
+        try
+        {
+            var smooth = rented.AsSpan(0, rgb.Length);
+            rgb.CopyTo(smooth);
+            const float edge = 1f / 13, centre = 5f / 13;
+            var stride = size * 3;
+            for (var y = 1; y < size - 1; y++)
+            {
+                for (var i = y * stride + 3; i < (y + 1) * stride - 3; i++)
+                {
+                    var sum = rgb[i - stride - 3] * edge + rgb[i - stride] * edge + rgb[i - stride + 3] * edge
+                              + rgb[i - 3] * edge + rgb[i] * centre + rgb[i + 3] * edge
+                              + rgb[i + stride - 3] * edge + rgb[i + stride] * edge + rgb[i + stride + 3] * edge;
+                    smooth[i] = (byte)Math.Clamp((int)MathF.Round(sum), 0, 255);
+                }
+            }
+            for (var i = 0; i < rgb.Length; i++) rgb[i] = Blend(smooth[i], rgb[i], factor);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// Pillow's Image.transform(AFFINE, BILINEAR or BICUBIC, fillcolor) of a <paramref name="size"/>² RGB image in place:
+    /// output pixel (u, v) samples the input at (a(u+½) + b(v+½) + c, d(u+½) + e(v+½) + f) with
+    /// <paramref name="coefficients"/> (a, b, c, d, e, f); a sample outside the image takes <paramref name="fill"/>. Bilinear
+    /// truncates its double result; bicubic is Pillow's a = −1 cubic convolution, edge pixels repeated, clipped and truncated.
+    /// </summary>
+    public static void Affine(Span<byte> rgb, int size, double[] coefficients, bool bicubic, ReadOnlySpan<byte> fill)
+    {
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(rgb.Length);
+        try
+        {
+            var source = rented.AsSpan(0, rgb.Length);
+            rgb.CopyTo(source);
+            var (a, b, c, d, e, f) = (coefficients[0], coefficients[1], coefficients[2], coefficients[3], coefficients[4], coefficients[5]);
+            var stride = size * 3;
+            Span<double> values = stackalloc double[3];
+            for (var v = 0; v < size; v++)
+            {
+                for (var u = 0; u < size; u++)
+                {
+                    var xin = a * (u + 0.5) + b * (v + 0.5) + c;
+                    var yin = d * (u + 0.5) + e * (v + 0.5) + f;
+                    var o = v * stride + u * 3;
+                    if (xin < 0.0 || xin >= size || yin < 0.0 || yin >= size)
+                    {
+                        rgb[o] = fill[0];
+                        rgb[o + 1] = fill[1];
+                        rgb[o + 2] = fill[2];
+                        continue;
+                    }
+                    if (bicubic) Bicubic(source, size, xin - 0.5, yin - 0.5, values);
+                    else Bilinear(source, size, xin - 0.5, yin - 0.5, values);
+                    for (var k = 0; k < 3; k++)
+                    {
+                        var value = values[k];
+                        rgb[o + k] = value <= 0.0 ? (byte)0 : value >= 255.0 ? (byte)255 : (byte)value;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// PIL's Image.rotate(<paramref name="degrees"/>, resample, fillcolor) without expanding: counter-clockwise about the
+    /// centre (w/2, h/2), with Pillow's own steps (the angle modulo 360, negated in radians, cosine and sine rounded to 15 digits).
+    /// </summary>
+    public static void Rotate(Span<byte> rgb, int size, double degrees, bool bicubic, ReadOnlySpan<byte> fill)
+    {
+        var turned = degrees - 360 * Math.Floor(degrees / 360);
+        var angle = -(turned * (Math.PI / 180));
+        var (cos, sin) = (Math.Round(Math.Cos(angle), 15), Math.Round(Math.Sin(angle), 15));
+        var c = size / 2.0;
+        // matrix (cos, sin, 0, −sin, cos, 0) moved so that the centre stays: its offsets are the matrix applied to −centre, plus the centre.
+        Affine(rgb, size, [cos, sin, cos * -c + sin * -c + 0.0 + c, -sin, cos, -sin * -c + cos * -c + 0.0 + c], bicubic, fill);
+    }
+
+    // Pillow's bilinear_filter32RGB after its bounds check: the row at floor(y) (clamped) and the next one when it exists.
+    private static void Bilinear(ReadOnlySpan<byte> source, int size, double x, double y, Span<double> values)
+    {
+        var (xi, yi) = ((int)Math.Floor(x), (int)Math.Floor(y));
+        var (dx, dy) = (x - xi, y - yi);
+        var x0 = Math.Clamp(xi, 0, size - 1) * 3;
+        var x1 = Math.Clamp(xi + 1, 0, size - 1) * 3;
+        var row0 = Math.Clamp(yi, 0, size - 1) * size * 3;
+        var nextExists = yi + 1 >= 0 && yi + 1 < size;
+        var row1 = (yi + 1) * size * 3;
+        for (var k = 0; k < 3; k++)
+        {
+            double a0 = source[row0 + x0 + k], a1 = source[row0 + x1 + k];
+            var v1 = a0 + (a1 - a0) * dx;
+            var v2 = v1;
+            if (nextExists)
+            {
+                double b0 = source[row1 + x0 + k], b1 = source[row1 + x1 + k];
+                v2 = b0 + (b1 - b0) * dx;
+            }
+            values[k] = v1 + (v2 - v1) * dy;
+        }
+    }
+
+    // Pillow's bicubic_filter32RGB: four rows of four pixels (edges repeated), p1 + d(p2 + d(p3 + d·p4)) across, then down.
+    private static void Bicubic(ReadOnlySpan<byte> source, int size, double x, double y, Span<double> values)
+    {
+        var (xi, yi) = ((int)Math.Floor(x), (int)Math.Floor(y));
+        var (dx, dy) = (x - xi, y - yi);
+        Span<int> columns = stackalloc int[4];
+        for (var j = 0; j < 4; j++) columns[j] = Math.Clamp(xi + j - 1, 0, size - 1) * 3;
+        Span<double> rows = stackalloc double[4];
+        for (var k = 0; k < 3; k++)
+        {
+            for (var r = 0; r < 4; r++)
+            {
+                var row = Math.Clamp(yi + r - 1, 0, size - 1) * size * 3 + k;
+                rows[r] = Cubic(source[row + columns[0]], source[row + columns[1]], source[row + columns[2]], source[row + columns[3]], dx);
+            }
+            values[k] = Cubic(rows[0], rows[1], rows[2], rows[3], dy);
+        }
+    }
+
+    private static double Cubic(double v1, double v2, double v3, double v4, double d) =>
+        v2 + d * (v3 - v1 + d * (2 * (v1 - v2) + v3 - v4 + d * (v2 - v1 - v3 + v4)));
+
+    /// <summary>
+    /// ToTensor and Normalize of one view: RGB bytes to channel planes of (v − mean) / std, with <paramref name="mean"/> and
+    /// <paramref name="std"/> per channel on the 0..255 scale (as <see cref="Augmenter.Normalize"/>), into <paramref name="planes"/> (3 × pixels).
+    /// </summary>
+    public static void Normalize(ReadOnlySpan<byte> rgb, ReadOnlySpan<float> mean, ReadOnlySpan<float> std, Span<float> planes)
+    {
+        var pixels = rgb.Length / 3;
+        var red = planes[..pixels];
+        var green = planes.Slice(pixels, pixels);
+        var blue = planes.Slice(2 * pixels, pixels);
+        var (mr, mg, mb, sr, sg, sb) = (mean[0], mean[1], mean[2], std[0], std[1], std[2]);
+        for (var i = 0; i < pixels; i++)
+        {
+            red[i] = (rgb[3 * i] - mr) / sr;
+            green[i] = (rgb[3 * i + 1] - mg) / sg;
+            blue[i] = (rgb[3 * i + 2] - mb) / sb;
+        }
+    }
+}
