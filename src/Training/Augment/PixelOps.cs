@@ -81,6 +81,33 @@ public static class PixelOps
         }
     }
 
+    /// <summary>
+    /// The evaluation view as torchvision's Resize(<paramref name="resize"/>) and CenterCrop(<paramref name="size"/>) make it from a
+    /// PIL image: the shorter side resized to <paramref name="resize"/> (the longer to int(resize · long / short)) by Pillow's
+    /// bilinear resampling, then the centre <paramref name="size"/>² (offsets rounded half to even), as RGB bytes.
+    /// </summary>
+    public static void ResizeCentreCrop(ReadOnlySpan<byte> rgba, int width, int height, int resize, int size, Span<byte> destination)
+    {
+        var (rw, rh) = width <= height ? (resize, (int)((long)resize * height / width)) : ((int)((long)resize * width / height), resize);
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(rw * rh * 3);
+        try
+        {
+            var scaled = rented.AsSpan(0, rw * rh * 3);
+            ResizedCrop(rgba, width, 0, 0, width, height, rw, rh, scaled);
+            var top = (int)Math.Round((rh - size) / 2.0, MidpointRounding.ToEven);
+            var left = (int)Math.Round((rw - size) / 2.0, MidpointRounding.ToEven);
+            for (var row = 0; row < size; row++)
+            {
+                var y = Math.Clamp(top + row, 0, rh - 1);
+                scaled.Slice((y * rw + Math.Max(0, left)) * 3, Math.Min(size, rw) * 3).CopyTo(destination.Slice(row * size * 3));
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
     private static byte Clip8(int value)
     {
         var shifted = value >> PrecisionBits;

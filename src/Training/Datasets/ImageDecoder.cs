@@ -14,8 +14,8 @@ public sealed class UnreadableImageException(string path, string reason)
 }
 
 /// <summary>
-/// Decodes image files with SkiaSharp (libjpeg-turbo, libpng, libwebp) into RGBA bitmaps, and cuts
-/// the views the augmentation needs out of them. Truncated JPEG and PNG files are refused, as PIL
+/// Decodes image files with SkiaSharp (libjpeg-turbo, libpng, libwebp) into RGBA bitmaps (the views are cut
+/// from them by <see cref="Augment.PixelOps"/>). Truncated JPEG and PNG files are refused, as PIL
 /// refuses them, although the decoders would fill the missing rows silently.
 /// </summary>
 public static class ImageDecoder
@@ -83,47 +83,5 @@ public static class ImageDecoder
         if (data.Length >= 8 && data[..8].SequenceEqual(PngSignature))
             return data.Length < 12 || data[^12..].IndexOf("IEND"u8) < 0 ? "truncated (no PNG IEND chunk)" : null;
         return null;
-    }
-
-    /// <summary>
-    /// Crops <paramref name="box"/> (left, top, width, height in pixels) out of <paramref name="source"/> and
-    /// resizes it to <paramref name="size"/>² into <paramref name="destination"/> (RGBA, size·size·4 bytes);
-    /// bilinear or bicubic (Catmull-Rom) sampling.
-    /// </summary>
-    public static void ResizedCrop(SKBitmap source, SKRectI box, int size, bool bicubic, Span<byte> destination)
-    {
-        using var crop = new SKBitmap();
-        if (!source.ExtractSubset(crop, box)) throw new ArgumentOutOfRangeException(nameof(box), box, "The crop box is outside the image.");
-        Scale(crop, size, size, bicubic, destination);
-    }
-
-    /// <summary>
-    /// The evaluation view: the shorter side resized to <paramref name="resize"/> (bilinear, as
-    /// torchvision's Resize), then the centre <paramref name="size"/>² crop, into <paramref name="destination"/> (RGBA).
-    /// </summary>
-    public static void ResizeCentreCrop(SKBitmap source, int resize, int size, Span<byte> destination)
-    {
-        var (w, h) = (source.Width, source.Height);
-        // torchvision: the shorter side becomes `resize`, the longer int(resize · long / short).
-        var (rw, rh) = w <= h ? (resize, (int)((long)resize * h / w)) : ((int)((long)resize * w / h), resize);
-        var scaled = new byte[rw * rh * 4];
-        Scale(source, rw, rh, false, scaled);
-        var top = (int)Math.Round((rh - size) / 2.0, MidpointRounding.ToEven);
-        var left = (int)Math.Round((rw - size) / 2.0, MidpointRounding.ToEven);
-        for (var row = 0; row < size; row++)
-        {
-            var y = Math.Clamp(top + row, 0, rh - 1);
-            var from = scaled.AsSpan((y * rw + Math.Max(0, left)) * 4, Math.Min(size, rw) * 4);
-            from.CopyTo(destination.Slice(row * size * 4));
-        }
-    }
-
-    private static void Scale(SKBitmap source, int width, int height, bool bicubic, Span<byte> destination)
-    {
-        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var target = new SKBitmap(info);
-        var sampling = bicubic ? new SKSamplingOptions(SKCubicResampler.CatmullRom) : new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear);
-        if (!source.ScalePixels(target, sampling)) throw new InvalidOperationException("Resizing an image failed.");
-        target.GetPixelSpan().CopyTo(destination);
     }
 }

@@ -232,15 +232,20 @@ public sealed class FileFeed : ITrainingFeed
             var length = Math.Min(_config.EvalBatchSize, files.Count - start);
             var first = start;
             using var scope = NewDisposeScope();
-            var image = size * size * 4;
-            var pixels = new byte[length * image];
-            var (kept, skipped) = Read(length, i => files.FullPath(first + i),
-                (decoded, i) => ImageDecoder.ResizeCentreCrop(decoded, EvalResize, size, pixels.AsSpan(i * image, image)));
-            // RGBA bytes to N × 3 × size × size floats; the rows of unreadable files left out.
-            var x = tensor(pixels, [length, size, size, 4], ScalarType.Byte).narrow(3, 0, 3).permute(0, 3, 1, 2).to_type(ScalarType.Float32).contiguous();
+            var image = size * size * 3;
+            var normalised = new float[length * image];
+            var (mean, std) = (_augmenter.MeanValues, _augmenter.StdValues);
+            var (kept, skipped) = Read(length, i => files.FullPath(first + i), (decoded, i) =>
+            {
+                var view = new byte[image];
+                PixelOps.ResizeCentreCrop(decoded.GetPixelSpan(), decoded.Width, decoded.Height, EvalResize, size, view);
+                PixelOps.Normalize(view, mean, std, normalised.AsSpan(i * image, image));
+            });
+            // The rows of unreadable files left out.
+            var x = tensor(normalised, [length, 3, size, size]);
             if (kept.Length < length) x = x.index_select(0, tensor(kept.Select(i => (long)i).ToArray()));
             var labels = tensor(kept.Select(i => files.Labels[first + i]).ToArray());
-            yield return OnDevice(new PreparedBatch(_augmenter.Normalize(x).MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), skipped));
+            yield return OnDevice(new PreparedBatch(x.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), skipped));
         }
     }
 
