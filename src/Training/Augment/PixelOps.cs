@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace ProCo.Training.Augment;
 
 /// <summary>
@@ -35,49 +39,66 @@ public static class PixelOps
         var firstRow = verticalBounds[0];
         var lastRow = verticalBounds[2 * outHeight - 2] + verticalBounds[2 * outHeight - 1];
         var rows = lastRow - firstRow;
-        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(rows * outWidth * 3);
+        var stride = outWidth * 3;
+        // The rows pass keeps its bytes (clipped as Pillow's intermediate image) widened to 16 bits for the vector sums below.
+        var rented = System.Buffers.ArrayPool<ushort>.Shared.Rent(rows * stride + Vector<ushort>.Count);
+        var sums = System.Buffers.ArrayPool<int>.Shared.Rent(stride + Vector<int>.Count * 2);
         try
         {
-            var temporary = rented.AsSpan(0, rows * outWidth * 3);
             var half = 1 << (PrecisionBits - 1);
+            ref var tapsH = ref MemoryMarshal.GetArrayDataReference(horizontalTaps);
+            ref var temporary = ref MemoryMarshal.GetArrayDataReference(rented);
             for (var r = 0; r < rows; r++)
             {
-                var line = source.Slice(((top + firstRow + r) * width + left) * 4, boxWidth * 4);
-                var output = temporary.Slice(r * outWidth * 3, outWidth * 3);
+                ref var line = ref MemoryMarshal.GetReference(source.Slice(((top + firstRow + r) * width + left) * 4, boxWidth * 4));
+                ref var output = ref Unsafe.Add(ref temporary, r * stride);
                 for (var x = 0; x < outWidth; x++)
                 {
                     var (from, count) = (horizontalBounds[2 * x], horizontalBounds[2 * x + 1]);
-                    var taps = horizontalTaps.AsSpan(x * horizontalWidth, count);
+                    ref var taps = ref Unsafe.Add(ref tapsH, x * horizontalWidth);
+                    ref var pixel = ref Unsafe.Add(ref line, from * 4);
                     int red = half, green = half, blue = half;
-                    var pixel = line.Slice(from * 4, count * 4);
-                    for (var k = 0; k < taps.Length; k++)
+                    for (var k = 0; k < count; k++)
                     {
-                        var weight = taps[k];
-                        red += pixel[4 * k] * weight;
-                        green += pixel[4 * k + 1] * weight;
-                        blue += pixel[4 * k + 2] * weight;
+                        var weight = Unsafe.Add(ref taps, k);
+                        red += Unsafe.Add(ref pixel, 4 * k) * weight;
+                        green += Unsafe.Add(ref pixel, 4 * k + 1) * weight;
+                        blue += Unsafe.Add(ref pixel, 4 * k + 2) * weight;
                     }
-                    output[3 * x] = Clip8(red);
-                    output[3 * x + 1] = Clip8(green);
-                    output[3 * x + 2] = Clip8(blue);
+                    Unsafe.Add(ref output, 3 * x) = Clip8(red);
+                    Unsafe.Add(ref output, 3 * x + 1) = Clip8(green);
+                    Unsafe.Add(ref output, 3 * x + 2) = Clip8(blue);
                 }
             }
+            // Columns: every output row sums its input rows, one weighted row at a time, a vector of values at once.
+            ref var sum0 = ref MemoryMarshal.GetArrayDataReference(sums);
+            var lanes = Vector<ushort>.Count;
+            var half8 = new Vector<int>(half);
             for (var y = 0; y < outHeight; y++)
             {
                 var (from, count) = (verticalBounds[2 * y] - firstRow, verticalBounds[2 * y + 1]);
-                var taps = verticalTaps.AsSpan(y * verticalWidth, count);
-                var output = destination.Slice(y * outWidth * 3, outWidth * 3);
-                for (var i = 0; i < outWidth * 3; i++)
+                for (var i = 0; i < stride; i += Vector<int>.Count) Vector.StoreUnsafe(half8, ref sum0, (nuint)i);
+                for (var k = 0; k < count; k++)
                 {
-                    var sum = half;
-                    for (var k = 0; k < taps.Length; k++) sum += temporary[(from + k) * outWidth * 3 + i] * taps[k];
-                    output[i] = Clip8(sum);
+                    var weight = new Vector<int>(verticalTaps[y * verticalWidth + k]);
+                    ref var row = ref Unsafe.Add(ref temporary, (from + k) * stride);
+                    for (var i = 0; i < stride; i += lanes)
+                    {
+                        Vector.Widen(Vector.LoadUnsafe(ref row, (nuint)i), out var low, out var high);
+                        var at = (nuint)i;
+                        Vector.StoreUnsafe(Vector.LoadUnsafe(ref sum0, at) + Vector.AsVectorInt32(low) * weight, ref sum0, at);
+                        at += (nuint)Vector<int>.Count;
+                        Vector.StoreUnsafe(Vector.LoadUnsafe(ref sum0, at) + Vector.AsVectorInt32(high) * weight, ref sum0, at);
+                    }
                 }
+                var output = destination.Slice(y * stride, stride);
+                for (var i = 0; i < stride; i++) output[i] = Clip8(Unsafe.Add(ref sum0, i));
             }
         }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            System.Buffers.ArrayPool<ushort>.Shared.Return(rented);
+            System.Buffers.ArrayPool<int>.Shared.Return(sums);
         }
     }
 
@@ -226,42 +247,30 @@ public static class PixelOps
     {
         // np.uint8 of the float: truncated toward zero, then taken modulo 256.
         var step = (int)((double)shift * 255.0);
+        var tables = HueTables.Instance;
         for (var i = 0; i < rgb.Length; i += 3)
         {
             int r = rgb[i], g = rgb[i + 1], b = rgb[i + 2];
             var max = Math.Max(r, Math.Max(g, b));
             var min = Math.Min(r, Math.Min(g, b));
             if (max == min) continue; // grey: hue and saturation 0, unchanged by the shift
-            // rgb2hsv: float steps as Pillow's C code has them.
-            var chroma = (float)(max - min);
-            var saturation = (float)(max - min) / max;
-            var rc = (max - r) / chroma;
-            var gc = (max - g) / chroma;
-            var bc = (max - b) / chroma;
-            float h;
-            if (r == max) h = bc - gc;
-            else if (g == max) h = (float)(2.0 + rc - bc);
-            else h = (float)(4.0 + gc - rc);
-            h = (float)(((double)h / 6.0 + 1.0) % 1.0);
-            var hue = Math.Clamp((int)(h * 255.0), 0, 255);
-            var sat = Math.Clamp((int)(saturation * 255.0), 0, 255);
-            hue = ((hue + step) % 256 + 256) % 256;
-
-            // hsv2rgb: sector, position in it, values rounded half away from zero.
-            var v = (double)max;
+            var chroma = max - min;
+            // The hue byte depends on which channel is the largest (red first, then green), which is the smallest, the chroma
+            // and the third channel's distance below the largest: one table entry, computed once by Pillow's float steps.
+            int hue;
+            if (r == max) hue = g == min ? tables.RedMaxGreenMin[chroma * 256 + max - b] : tables.RedMaxBlueMin[chroma * 256 + max - g];
+            else if (g == max) hue = r == min ? tables.GreenMaxRedMin[chroma * 256 + max - b] : tables.GreenMaxBlueMin[chroma * 256 + max - r];
+            else hue = g == min ? tables.BlueMaxGreenMin[chroma * 256 + max - r] : tables.BlueMaxRedMin[chroma * 256 + max - g];
+            var sat = tables.Saturation[max * 256 + chroma];
+            hue = (hue + step) & 255;
             if (sat == 0)
             {
                 rgb[i] = rgb[i + 1] = rgb[i + 2] = (byte)max;
                 continue;
             }
-            var sector = (int)Math.Floor(hue * 6.0 / 255.0);
-            var f = (double)(float)(hue * 6.0 / 255.0 - sector);
-            var fs = (double)(float)(sat / 255.0);
-            var p = (byte)Math.Floor(v * (1.0 - fs) + 0.5);
-            var q = (byte)Math.Floor(v * (1.0 - (double)((float)fs * (float)f)) + 0.5);
-            var t = (byte)Math.Floor(v * (1.0 - fs * (1.0 - f)) + 0.5);
+            var (p, q, t) = tables.ToRgb(hue, sat, max);
             var m = (byte)max;
-            (rgb[i], rgb[i + 1], rgb[i + 2]) = (sector % 6) switch
+            (rgb[i], rgb[i + 1], rgb[i + 2]) = tables.Sector[hue] switch
             {
                 0 => (m, t, p),
                 1 => (q, m, p),
@@ -270,6 +279,105 @@ public static class PixelOps
                 4 => (t, p, m),
                 _ => (m, p, q),
             };
+        }
+    }
+
+    /// <summary>One pixel's hue shift computed directly with Pillow's float and double steps, without <see cref="HueShift"/>'s tables (which hold the same steps' results).</summary>
+    public static (byte Red, byte Green, byte Blue) HueShiftPixel(byte red, byte green, byte blue, float shift)
+    {
+        var (hue, sat, max) = ToHsv(red, green, blue);
+        if (max == Math.Min(red, Math.Min(green, blue))) return (red, green, blue);
+        hue = (hue + (int)((double)shift * 255.0)) & 255;
+        if (sat == 0) return ((byte)max, (byte)max, (byte)max);
+        var sector = (int)Math.Floor(hue * 6.0 / 255.0);
+        var f = (double)(float)(hue * 6.0 / 255.0 - sector);
+        var fs = (double)(float)(sat / 255.0);
+        var p = (byte)Math.Floor(max * (1.0 - fs) + 0.5);
+        var q = (byte)Math.Floor(max * (1.0 - (double)((float)fs * (float)f)) + 0.5);
+        var t = (byte)Math.Floor(max * (1.0 - fs * (1.0 - f)) + 0.5);
+        var m = (byte)max;
+        return (sector % 6) switch
+        {
+            0 => (m, t, p),
+            1 => (q, m, p),
+            2 => (p, m, t),
+            3 => (p, q, m),
+            4 => (t, p, m),
+            _ => (m, p, q),
+        };
+    }
+
+    // Pillow's rgb2hsv for one pixel: the hue and saturation bytes (float steps as its C code has them) and the value.
+    private static (int Hue, int Saturation, int Max) ToHsv(int r, int g, int b)
+    {
+        var max = Math.Max(r, Math.Max(g, b));
+        var min = Math.Min(r, Math.Min(g, b));
+        if (max == min) return (0, 0, max);
+        var chroma = (float)(max - min);
+        var saturation = (float)(max - min) / max;
+        var rc = (max - r) / chroma;
+        var gc = (max - g) / chroma;
+        var bc = (max - b) / chroma;
+        float h;
+        if (r == max) h = bc - gc;
+        else if (g == max) h = (float)(2.0 + rc - bc);
+        else h = (float)(4.0 + gc - rc);
+        h = (float)(((double)h / 6.0 + 1.0) % 1.0);
+        return (Math.Clamp((int)(h * 255.0), 0, 255), Math.Clamp((int)(saturation * 255.0), 0, 255), max);
+    }
+
+    // Tables of the HSV round trip, each entry made by Pillow's own float steps for a pixel standing for all that share it.
+    private sealed class HueTables
+    {
+        public static readonly HueTables Instance = new();
+
+        public readonly byte[] RedMaxGreenMin = new byte[256 * 256], RedMaxBlueMin = new byte[256 * 256];
+        public readonly byte[] GreenMaxRedMin = new byte[256 * 256], GreenMaxBlueMin = new byte[256 * 256];
+        public readonly byte[] BlueMaxGreenMin = new byte[256 * 256], BlueMaxRedMin = new byte[256 * 256];
+        public readonly byte[] Saturation = new byte[256 * 256];
+        public readonly int[] Sector = new int[256];
+        private readonly float[] _position = new float[256];
+        private readonly double[] _saturation = new double[256];
+
+        private HueTables()
+        {
+            // Hue depends on differences from the largest channel only: a pixel whose largest value is the chroma and whose
+            // smallest is 0 stands for every pixel with the same chroma, the same largest and smallest channels and the same
+            // distance d of the third channel below the largest.
+            for (var chroma = 1; chroma < 256; chroma++)
+            {
+                for (var d = 0; d <= chroma; d++)
+                {
+                    var k = chroma * 256 + d;
+                    RedMaxGreenMin[k] = (byte)ToHsv(chroma, 0, chroma - d).Hue;
+                    RedMaxBlueMin[k] = (byte)ToHsv(chroma, chroma - d, 0).Hue;
+                    GreenMaxRedMin[k] = (byte)ToHsv(0, chroma, chroma - d).Hue;
+                    if (d == 0) continue; // below, the third channel is not the largest
+                    GreenMaxBlueMin[k] = (byte)ToHsv(chroma - d, chroma, 0).Hue;
+                    BlueMaxGreenMin[k] = (byte)ToHsv(chroma - d, 0, chroma).Hue;
+                    BlueMaxRedMin[k] = (byte)ToHsv(0, chroma - d, chroma).Hue;
+                }
+            }
+            for (var max = 1; max < 256; max++)
+                for (var chroma = 1; chroma <= max; chroma++) Saturation[max * 256 + chroma] = (byte)ToHsv(max, max - chroma, max - chroma).Saturation;
+            for (var hue = 0; hue < 256; hue++)
+            {
+                var sector = (int)Math.Floor(hue * 6.0 / 255.0);
+                Sector[hue] = sector % 6;
+                _position[hue] = (float)(hue * 6.0 / 255.0 - sector);
+            }
+            for (var sat = 0; sat < 256; sat++) _saturation[sat] = (float)(sat / 255.0);
+        }
+
+        // Pillow's hsv2rgb values p, q and t (rounded half away from zero) for a hue, saturation and value.
+        public (byte P, byte Q, byte T) ToRgb(int hue, int sat, int max)
+        {
+            var f = (double)_position[hue];
+            var fs = _saturation[sat];
+            var p = (byte)Math.Floor(max * (1.0 - fs) + 0.5);
+            var q = (byte)Math.Floor(max * (1.0 - (double)((float)fs * _position[hue])) + 0.5);
+            var t = (byte)Math.Floor(max * (1.0 - fs * (1.0 - f)) + 0.5);
+            return (p, q, t);
         }
     }
 
