@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -57,17 +58,17 @@ public static class PixelOps
                     var (from, count) = (horizontalBounds[2 * x], horizontalBounds[2 * x + 1]);
                     ref var taps = ref Unsafe.Add(ref tapsH, x * horizontalWidth);
                     ref var pixel = ref Unsafe.Add(ref line, from * 4);
-                    int red = half, green = half, blue = half;
+                    // The four bytes of a pixel as four integer lanes, each tap one multiply-add of all of them.
+                    var sum = Vector128.Create(half);
                     for (var k = 0; k < count; k++)
                     {
-                        var weight = Unsafe.Add(ref taps, k);
-                        red += Unsafe.Add(ref pixel, 4 * k) * weight;
-                        green += Unsafe.Add(ref pixel, 4 * k + 1) * weight;
-                        blue += Unsafe.Add(ref pixel, 4 * k + 2) * weight;
+                        var bytes = Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref pixel, 4 * k))).AsByte();
+                        var channels = Vector128.WidenLower(Vector128.WidenLower(bytes)).AsInt32();
+                        sum += channels * Vector128.Create(Unsafe.Add(ref taps, k));
                     }
-                    Unsafe.Add(ref output, 3 * x) = Clip8(red);
-                    Unsafe.Add(ref output, 3 * x + 1) = Clip8(green);
-                    Unsafe.Add(ref output, 3 * x + 2) = Clip8(blue);
+                    Unsafe.Add(ref output, 3 * x) = Clip8(sum.GetElement(0));
+                    Unsafe.Add(ref output, 3 * x + 1) = Clip8(sum.GetElement(1));
+                    Unsafe.Add(ref output, 3 * x + 2) = Clip8(sum.GetElement(2));
                 }
             }
             // Columns: every output row sums its input rows, one weighted row at a time, a vector of values at once.

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using ProCo.Training.Augment;
 using ProCo.Training.Datasets;
@@ -140,20 +141,21 @@ public sealed class FileFeed : ITrainingFeed
         var indices = Enumerable.Range(0, batch).Select(i => (int)order[(long)step * batch + i]).ToArray();
         var draws = new ViewDraw[_views, batch];
         var plane = size * size;
-        var normalised = new float[_views * batch * plane * 3];
+        using var scope = NewDisposeScope();
+        // Each view is written normalised straight into the batch's memory, by the thread that made it.
+        var all = empty([_views, batch, 3, size, size]);
         var rand = _config.ContrastViews switch { "rand-rand" => new[] { true, true, true }, "sim-rand" => [true, true, false], _ => [true, false, false] };
         var (mean, std) = (_augmenter.MeanValues, _augmenter.StdValues);
-        using var scope = NewDisposeScope();
         var (kept, skipped) = Read(batch, i => _train.FullPath(indices[i]), (decoded, i) =>
         {
             var pixels = decoded.GetPixelSpan();
-            var view = new byte[plane * 3];
+            var view = System.Buffers.ArrayPool<byte>.Shared.Rent(plane * 3);
             for (var v = 0; v < _views; v++)
             {
                 var random = new Random(Seeds.Mix(stepSeed, i, v));
                 var draw = Draw(random, decoded.Width, decoded.Height, v, rand[v]);
                 draws[v, i] = draw;
-                var target = view.AsSpan();
+                var target = view.AsSpan(0, plane * 3);
                 PixelOps.ResizedCrop(pixels, decoded.Width, draw.Box.Left, draw.Box.Top, draw.Box.Width, draw.Box.Height, size, target);
                 if (draw.Flip) PixelOps.FlipHorizontal(target, size);
                 if (draw.Jitter)
@@ -172,8 +174,9 @@ public sealed class FileFeed : ITrainingFeed
                 }
                 if (draw.Gray) PixelOps.Grayscale(target);
                 if (draw.Rand is not null) RandAugment.ApplyPixels(target, size, draw.Rand);
-                PixelOps.Normalize(target, mean, std, normalised.AsSpan((v * batch + i) * plane * 3, plane * 3));
+                PixelOps.Normalize(target, mean, std, MemoryMarshal.Cast<byte, float>(all.bytes).Slice((v * batch + i) * plane * 3, plane * 3));
             }
+            System.Buffers.ArrayPool<byte>.Shared.Return(view);
         });
         if (kept.Length < 2)
             throw new InvalidDataException($"Step {step + 1} of epoch {epoch + 1} has {kept.Length} readable image(s) of {batch}: " +
@@ -182,7 +185,6 @@ public sealed class FileFeed : ITrainingFeed
         for (var v = 0; v < _views && traces is not null; v++)
             foreach (var i in kept) TraceDraw(traces[v], draws[v, i], v);
 
-        var all = tensor(normalised, [_views, batch, 3, size, size]);
         if (n < batch) all = all.index_select(1, tensor(kept.Select(i => (long)i).ToArray()));
         all = all.reshape(-1, 3, size, size);
         var labels = tensor(kept.Select(i => _train.Labels[indices[i]]).ToArray());
@@ -233,16 +235,16 @@ public sealed class FileFeed : ITrainingFeed
             var first = start;
             using var scope = NewDisposeScope();
             var image = size * size * 3;
-            var normalised = new float[length * image];
+            var x = empty([length, 3, size, size]);
             var (mean, std) = (_augmenter.MeanValues, _augmenter.StdValues);
             var (kept, skipped) = Read(length, i => files.FullPath(first + i), (decoded, i) =>
             {
-                var view = new byte[image];
+                var view = System.Buffers.ArrayPool<byte>.Shared.Rent(image);
                 PixelOps.ResizeCentreCrop(decoded.GetPixelSpan(), decoded.Width, decoded.Height, EvalResize, size, view);
-                PixelOps.Normalize(view, mean, std, normalised.AsSpan(i * image, image));
+                PixelOps.Normalize(view.AsSpan(0, image), mean, std, MemoryMarshal.Cast<byte, float>(x.bytes).Slice(i * image, image));
+                System.Buffers.ArrayPool<byte>.Shared.Return(view);
             });
             // The rows of unreadable files left out.
-            var x = tensor(normalised, [length, 3, size, size]);
             if (kept.Length < length) x = x.index_select(0, tensor(kept.Select(i => (long)i).ToArray()));
             var labels = tensor(kept.Select(i => files.Labels[first + i]).ToArray());
             yield return OnDevice(new PreparedBatch(x.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), skipped));
