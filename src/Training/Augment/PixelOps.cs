@@ -7,11 +7,12 @@ namespace ProCo.Training.Augment;
 
 /// <summary>
 /// The public ImageNet pipeline's per-image operations on 8-bit RGB pixels (rows of interleaved R, G, B bytes), as
-/// Pillow 9.4 computes them: the bilinear resize of a crop (Pillow's two-pass fixed-point resampling), flips, the
-/// colour jitter's brightness, contrast, saturation and hue, and the grayscale conversion. Each works in place on one
-/// image's bytes, without tensors or allocations per pixel, so a loader thread makes a view in about the time Pillow
-/// takes; <see cref="ImageOps"/> and <see cref="Augmenter"/> hold the same operations as batched tensors (the CIFAR
-/// views, on the training device).
+/// Pillow 9.4 computes them, byte for byte: the bilinear resize of a crop and the evaluation's resize (Pillow's two-pass
+/// fixed-point resampling), flips, the colour jitter's brightness, contrast, saturation and hue, grayscale, and the
+/// operations RandAugment draws (point operations, enhancers, and affine transforms with bilinear or bicubic sampling).
+/// Each works in place on one image's bytes, without tensors or allocations per pixel, so a loader thread makes a view
+/// in a fraction of the time Pillow takes; <see cref="ImageOps"/> and <see cref="Augmenter"/> hold the same operations
+/// as batched tensors (the CIFAR views, on the training device).
 /// </summary>
 public static class PixelOps
 {
