@@ -325,6 +325,35 @@ public class CommandLineTests
     }
 
     [Fact]
+    public async Task Download_TakesTheFilesFromProCoDownloadMirror_AsTheDatasetsPageDoes()
+    {
+        // A mirror on a loopback port nobody listens on: the attempt names the mirror's copy of the file, not the publisher's.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var root = Path.Combine(Path.GetTempPath(), "proco-download-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var mirror = $"http://127.0.0.1:{port}/lab-copy";
+            var parse = DownloadCommand.Create().Parse(["cifar10", $"--ProCo:DownloadMirror={mirror}", $"--ProCo:DataDir={root}"]);
+            var options = ProCo.Web.Runs.RunServiceCollectionExtensions.ReadOptions(CliConfiguration.Build(parse));
+            Assert.Equal(mirror, options.DownloadMirror);
+            var catalog = new DatasetCatalog(Path.Combine(root, "datasets"), new Dictionary<string, string>(), false);
+            using var http = new HttpClient();
+            using var output = new StringWriter();
+            Assert.Equal(1, await DownloadCommand.RunAsync(new DatasetDownloader(http), catalog, "cifar10", options.DownloadMirror, output,
+                CancellationToken.None));
+            Assert.Contains($"Cannot download {mirror}/cifar-10-python.tar.gz", output.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("Cannot download https://www.cs.toronto.edu", output.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Eval_OfAMissingCheckpoint_ExitsOneAndNamesTheFile()
     {
         using var output = new StringWriter();

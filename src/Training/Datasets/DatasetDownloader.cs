@@ -23,6 +23,18 @@ public sealed class DatasetDownloader(HttpClient http)
         KnownDatasets.Get(key).Downloads is { Count: > 0 } sources ? sources : throw new ArgumentException($"No download source for '{key}'.");
 
     /// <summary>
+    /// Where <paramref name="key"/>'s files come from: the publisher's addresses, or the same file names under
+    /// <paramref name="mirror"/> (<c>ProCo:DownloadMirror</c>, a lab's own copy) when one is set. Checksums are the published ones either way.
+    /// </summary>
+    public static IReadOnlyList<DownloadSource> Sources(string key, string? mirror)
+    {
+        var official = OfficialSources(key);
+        if (string.IsNullOrWhiteSpace(mirror)) return official;
+        var root = new Uri(mirror.TrimEnd('/') + "/");
+        return [.. official.Select(s => s with { Url = new Uri(root, s.FileName) })];
+    }
+
+    /// <summary>
     /// Downloads and verifies every source into <paramref name="datasetsDir"/>; progress receives
     /// (file name, bytes so far, total bytes when known).
     /// </summary>

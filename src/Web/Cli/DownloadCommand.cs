@@ -1,28 +1,34 @@
 using System.CommandLine;
 using ProCo.Training.Datasets;
+using ProCo.Web.Runs;
 
 namespace ProCo.Web.Cli;
 
-/// <summary><c>proco download DATASET</c>: fetch a dataset from its official source, checksums verified.</summary>
+/// <summary>
+/// <c>proco download DATASET</c>: fetch a dataset from its official source (or <c>ProCo:DownloadMirror</c>, as the
+/// Datasets page does), checksums verified.
+/// </summary>
 internal static class DownloadCommand
 {
     public static Command Create()
     {
         var dataset = new Argument<string>("dataset") { Description = "Dataset: " + string.Join(", ", DatasetCatalog.Keys) };
-        var command = new Command("download", "Download a dataset from its official source into the datasets folder (checksums verified).");
+        var command = new Command("download",
+            "Download a dataset from its official source (or ProCo:DownloadMirror) into the datasets folder (checksums verified).");
         command.Arguments.Add(dataset);
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var catalog = CliConfiguration.Paths(parse).CreateDatasetCatalog();
+            var options = RunServiceCollectionExtensions.ReadOptions(CliConfiguration.Build(parse));
+            var catalog = new DataPaths(options).CreateDatasetCatalog();
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
-            return await RunAsync(new DatasetDownloader(http), catalog, parse.GetValue(dataset)!, null, Console.Out, cancellationToken);
+            return await RunAsync(new DatasetDownloader(http), catalog, parse.GetValue(dataset)!, options.DownloadMirror, Console.Out, cancellationToken);
         });
         return command;
     }
 
     public static async Task<int> RunAsync(DatasetDownloader downloader, DatasetCatalog catalog, string dataset,
-        IReadOnlyList<DownloadSource>? sources, TextWriter output, CancellationToken cancellationToken)
+        string? mirror, TextWriter output, CancellationToken cancellationToken)
     {
         string key;
         try
@@ -51,7 +57,7 @@ internal static class DownloadCommand
         });
         try
         {
-            await downloader.DownloadAsync(sources ?? DatasetDownloader.OfficialSources(key), catalog.DatasetsDir, progress, cancellationToken);
+            await downloader.DownloadAsync(DatasetDownloader.Sources(key, mirror), catalog.DatasetsDir, progress, cancellationToken);
         }
         catch (Exception e) when (e is IOException or InvalidDataException)
         {

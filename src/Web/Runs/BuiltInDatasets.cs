@@ -34,13 +34,7 @@ public sealed class BuiltInDatasets(DatasetCatalog catalog, ProCoOptions options
     /// Where the files come from: the publisher's addresses, or the same file names under
     /// <c>ProCo:DownloadMirror</c> (a lab's own copy). Checksums are the published ones either way.
     /// </summary>
-    public IReadOnlyList<DownloadSource> Sources(string key)
-    {
-        var official = DatasetDownloader.OfficialSources(key);
-        if (string.IsNullOrWhiteSpace(options.DownloadMirror)) return official;
-        var mirror = new Uri(options.DownloadMirror.TrimEnd('/') + "/");
-        return [.. official.Select(s => s with { Url = new Uri(mirror, s.FileName) })];
-    }
+    public IReadOnlyList<DownloadSource> Sources(string key) => DatasetDownloader.Sources(key, options.DownloadMirror);
 
     /// <summary>
     /// Starts downloading a missing built-in dataset; the refusal when it cannot (unknown, already
