@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 
 namespace ProCo.Data;
@@ -28,7 +30,11 @@ public static class DataServiceCollectionExtensions
         return database.Provider switch
         {
             DatabaseProvider.Sqlite => options.UseSqlite(database.ConnectionString, sqlite => sqlite.MigrationsAssembly(database.MigrationsAssembly))
-                .AddInterceptors(new SqlitePragmas(), Origin),
+                .AddInterceptors(new SqlitePragmas(), Origin)
+                // SQLite rebuilds a table to change its keys, and switches foreign keys off around it with a PRAGMA that
+                // cannot run in a transaction; the rebuild itself is transactional, so a start interrupted there loses
+                // nothing. EF warns of it at every first start: said at debug level, not as a warning to a newcomer.
+                .ConfigureWarnings(warnings => warnings.Log((RelationalEventId.NonTransactionalMigrationOperationWarning, LogLevel.Debug))),
             _ => options.UseNpgsql(database.ConnectionString, npgsql => npgsql.MigrationsAssembly(database.MigrationsAssembly))
                 .AddInterceptors(Origin),
         };

@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
 namespace ProCo.Data;
@@ -32,6 +34,9 @@ public static class DatabaseMigrator
             while (!await TryLockAsync(db, cancellationToken)) await Task.Delay(500, cancellationToken);
             try
             {
+                // The history table first: on a new database EF otherwise reads it before creating it, and the provider
+                // logs that failed read as an error at every first start.
+                await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
                 await db.Database.MigrateAsync(cancellationToken);
                 await BuildSummariesAsync(db, cancellationToken);
             }
