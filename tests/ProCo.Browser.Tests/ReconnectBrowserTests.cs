@@ -43,6 +43,10 @@ public sealed class ReconnectBrowserTests(StudioServer server, ITestOutputHelper
             await Assertions.Expect(banner).ToContainTextAsync("What this page shows is as of then");
             await Assertions.Expect(page.Locator("[data-test=last-known]")).ToBeVisibleAsync();
             Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.classList.contains('studio-offline')"));
+            // The page's own controls cannot be used while its session is gone; the banner's Reload can.
+            Assert.True(await page.EvaluateAsync<bool>("() => !!document.querySelector('[data-test=run-name]').closest('[inert]')"));
+            Assert.False(await banner.EvaluateAsync<bool>("e => !!e.closest('[inert]')"));
+            await Assertions.Expect(banner.GetByRole(AriaRole.Button, new() { Name = "Reload" })).ToBeEnabledAsync();
             // Not the framework's own dialog.
             await Assertions.Expect(page.GetByText("Rejoin failed")).ToHaveCountAsync(0);
             // A banner across the top, not a dialog over the page.
@@ -57,6 +61,7 @@ public sealed class ReconnectBrowserTests(StudioServer server, ITestOutputHelper
             await Assertions.Expect(banner).ToBeHiddenAsync();
             await Assertions.Expect(page.Locator("[data-test=run-name]")).ToHaveTextAsync("trains through an outage");
             Assert.False(await page.EvaluateAsync<bool>("() => document.documentElement.classList.contains('studio-offline')"));
+            Assert.False(await page.EvaluateAsync<bool>("() => !!document.querySelector('[data-test=run-name]').closest('[inert]')"));
             await context.CloseAsync();
             await http.PostAsync(new Uri($"/api/runs/{id}/cancel", UriKind.Relative), null);
         }

@@ -1,5 +1,5 @@
 // While the server cannot be reached: a banner says since when and what happens next, and the
-// values the page shows are marked as last known (html.studio-offline). Blazor drives it through
+// values the page shows are marked as last known (html.studio-offline) and the page beside the banner is inert. Blazor drives it through
 // the element #components-reconnect-modal (App.razor): it sets a class per state and raises
 // 'components-reconnect-state-changed'. Blazor's own reconnect UI is not used: it says "Rejoin
 // failed" over a page that still reads as live, and it does not reload once the server is back.
@@ -11,7 +11,14 @@
   let poll = null;
 
   const clock = d => d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  const offline = on => document.documentElement.classList.toggle('studio-offline', on);
+  // Offline, everything but the banner is inert: its buttons and links would act on a session that is gone
+  // (a click did nothing, or led to an error page), so they cannot be clicked, focused or typed into until it is back.
+  const offline = on => {
+    document.documentElement.classList.toggle('studio-offline', on);
+    for (const element of document.body.children) {
+      if (element !== banner && element.tagName !== 'SCRIPT') element.inert = on;
+    }
+  };
   const reload = () => location.reload();
 
   // After Blazor gives up retrying, ask the server itself: any answer (even 401 or a redirect) means
