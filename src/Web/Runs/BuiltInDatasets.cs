@@ -46,8 +46,9 @@ public sealed class BuiltInDatasets(DatasetCatalog catalog, ProCoOptions options
         if (!Permissions.Allows(by, StudioAction.ManageDatasets)) throw new UnauthorizedAccessException(Permissions.Refusal(by, StudioAction.ManageDatasets));
         if (KnownDatasets.Find(name) is not { } info) return $"'{name}' is not a built-in dataset ({string.Join(", ", DatasetCatalog.Keys)}).";
         var key = info.Key;
-        if (catalog.Probe(key) is { Present: true } present) return $"{key} is already on disk in {present.Location}.";
-        if (info.Downloads.Count == 0) return $"{key} has no published download: {catalog.Probe(key).Advice}";
+        var status = catalog.Probe(key);
+        if (status.Present) return $"{key} is already on disk in {status.Location}.";
+        if (info.Downloads.Count == 0) return $"{key} has no published download: {status.Advice}";
         var sources = Sources(key);
         lock (_downloads)
         {

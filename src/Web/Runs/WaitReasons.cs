@@ -44,7 +44,13 @@ public sealed class WaitReasons(IDbContextFactory<ProCoDbContext> factory, IOpti
         foreach (var group in queued.GroupBy(r => r.Queue))
         {
             var position = 0;
-            foreach (var run in group) entries.Add(new QueueEntry(RunSummary.From(run), run.Queue, ++position, await ForAsync(run, live, ct)));
+            // The runs ahead of each are the ones listed before it in its queue, and those training are in hand: no count per run.
+            var training = running.Count(r => r.Queue == group.Key);
+            foreach (var run in group)
+            {
+                var ahead = position++;
+                entries.Add(new QueueEntry(RunSummary.From(run), run.Queue, position, await ForAsync(run, live, (ahead, training), ct)));
+            }
         }
         return new QueueView([.. running.Select(r => new QueueEntry(RunSummary.From(r), r.Queue, 0, null))], entries, total);
     }
@@ -54,11 +60,12 @@ public sealed class WaitReasons(IDbContextFactory<ProCoDbContext> factory, IOpti
     {
         ArgumentNullException.ThrowIfNull(run);
         if (run.Status != RunStatus.Queued || run.IsImported) return null;
-        return await ForAsync(run, await LiveWorkersAsync(ct), ct);
+        return await ForAsync(run, await LiveWorkersAsync(ct), null, ct);
     }
 
-    // The reason a queued run waits, given the live workers.
-    private async Task<string?> ForAsync(Run run, IReadOnlyList<WorkerView> live, CancellationToken ct)
+    // The reason a queued run waits, given the live workers, and the runs queued ahead of it and training in its queue
+    // when the caller has them (else they are counted here).
+    private async Task<string?> ForAsync(Run run, IReadOnlyList<WorkerView> live, (int Ahead, int Running)? counts, CancellationToken ct)
     {
         if (run.Status != RunStatus.Queued || run.IsImported) return null;
         var config = ProCo.Training.Engine.TrainingConfig.FromJson(run.ConfigJson);
@@ -88,14 +95,20 @@ public sealed class WaitReasons(IDbContextFactory<ProCoDbContext> factory, IOpti
             return $"The dataset {dataset} is missing on {which} ({string.Join(", ", ofKind.Select(w => w.Host).Distinct())}): " +
                    $"put it on one of them (proco download {dataset}, or proco dataset add for your own images); the worker notices within seconds.";
         }
-        await using var db = await factory.CreateDbContextAsync(ct);
-        var ahead = await db.Runs.CountAsync(r => r.Queue == queue && r.Status == RunStatus.Queued && r.Id < run.Id, ct);
-        var running = await db.Runs.CountAsync(r => r.Queue == queue && r.Status == RunStatus.Running, ct);
+        var (ahead, running) = counts is { } known && run.Queue == queue ? known : await CountAsync(run, queue, ct);
         var slots = able.Sum(w => w.Slots);
         var busy = able.Sum(w => w.Runs.Count);
         if (ahead == 0 && busy < slots) return "Starting: a worker is free.";
         return $"Position {ahead + 1} in the {queue} queue: {ahead} queued ahead, {running} running; " +
                $"{able.Count} live worker{(able.Count == 1 ? "" : "s")} with {dataset} ha{(able.Count == 1 ? "s" : "ve")} {slots} slot{(slots == 1 ? "" : "s")}, {busy} busy.";
+    }
+
+    private async Task<(int Ahead, int Running)> CountAsync(Run run, string queue, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var ahead = await db.Runs.CountAsync(r => r.Queue == queue && r.Status == RunStatus.Queued && r.Id < run.Id, ct);
+        var running = await db.Runs.CountAsync(r => r.Queue == queue && r.Status == RunStatus.Running, ct);
+        return (ahead, running);
     }
 }
 
