@@ -270,17 +270,7 @@ public static class PixelOps
                 rgb[i] = rgb[i + 1] = rgb[i + 2] = (byte)max;
                 continue;
             }
-            var (p, q, t) = tables.ToRgb(hue, sat, max);
-            var m = (byte)max;
-            (rgb[i], rgb[i + 1], rgb[i + 2]) = tables.Sector[hue] switch
-            {
-                0 => (m, t, p),
-                1 => (q, m, p),
-                2 => (p, m, t),
-                3 => (p, q, m),
-                4 => (t, p, m),
-                _ => (m, p, q),
-            };
+            (rgb[i], rgb[i + 1], rgb[i + 2]) = FromHsv(tables.Sector[hue], tables.Position[hue], tables.SaturationFraction[sat], max);
         }
     }
 
@@ -292,13 +282,18 @@ public static class PixelOps
         hue = (hue + (int)((double)shift * 255.0)) & 255;
         if (sat == 0) return ((byte)max, (byte)max, (byte)max);
         var sector = (int)Math.Floor(hue * 6.0 / 255.0);
-        var f = (double)(float)(hue * 6.0 / 255.0 - sector);
-        var fs = (double)(float)(sat / 255.0);
+        return FromHsv(sector % 6, (float)(hue * 6.0 / 255.0 - sector), (float)(sat / 255.0), max);
+    }
+
+    // Pillow's hsv2rgb for a pixel of saturation above 0: its sector (0..5) and position f in it, the saturation fs as a
+    // fraction (both float values, as Pillow's C code has them) and the value; p, q and t rounded half away from zero.
+    private static (byte Red, byte Green, byte Blue) FromHsv(int sector, float f, float fs, int max)
+    {
         var p = (byte)Math.Floor(max * (1.0 - fs) + 0.5);
-        var q = (byte)Math.Floor(max * (1.0 - (double)((float)fs * (float)f)) + 0.5);
-        var t = (byte)Math.Floor(max * (1.0 - fs * (1.0 - f)) + 0.5);
+        var q = (byte)Math.Floor(max * (1.0 - (double)(fs * f)) + 0.5);
+        var t = (byte)Math.Floor(max * (1.0 - fs * (1.0 - (double)f)) + 0.5);
         var m = (byte)max;
-        return (sector % 6) switch
+        return sector switch
         {
             0 => (m, t, p),
             1 => (q, m, p),
@@ -338,8 +333,8 @@ public static class PixelOps
         public readonly byte[] BlueMaxGreenMin = new byte[256 * 256], BlueMaxRedMin = new byte[256 * 256];
         public readonly byte[] Saturation = new byte[256 * 256];
         public readonly int[] Sector = new int[256];
-        private readonly float[] _position = new float[256];
-        private readonly double[] _saturation = new double[256];
+        public readonly float[] Position = new float[256];
+        public readonly float[] SaturationFraction = new float[256];
 
         private HueTables()
         {
@@ -366,20 +361,9 @@ public static class PixelOps
             {
                 var sector = (int)Math.Floor(hue * 6.0 / 255.0);
                 Sector[hue] = sector % 6;
-                _position[hue] = (float)(hue * 6.0 / 255.0 - sector);
+                Position[hue] = (float)(hue * 6.0 / 255.0 - sector);
             }
-            for (var sat = 0; sat < 256; sat++) _saturation[sat] = (float)(sat / 255.0);
-        }
-
-        // Pillow's hsv2rgb values p, q and t (rounded half away from zero) for a hue, saturation and value.
-        public (byte P, byte Q, byte T) ToRgb(int hue, int sat, int max)
-        {
-            var f = (double)_position[hue];
-            var fs = _saturation[sat];
-            var p = (byte)Math.Floor(max * (1.0 - fs) + 0.5);
-            var q = (byte)Math.Floor(max * (1.0 - (double)((float)fs * _position[hue])) + 0.5);
-            var t = (byte)Math.Floor(max * (1.0 - fs * (1.0 - f)) + 0.5);
-            return (p, q, t);
+            for (var sat = 0; sat < 256; sat++) SaturationFraction[sat] = (float)(sat / 255.0);
         }
     }
 
