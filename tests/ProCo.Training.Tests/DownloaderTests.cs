@@ -77,6 +77,18 @@ public sealed class DownloaderTests : IDisposable
     }
 
     [Fact]
+    public void Sources_UnderAMirror_KeepTheFileNamesAndPublishedChecksums_AndAMistypedMirrorIsRefused()
+    {
+        var official = DatasetDownloader.Sources("cifar10", null).Single();
+        Assert.Equal("www.cs.toronto.edu", official.Url.Host);
+        var mirrored = DatasetDownloader.Sources("cifar10", "http://files.lab/datasets").Single();
+        Assert.Equal(new Uri("http://files.lab/datasets/cifar-10-python.tar.gz"), mirrored.Url);
+        Assert.Equal((official.FileName, official.Checksum, official.Algorithm), (mirrored.FileName, mirrored.Checksum, mirrored.Algorithm));
+        foreach (var mistyped in new[] { "files.lab/datasets", "ftp://files.lab/datasets" })
+            Assert.Contains("is not an http or https address", Assert.Throws<ArgumentException>(() => DatasetDownloader.Sources("cifar10", mistyped)).Message);
+    }
+
+    [Fact]
     public async Task Download_WithMatchingMd5_UnpacksALoadableDataset()
     {
         var archive = Cifar10Archive();

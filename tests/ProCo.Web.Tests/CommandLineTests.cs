@@ -353,6 +353,19 @@ public class CommandLineTests
         }
     }
 
+    [Theory]
+    [InlineData(new[] { "--images", "--pytorch", "scripts/pytorch_image_pipeline.py" }, "give its folder with --public-code PATH")]
+    [InlineData(new[] { "--images", "--pytorch", "scripts/pytorch_image_pipeline.py", "--public-code", "/no/such/checkout" },
+        "--public-code /no/such/checkout is not a checkout of LeapLabTHU/ProCo")]
+    public async Task BenchImagesAgainstThePublicPipeline_RefusesAMissingCheckoutWithItsReason(string[] args, string reason)
+    {
+        // Refused before anything is timed: bad input is an ArgumentException, which the command line prints without a stack trace.
+        var parse = BenchCommand.Create().Parse(args);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            parse.InvokeAsync(new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Eval_OfAMissingCheckpoint_ExitsOneAndNamesTheFile()
     {

@@ -25,12 +25,14 @@ public sealed class DatasetDownloader(HttpClient http)
     /// <summary>
     /// Where <paramref name="key"/>'s files come from: the publisher's addresses, or the same file names under
     /// <paramref name="mirror"/> (<c>ProCo:DownloadMirror</c>, a lab's own copy) when one is set. Checksums are the published ones either way.
+    /// A mirror that is not an http or https address is refused (<see cref="ArgumentException"/>).
     /// </summary>
     public static IReadOnlyList<DownloadSource> Sources(string key, string? mirror)
     {
         var official = OfficialSources(key);
         if (string.IsNullOrWhiteSpace(mirror)) return official;
-        var root = new Uri(mirror.TrimEnd('/') + "/");
+        if (!Uri.TryCreate(mirror.TrimEnd('/') + "/", UriKind.Absolute, out var root) || root.Scheme is not ("http" or "https"))
+            throw new ArgumentException($"ProCo:DownloadMirror '{mirror}' is not an http or https address (for example http://files.lab/datasets/).");
         return [.. official.Select(s => s with { Url = new Uri(root, s.FileName) })];
     }
 

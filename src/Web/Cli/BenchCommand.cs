@@ -49,6 +49,21 @@ internal static class BenchCommand
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction((parse, cancellationToken) =>
         {
+            try
+            {
+                return Act(parse, cancellationToken);
+            }
+            catch (PythonScriptException e)
+            {
+                // The PyTorch side could not run (Python or a package missing, a script error): its message, not a stack trace.
+                Console.Error.WriteLine(e.Message);
+                return Task.FromResult(1);
+            }
+        });
+        return command;
+
+        Task<int> Act(ParseResult parse, CancellationToken cancellationToken)
+        {
             var config = options.Build(parse, parse.GetValue(dataset), null, null);
             var catalog = CliConfiguration.Paths(parse).CreateDatasetCatalog();
             var precisions = options.Given(parse, nameof(TrainingConfig.Precision)) ? [config.Precision] : DefaultPrecisions(config);
@@ -59,10 +74,10 @@ internal static class BenchCommand
                 var script = parse.GetValue(pytorch);
                 var checkout = parse.GetValue(publicCode);
                 if (script is not null && checkout is null)
-                {
-                    Console.Error.WriteLine("--images --pytorch times the public pipeline from a checkout of LeapLabTHU/ProCo: give its folder with --public-code PATH.");
-                    return Task.FromResult(2);
-                }
+                    throw new ArgumentException("--images --pytorch times the public pipeline from a checkout of LeapLabTHU/ProCo: give its folder with --public-code PATH.");
+                if (checkout is not null && !File.Exists(Path.Combine(checkout, "ProCo", "randaugment.py")))
+                    throw new ArgumentException($"--public-code {checkout} is not a checkout of LeapLabTHU/ProCo: ProCo/randaugment.py is missing there.");
+                if (script is not null && !File.Exists(script)) throw new ArgumentException($"--pytorch {script}: no such script.");
                 var side = script is null ? null : new ImageBench.PublicPipeline(Path.GetFullPath(script), parse.GetValue(python)!, Path.GetFullPath(checkout!));
                 return Task.FromResult(Images(parse, options, config, catalog, parse.GetValue(warmup), Math.Max(1, parse.GetValue(steps)),
                     Math.Max(1, parse.GetValue(rounds)), side));
@@ -71,8 +86,7 @@ internal static class BenchCommand
             return Task.FromResult(runs > 0
                 ? FullRuns(config, precisions, runs, catalog, Console.Out, cancellationToken)
                 : Run(config, settings, catalog, Console.Out));
-        });
-        return command;
+        }
     }
 
     // The image benchmark on a registered dataset, or on synthetic photos: ResNet-50 at batch 32 unless the options say otherwise.
@@ -282,6 +296,9 @@ internal static class BenchCommand
         return (sink.StepTimes.Skip(warmup).ToList(), trainer.Profile);
     }
 
+    /// <summary>A Python side of a benchmark that could not run or answer.</summary>
+    private sealed class PythonScriptException(string message, Exception? inner = null) : Exception(message, inner);
+
     private sealed record PyTorchResult(string Label, string Version, double[] Times);
 
     // PyTorch's side: the script prints one JSON object per precision with every timed step.
@@ -320,11 +337,11 @@ internal static class BenchCommand
         Process process;
         try
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {python}.");
+            process = Process.Start(start) ?? throw new PythonScriptException($"Could not start {python}.");
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException($"Could not start {python} for the {what}: {e.Message}.", e);
+            throw new PythonScriptException($"Could not start {python} for the {what}: {e.Message}.", e);
         }
         using (process)
         {
@@ -339,12 +356,12 @@ internal static class BenchCommand
                 }
                 process.WaitForExit();
                 if (process.ExitCode != 0)
-                    throw new InvalidOperationException($"The {what} failed (exit {process.ExitCode}); is {package} installed for {python}?\n{errors.Result}");
+                    throw new PythonScriptException($"The {what} failed (exit {process.ExitCode}); is {package} installed for {python}?\n{errors.Result}");
                 return results;
             }
             catch (JsonException e)
             {
-                throw new InvalidOperationException($"The {what} printed something other than its results: {e.Message}", e);
+                throw new PythonScriptException($"The {what} printed something other than its results: {e.Message}", e);
             }
             finally
             {

@@ -49,7 +49,15 @@ public sealed class BuiltInDatasets(DatasetCatalog catalog, ProCoOptions options
         var status = catalog.Probe(key);
         if (status.Present) return $"{key} is already on disk in {status.Location}.";
         if (info.Downloads.Count == 0) return $"{key} has no published download: {status.Advice}";
-        var sources = Sources(key);
+        IReadOnlyList<DownloadSource> sources;
+        try
+        {
+            sources = Sources(key);
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message; // a mistyped ProCo:DownloadMirror: said to the admin, nothing started
+        }
         lock (_downloads)
         {
             if (_running.ContainsKey(key)) return $"{key} is being downloaded already.";
